@@ -1,0 +1,1 @@
+"""Checking: the engines (generic proof, bounded verification, refutation) and verdicts."""

@@ -1,0 +1,128 @@
+"""The bounded layer: every concrete size combination and index assignment (`verified`).
+
+Both sides are evaluated exactly in GF(p), p = 2^61 − 1, at two independent random points
+(randomised identity testing: a nonzero difference of degree d vanishes at a random point with
+probability ≤ d/p). Derivatives come from forward-mode differentiation of the definitions, not
+from sympy, so this layer is an independent check of the generic one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from symderiv.build.scope import Scope
+from symderiv.check.domains import ModularDomain, Undefined
+from symderiv.check.evaluate import Evaluator, Tensor
+from symderiv.language import ast
+
+POINTS = 2
+MAX_CANDIDATES = 12
+
+
+def used_names(scope: Scope, nodes: list[ast.Node]) -> set[str]:
+    """Every declared name `nodes` use, through the definitions they mention."""
+    seen: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        for node in ast.walk(stack.pop()):
+            if isinstance(node, ast.Name) and node.name not in seen:
+                seen.add(node.name)
+                if node.name in scope.definitions:
+                    stack.append(scope.definitions[node.name].body.node)
+    return seen
+
+
+def used_sizes(scope: Scope, nodes: list[ast.Node]) -> list[str]:
+    names = used_names(scope, nodes)
+    sizes = {n for n in names if n in scope.sizes}
+    sizes |= {scope.indices[n].size for n in names if n in scope.indices}
+    for name in names:
+        if name in scope.symbols:
+            sizes |= {d for d in scope.symbols[name].shape if isinstance(d, str)}
+        if name in scope.definitions:
+            sizes |= {scope.indices[p].size for p in scope.definitions[name].params}
+    return sorted(sizes)
+
+
+def size_combinations(scope: Scope, names: list[str],
+                      values: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
+    """All combinations of the listed size values, smallest first."""
+    pools = [values.get(name, scope.sizes[name].values) for name in names]
+    combos = [dict(zip(names, combo)) for combo in itertools.product(*pools)]
+    return sorted(combos, key=lambda c: (sum(c.values()), tuple(c.values())))
+
+
+def assignments(evaluator: Evaluator, free: list[str],
+                where: ast.Node | None) -> Iterator[dict[str, int]]:
+    ranges = [range(1, evaluator.range_of(index) + 1) for index in free]
+    for values in itertools.product(*ranges):
+        env = dict(zip(free, values))
+        if where is None or evaluator.condition(where, env):
+            yield env
+
+
+def difference_entry(left: object, right: object, is_zero: object) -> tuple[int, ...] | None:
+    """The first entry where the two values differ (() for scalars), or None."""
+    if isinstance(left, Tensor) and isinstance(right, Tensor):
+        for position, (a, b) in enumerate(zip(left.data, right.data)):
+            if a != b:
+                rows, cols = left.as_matrix()
+                return (position // cols + 1, position % cols + 1) if len(left.shape) == 2 \
+                    else (position + 1,)
+        return None
+    return None if left == right else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An assignment where the exact screen saw lhs ≠ rhs."""
+
+    sizes: dict[str, int]
+    indices: dict[str, int]
+    entry: tuple[int, ...]
+
+
+@dataclass
+class Screen:
+    candidates: list[Candidate] = field(default_factory=list)
+    assignments: int = 0
+    undefined: int = 0
+    combos: list[dict[str, int]] = field(default_factory=list)
+
+
+def screen(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+           free: list[str], combos: list[dict[str, int]], seed: int) -> Screen:
+    """Evaluate lhs and rhs exactly at every assignment of every combo.
+
+    Raises:
+        EvaluationError: when a formula cannot be evaluated at these sizes.
+    """
+    result = Screen()
+    for number, sizes in enumerate(combos):
+        result.combos.append(sizes)
+        evaluators = [Evaluator(scope, sizes, ModularDomain(seed * 7919 + number * 31 + k))
+                      for k in range(POINTS + 2)]
+        for env in assignments(evaluators[0], free, where):
+            result.assignments += 1
+            defined = 0
+            for evaluator in evaluators:
+                try:
+                    left = evaluator.value(lhs, env)
+                    right = evaluator.value(rhs, env)
+                except Undefined:
+                    continue
+                defined += 1
+                entry = difference_entry(left, right, None)
+                if entry is not None:
+                    result.candidates.append(Candidate(sizes, env, entry))
+                    break
+                if defined == POINTS:
+                    break
+            else:
+                if defined < POINTS:
+                    result.undefined += 1
+            if len(result.candidates) >= MAX_CANDIDATES:
+                return result
+    return result

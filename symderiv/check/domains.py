@@ -1,0 +1,250 @@
+"""Number domains the concrete evaluator computes in.
+
+- `ModularDomain`: exact arithmetic modulo a 61-bit prime, with exp/log/sqrt as consistent
+  random atoms (randomised identity testing, Schwartz–Zippel style);
+- `MpmathDomain`: real numbers at high precision (counterexamples are confirmed here);
+- `DualDomain`: forward-mode derivatives over any domain (how `D(f, x)` is evaluated without
+  sympy, so the concrete layers never depend on sympy's differentiation).
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+
+PRIME = (1 << 61) - 1
+
+
+class Undefined(ArithmeticError):
+    """The expression has no value at this point (division by zero, log of 0, ...)."""
+
+
+class Domain:
+    """The operations the evaluator needs. Values are opaque to it."""
+
+    zero: Any
+    one: Any
+
+    def const(self, value: Fraction) -> Any: ...
+    def add(self, a: Any, b: Any) -> Any: ...
+    def sub(self, a: Any, b: Any) -> Any: ...
+    def mul(self, a: Any, b: Any) -> Any: ...
+    def div(self, a: Any, b: Any) -> Any: ...
+    def neg(self, a: Any) -> Any: ...
+    def ipow(self, a: Any, n: int) -> Any: ...
+    def rpow(self, a: Any, q: Fraction) -> Any: ...
+    def exp(self, a: Any) -> Any: ...
+    def log(self, a: Any) -> Any: ...
+    def sqrt(self, a: Any) -> Any: ...
+    def input(self, name: str, index: tuple[int, ...]) -> Any: ...
+    def is_zero(self, a: Any) -> bool: ...
+
+
+class ModularDomain(Domain):
+    """Arithmetic in GF(p). Inputs and transcendental atoms are random but consistent."""
+
+    zero = 0
+    one = 1
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+        self.inputs: dict[tuple[str, tuple[int, ...]], int] = {}
+        self.atoms: dict[tuple[str, int, Any], int] = {}
+
+    def _atom(self, kind: str, a: int, extra: Any = None) -> int:
+        key = (kind, a, extra)
+        value = self.atoms.get(key)
+        if value is None:
+            value = self.atoms[key] = self.random.randrange(2, PRIME - 1)
+        return value
+
+    def const(self, value: Fraction) -> int:
+        if value.denominator == 1:
+            return value.numerator % PRIME
+        return value.numerator * pow(value.denominator, -1, PRIME) % PRIME
+
+    def add(self, a: int, b: int) -> int:
+        return (a + b) % PRIME
+
+    def sub(self, a: int, b: int) -> int:
+        return (a - b) % PRIME
+
+    def mul(self, a: int, b: int) -> int:
+        return a * b % PRIME
+
+    def div(self, a: int, b: int) -> int:
+        if b == 0:
+            raise Undefined("division by zero")
+        return a * pow(b, -1, PRIME) % PRIME
+
+    def neg(self, a: int) -> int:
+        return -a % PRIME
+
+    def ipow(self, a: int, n: int) -> int:
+        if a == 0 and n < 0:
+            raise Undefined("division by zero")
+        return pow(a, n % (PRIME - 1) if a else n, PRIME) if n >= 0 or a else 0
+
+    def rpow(self, a: int, q: Fraction) -> int:
+        if a == 0:
+            if q <= 0:
+                raise Undefined("0 to a non-positive power")
+            return 0
+        if a == 1:
+            return 1
+        return self._atom("pow", a, q)
+
+    def exp(self, a: int) -> int:
+        return 1 if a == 0 else self._atom("exp", a)
+
+    def log(self, a: int) -> int:
+        if a == 0:
+            raise Undefined("log of zero")
+        return 0 if a == 1 else self._atom("log", a)
+
+    def sqrt(self, a: int) -> int:
+        return a if a in (0, 1) else self._atom("sqrt", a)
+
+    def input(self, name: str, index: tuple[int, ...]) -> int:
+        key = (name, index)
+        value = self.inputs.get(key)
+        if value is None:
+            value = self.inputs[key] = self.random.randrange(1, PRIME)
+        return value
+
+    def is_zero(self, a: int) -> bool:
+        return a == 0
+
+
+class MpmathDomain(Domain):
+    """Real arithmetic at `digits` significant digits, at given input values."""
+
+    def __init__(self, values: dict[tuple[str, tuple[int, ...]], Fraction], digits: int) -> None:
+        self.context = mpmath.MPContext()
+        self.context.dps = digits
+        self.values = values
+        self.zero = self.context.mpf(0)
+        self.one = self.context.mpf(1)
+
+    def const(self, value: Fraction) -> Any:
+        return self.context.mpf(value.numerator) / value.denominator
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def div(self, a: Any, b: Any) -> Any:
+        if b == 0:
+            raise Undefined("division by zero")
+        return a / b
+
+    def neg(self, a: Any) -> Any:
+        return -a
+
+    def ipow(self, a: Any, n: int) -> Any:
+        if a == 0 and n < 0:
+            raise Undefined("division by zero")
+        return self.context.power(a, n)
+
+    def rpow(self, a: Any, q: Fraction) -> Any:
+        if a < 0:
+            raise Undefined("a negative number to a fractional power")
+        if a == 0 and q <= 0:
+            raise Undefined("0 to a non-positive power")
+        return self.context.power(a, self.const(q))
+
+    def exp(self, a: Any) -> Any:
+        return self.context.exp(a)
+
+    def log(self, a: Any) -> Any:
+        if a <= 0:
+            raise Undefined("log of a number ≤ 0")
+        return self.context.log(a)
+
+    def sqrt(self, a: Any) -> Any:
+        if a < 0:
+            raise Undefined("square root of a negative number")
+        return self.context.sqrt(a)
+
+    def input(self, name: str, index: tuple[int, ...]) -> Any:
+        return self.const(self.values[(name, index)])
+
+    def is_zero(self, a: Any) -> bool:
+        return bool(a == 0)
+
+
+class DualDomain(Domain):
+    """Pairs (value, derivative by one input entry) over a base domain."""
+
+    def __init__(self, base: Domain, variable: tuple[str, tuple[int, ...]]) -> None:
+        self.base = base
+        self.variable = variable
+        self.zero = (base.zero, base.zero)
+        self.one = (base.one, base.zero)
+
+    def const(self, value: Fraction) -> Any:
+        return (self.base.const(value), self.base.zero)
+
+    def add(self, a: Any, b: Any) -> Any:
+        base = self.base
+        return (base.add(a[0], b[0]), base.add(a[1], b[1]))
+
+    def sub(self, a: Any, b: Any) -> Any:
+        base = self.base
+        return (base.sub(a[0], b[0]), base.sub(a[1], b[1]))
+
+    def mul(self, a: Any, b: Any) -> Any:
+        base = self.base
+        return (base.mul(a[0], b[0]),
+                base.add(base.mul(a[0], b[1]), base.mul(a[1], b[0])))
+
+    def div(self, a: Any, b: Any) -> Any:
+        base = self.base
+        quotient = base.div(a[0], b[0])
+        derivative = base.div(base.sub(a[1], base.mul(quotient, b[1])), b[0])
+        return (quotient, derivative)
+
+    def neg(self, a: Any) -> Any:
+        return (self.base.neg(a[0]), self.base.neg(a[1]))
+
+    def ipow(self, a: Any, n: int) -> Any:
+        base = self.base
+        if n == 0:
+            return self.one
+        power = base.ipow(a[0], n)
+        derivative = base.mul(base.mul(base.const(Fraction(n)), base.ipow(a[0], n - 1)), a[1])
+        return (power, derivative)
+
+    def rpow(self, a: Any, q: Fraction) -> Any:
+        base = self.base
+        power = base.rpow(a[0], q)
+        derivative = base.mul(base.mul(base.const(q), base.div(power, a[0])), a[1])
+        return (power, derivative)
+
+    def exp(self, a: Any) -> Any:
+        value = self.base.exp(a[0])
+        return (value, self.base.mul(value, a[1]))
+
+    def log(self, a: Any) -> Any:
+        return (self.base.log(a[0]), self.base.div(a[1], a[0]))
+
+    def sqrt(self, a: Any) -> Any:
+        base = self.base
+        root = base.sqrt(a[0])
+        return (root, base.div(a[1], base.mul(base.const(Fraction(2)), root)))
+
+    def input(self, name: str, index: tuple[int, ...]) -> Any:
+        value = self.base.input(name, index)
+        seed = self.base.one if (name, index) == self.variable else self.base.zero
+        return (value, seed)
+
+    def is_zero(self, a: Any) -> bool:
+        return self.base.is_zero(a[0]) and self.base.is_zero(a[1])

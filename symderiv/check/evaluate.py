@@ -1,0 +1,359 @@
+"""Evaluate formulas at concrete sizes, index values and inputs, in any `Domain`.
+
+`D(f, x)` is computed by forward-mode differentiation (`DualDomain`), and every definition
+entry is memoised per domain, so the Jacobian of a whole layer costs little more than its
+value. Nothing here uses sympy: this is the independent second opinion on every proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from symderiv.build.scope import Scope
+from symderiv.check.domains import Domain, DualDomain
+from symderiv.language import ast
+
+#: Exponents larger than this are refused rather than computed (2^2^2^2^2^2 and friends).
+MAX_EXPONENT = 10_000
+
+
+class EvaluationError(ValueError):
+    """The formula cannot be evaluated at these sizes (e.g. an index out of range)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    """A vector (shape (n,)) or matrix (shape (m, n)) of domain values, row-major."""
+
+    shape: tuple[int, ...]
+    data: tuple[Any, ...]
+
+    def entry(self, index: tuple[int, ...]) -> Any:
+        if len(index) != len(self.shape):
+            raise EvaluationError(f"{len(index)} indices for a {len(self.shape)}-d value")
+        flat = 0
+        for position, (value, size) in enumerate(zip(index, self.shape)):
+            if not 1 <= value <= size:
+                raise EvaluationError(
+                    f"index {value} in position {position + 1} is outside 1..{size}")
+            flat = flat * size + (value - 1)
+        return self.data[flat]
+
+    def as_matrix(self) -> tuple[int, int]:
+        return (self.shape[0], 1) if len(self.shape) == 1 else (self.shape[0], self.shape[1])
+
+
+def index_tuples(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Every index of `shape`, 1-based, in row-major order."""
+    out: list[tuple[int, ...]] = [()]
+    for size in shape:
+        out = [prefix + (value,) for prefix in out for value in range(1, size + 1)]
+    return out
+
+
+class Evaluator:
+    """Evaluates the formulas of one scope at fixed concrete sizes in one domain."""
+
+    def __init__(self, scope: Scope, sizes: dict[str, int], domain: Domain) -> None:
+        self.scope = scope
+        self.sizes = sizes
+        self.domain = domain
+        self.memo: dict[tuple[str, tuple[int, ...]], Any] = {}
+        self.children: dict[tuple[str, tuple[int, ...]], Evaluator] = {}
+
+    # -- integers ----------------------------------------------------------------------------
+
+    def integer(self, node: ast.Node, env: dict[str, int]) -> int:
+        if isinstance(node, ast.Number):
+            return int(node.value)
+        if isinstance(node, ast.Name):
+            if node.name in env:
+                return env[node.name]
+            if node.name in self.sizes:
+                return self.sizes[node.name]
+            raise EvaluationError(f"index {node.name!r} has no value here")
+        if isinstance(node, ast.Neg):
+            return -self.integer(node.operand, env)
+        if isinstance(node, ast.BinOp):
+            left = self.integer(node.left, env)
+            right = self.integer(node.right, env)
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+        raise EvaluationError("not an integer expression")
+
+    def condition(self, node: ast.Node, env: dict[str, int]) -> bool:
+        if isinstance(node, ast.BoolOp):
+            if node.op == "not":
+                return not self.condition(node.left, env)
+            if node.op == "and":
+                return self.condition(node.left, env) and self.condition(node.right, env)  # type: ignore[arg-type]
+            return self.condition(node.left, env) or self.condition(node.right, env)  # type: ignore[arg-type]
+        assert isinstance(node, ast.Compare)
+        left = self.integer(node.left, env)
+        right = self.integer(node.right, env)
+        return {
+            "==": left == right, "!=": left != right, "<": left < right,
+            "<=": left <= right, ">": left > right, ">=": left >= right,
+        }[node.op]
+
+    def dimension(self, name: str | int) -> int:
+        return name if isinstance(name, int) else self.sizes[name]
+
+    def range_of(self, index: str) -> int:
+        return self.sizes[self.scope.indices[index].size]
+
+    # -- values ------------------------------------------------------------------------------
+
+    def symbol_shape(self, name: str) -> tuple[int, ...]:
+        return tuple(self.dimension(d) for d in self.scope.symbols[name].shape)
+
+    def definition_shape(self, name: str) -> tuple[int, ...]:
+        definition = self.scope.definitions[name]
+        if definition.params:
+            return tuple(self.range_of(p) for p in definition.params)
+        value = self.definition_value(name)
+        return value.shape if isinstance(value, Tensor) else ()
+
+    def definition_entry(self, name: str, index: tuple[int, ...]) -> Any:
+        key = (name, index)
+        if key in self.memo:
+            return self.memo[key]
+        definition = self.scope.definitions[name]
+        if definition.params:
+            for param, value in zip(definition.params, index):
+                if not 1 <= value <= self.range_of(param):
+                    raise EvaluationError(
+                        f"{name}[{', '.join(map(str, index))}]: index {value} is outside "
+                        f"1..{self.range_of(param)}")
+            value = self.value(definition.body.node, dict(zip(definition.params, index)))
+        else:
+            whole = self.definition_value(name)
+            value = whole.entry(index) if isinstance(whole, Tensor) else whole
+        self.memo[key] = value
+        return value
+
+    def definition_value(self, name: str) -> Any:
+        """The whole value of a definition: a scalar or a Tensor."""
+        key = (name, ("*",))  # type: ignore[arg-type]
+        if key in self.memo:
+            return self.memo[key]
+        definition = self.scope.definitions[name]
+        if definition.params:
+            shape = tuple(self.range_of(p) for p in definition.params)
+            value: Any = Tensor(shape, tuple(self.definition_entry(name, index)
+                                             for index in index_tuples(shape)))
+        else:
+            value = self.value(definition.body.node, {})
+        self.memo[key] = value  # type: ignore[index]
+        return value
+
+    def input_value(self, name: str, index: tuple[int, ...]) -> Any:
+        shape = self.symbol_shape(name)
+        if len(index) != len(shape):
+            raise EvaluationError(f"{name} takes {len(shape)} indices")
+        for value, size in zip(index, shape):
+            if not 1 <= value <= size:
+                raise EvaluationError(
+                    f"{name}[{', '.join(map(str, index))}]: index {value} is outside 1..{size}")
+        return self.domain.input(name, index)
+
+    def whole(self, name: str) -> Any:
+        """A bare name: a scalar or a Tensor of all its entries."""
+        if name in self.scope.symbols:
+            shape = self.symbol_shape(name)
+            if not shape:
+                return self.domain.input(name, ())
+            return Tensor(shape, tuple(self.domain.input(name, i) for i in index_tuples(shape)))
+        return self.definition_value(name)
+
+    def value(self, node: ast.Node, env: dict[str, int]) -> Any:
+        domain = self.domain
+        if isinstance(node, ast.Number):
+            return domain.const(node.value)
+        if isinstance(node, ast.Name):
+            name = node.name
+            if name in env:
+                return domain.const(Fraction(env[name]))
+            if name in self.sizes:
+                return domain.const(Fraction(self.sizes[name]))
+            if name in self.scope.indices:
+                raise EvaluationError(f"index {name!r} has no value here")
+            return self.whole(name)
+        if isinstance(node, ast.Index):
+            index = tuple(self.integer(i, env) for i in node.indices)
+            base = node.base
+            if isinstance(base, ast.Name):
+                if base.name in self.scope.symbols:
+                    return self.input_value(base.name, index)
+                if base.name in self.scope.definitions:
+                    return self.definition_entry(base.name, index)
+            whole = self.value(base, env)
+            if not isinstance(whole, Tensor):
+                raise EvaluationError("cannot index a scalar")
+            return whole.entry(index)
+        if isinstance(node, ast.Neg):
+            return self.map(domain.neg, self.value(node.operand, env))
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, env)
+        if isinstance(node, ast.Transpose):
+            inner = self.value(node.operand, env)
+            if not isinstance(inner, Tensor):
+                return inner
+            rows, cols = inner.as_matrix()
+            data = tuple(inner.data[r * cols + c] for c in range(cols) for r in range(rows))
+            return Tensor((cols, rows), data)
+        if isinstance(node, ast.Call):
+            return self.call(node, env)
+        raise EvaluationError(f"cannot evaluate {type(node).__name__}")
+
+    @staticmethod
+    def map(function: Any, value: Any) -> Any:
+        if isinstance(value, Tensor):
+            return Tensor(value.shape, tuple(function(v) for v in value.data))
+        return function(value)
+
+    def constant_exponent(self, node: ast.Node, env: dict[str, int]) -> Fraction | None:
+        """The exponent's exact value when it uses only numbers, sizes and indices."""
+        if isinstance(node, ast.Number):
+            return node.value
+        if isinstance(node, ast.Name) and (node.name in env or node.name in self.sizes):
+            return Fraction(self.integer(node, env))
+        if isinstance(node, ast.Neg):
+            inner = self.constant_exponent(node.operand, env)
+            return None if inner is None else -inner
+        if isinstance(node, ast.BinOp) and node.op in "+-*/":
+            left = self.constant_exponent(node.left, env)
+            right = self.constant_exponent(node.right, env)
+            if left is None or right is None:
+                return None
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+            return None if right == 0 else left / right
+        return None
+
+    def binop(self, node: ast.BinOp, env: dict[str, int]) -> Any:
+        domain = self.domain
+        left = self.value(node.left, env)
+        if node.op == "^":
+            exponent = self.constant_exponent(node.right, env)
+            if exponent is not None:
+                if abs(exponent) > MAX_EXPONENT:
+                    raise EvaluationError(f"exponent {exponent} is larger than {MAX_EXPONENT}")
+                if exponent.denominator == 1:
+                    return domain.ipow(left, int(exponent))
+                return domain.rpow(left, exponent)
+            right = self.value(node.right, env)
+            return domain.exp(domain.mul(right, domain.log(left)))
+        right = self.value(node.right, env)
+        if node.op == "@":
+            return self.matmul(left, right)
+        left_tensor, right_tensor = isinstance(left, Tensor), isinstance(right, Tensor)
+        operation = {"+": domain.add, "-": domain.sub, "*": domain.mul, "/": domain.div}[node.op]
+        if left_tensor and right_tensor:
+            if left.as_matrix() != right.as_matrix():
+                raise EvaluationError(f"shape mismatch {left.shape} and {right.shape}")
+            return Tensor(left.shape, tuple(operation(a, b)
+                                            for a, b in zip(left.data, right.data)))
+        if left_tensor:
+            return Tensor(left.shape, tuple(operation(a, right) for a in left.data))
+        if right_tensor:
+            return Tensor(right.shape, tuple(operation(left, b) for b in right.data))
+        return operation(left, right)
+
+    def matmul(self, left: Any, right: Any) -> Any:
+        domain = self.domain
+        rows, inner = left.as_matrix()
+        inner_right, cols = right.as_matrix()
+        if inner != inner_right:
+            raise EvaluationError(f"shape mismatch in '@': {left.shape} and {right.shape}")
+        data = []
+        for r in range(rows):
+            for c in range(cols):
+                total = domain.zero
+                for k in range(inner):
+                    total = domain.add(total, domain.mul(left.data[r * inner + k],
+                                                         right.data[k * cols + c]))
+                data.append(total)
+        if len(right.shape) == 1:
+            return Tensor((rows,), tuple(data)) if rows != 1 else data[0]
+        return Tensor((rows, cols), tuple(data))
+
+    def child(self, variable: tuple[str, tuple[int, ...]]) -> Evaluator:
+        """The evaluator that carries derivatives by `variable` (cached)."""
+        found = self.children.get(variable)
+        if found is None:
+            found = self.children[variable] = Evaluator(
+                self.scope, self.sizes, DualDomain(self.domain, variable))
+        return found
+
+    def call(self, node: ast.Call, env: dict[str, int]) -> Any:
+        domain = self.domain
+        function, args = node.function, node.args
+        if function == "exp":
+            return domain.exp(self.value(args[0], env))
+        if function == "log":
+            return domain.log(self.value(args[0], env))
+        if function == "sqrt":
+            return domain.sqrt(self.value(args[0], env))
+        if function == "delta":
+            equal = self.integer(args[0], env) == self.integer(args[1], env)
+            return domain.one if equal else domain.zero
+        if function == "sum":
+            variable = args[1]
+            assert isinstance(variable, ast.Name)
+            if len(args) == 4:
+                low, high = self.integer(args[2], env), self.integer(args[3], env)
+            else:
+                low, high = 1, self.range_of(variable.name)
+            total = domain.zero
+            inner = dict(env)
+            for value in range(low, high + 1):
+                inner[variable.name] = value
+                total = domain.add(total, self.value(args[0], inner))
+            return total
+        if function == "D":
+            variable = self.variable(args[1], env)
+            return self.child(variable).value(args[0], env)[1]
+        if function == "jacobian":
+            return self.jacobian(args[0], args[1], env)
+        if function == "diag":
+            vector = self.value(args[0], env)
+            n = vector.shape[0]
+            return Tensor((n, n), tuple(vector.data[r] if r == c else domain.zero
+                                        for r in range(n) for c in range(n)))
+        if function == "eye":
+            n = self.integer(args[0], env)
+            return Tensor((n, n), tuple(domain.one if r == c else domain.zero
+                                        for r in range(n) for c in range(n)))
+        raise EvaluationError(f"{function}() cannot be evaluated here")
+
+    def variable(self, node: ast.Node, env: dict[str, int]) -> tuple[str, tuple[int, ...]]:
+        if isinstance(node, ast.Name):
+            return (node.name, ())
+        assert isinstance(node, ast.Index) and isinstance(node.base, ast.Name)
+        index = tuple(self.integer(i, env) for i in node.indices)
+        self.input_value(node.base.name, index)  # range check
+        return (node.base.name, index)
+
+    def jacobian(self, f: ast.Node, x: ast.Node, env: dict[str, int]) -> Tensor:
+        assert isinstance(x, ast.Name)
+        x_entries = index_tuples(self.symbol_shape(x.name))
+        rows: list[list[Any]] = []
+        columns = []
+        for entry in x_entries:
+            value = self.child((x.name, entry)).value(f, env)
+            parts = value.data if isinstance(value, Tensor) else (value,)
+            columns.append([part[1] for part in parts])
+        row_count = len(columns[0]) if columns else 0
+        rows = [[column[r] for column in columns] for r in range(row_count)]
+        return Tensor((row_count, len(x_entries)), tuple(v for row in rows for v in row))

@@ -1,0 +1,145 @@
+"""Refutation: a confirmed counterexample at simple values, in high precision (mpmath)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from symderiv.build.scope import Scope
+from symderiv.check.bounded import Candidate, used_names
+from symderiv.check.domains import MpmathDomain, Undefined
+from symderiv.check.evaluate import Evaluator, Tensor, index_tuples
+from symderiv.check.verdict import Counterexample
+from symderiv.language import ast
+
+DIGITS = 40
+CONFIRM_DIGITS = 60
+SHOWN_DIGITS = 30
+RANDOM_TRIES = 24
+
+Pattern = Callable[[int], Fraction]
+
+
+def _patterns(positive: bool, seed: int) -> list[Pattern]:
+    """Value patterns by position, simplest first: small integers, then halves, then random."""
+    rng = random.Random(seed)
+    if positive:
+        simple: list[Pattern] = [
+            lambda p: Fraction(1),
+            lambda p: Fraction(p + 1),
+            lambda p: Fraction([1, 2, 3, 4][p % 4]),
+            lambda p: Fraction([2, 1, 3][p % 3]),
+            lambda p: Fraction(p + 1, 2),
+        ]
+        pool = [Fraction(n, d) for n in range(1, 9) for d in (1, 2, 4) if n != d or d == 1]
+    else:
+        simple = [
+            lambda p: Fraction(0),
+            lambda p: Fraction(1),
+            lambda p: Fraction(p + 1),
+            lambda p: Fraction([1, -1, 2, -2, 3][p % 5]),
+            lambda p: Fraction([0, 1, -1, 2][p % 4]),
+            lambda p: Fraction(p + 1, 2),
+        ]
+        pool = [Fraction(n, d) for n in range(-6, 7) for d in (1, 2, 4)]
+    randoms: list[Pattern] = []
+    for attempt in range(RANDOM_TRIES):
+        limit = 3 if attempt < RANDOM_TRIES // 2 else len(pool)
+        table = [rng.choice(pool[: max(limit, 1)] if attempt < 6 else pool) for _ in range(512)]
+        randoms.append(lambda p, table=table: table[p % len(table)])
+    return simple + randoms
+
+
+def _layout(scope: Scope, names: set[str], sizes: dict[str, int]
+            ) -> dict[tuple[str, tuple[int, ...]], int]:
+    """A position for every entry of every input symbol used, in declaration order."""
+    position = 0
+    out = {}
+    for symbol in scope.spec.symbols:
+        if symbol.name not in names:
+            continue
+        shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
+        for index in index_tuples(shape):
+            out[(symbol.name, index)] = position
+            position += 1
+    return out
+
+
+def _difference(left: Any, right: Any, entry: tuple[int, ...]) -> tuple[Any, Any]:
+    if isinstance(left, Tensor):
+        return left.entry(entry), right.entry(entry)
+    return left, right
+
+
+def _nested(values: dict[tuple[int, ...], Fraction], shape: tuple[int, ...]) -> Any:
+    if not shape:
+        return values[()]
+    if len(shape) == 1:
+        return tuple(values[(i,)] for i in range(1, shape[0] + 1))
+    return tuple(tuple(values[(i, j)] for j in range(1, shape[1] + 1))
+                 for i in range(1, shape[0] + 1))
+
+
+def evaluate_at(scope: Scope, lhs: ast.Node, rhs: ast.Node, sizes: dict[str, int],
+                env: dict[str, int], values: dict[tuple[str, tuple[int, ...]], Fraction],
+                digits: int, entry: tuple[int, ...]) -> tuple[Any, Any]:
+    """Both sides at one point, in mpmath at `digits` digits. Raises Undefined."""
+    domain = MpmathDomain(values, digits)
+    evaluator = Evaluator(scope, sizes, domain)
+    return _difference(evaluator.value(lhs, env), evaluator.value(rhs, env), entry)
+
+
+def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
+            values: dict[tuple[str, tuple[int, ...]], Fraction]) -> Counterexample | None:
+    """A counterexample if lhs ≠ rhs at this point beyond doubt (two precisions agree)."""
+    try:
+        left, right = evaluate_at(scope, lhs, rhs, candidate.sizes, candidate.indices, values,
+                                  DIGITS, candidate.entry)
+        left2, right2 = evaluate_at(scope, lhs, rhs, candidate.sizes, candidate.indices, values,
+                                    CONFIRM_DIGITS, candidate.entry)
+    except (Undefined, KeyError, ZeroDivisionError, ValueError):
+        return None
+    import mpmath
+
+    scale = max(mpmath.mpf(1), abs(left2), abs(right2))
+    difference = left2 - right2
+    if not mpmath.isfinite(difference) or abs(difference) <= scale * mpmath.mpf(10) ** -25:
+        return None
+    if abs((left - right) - difference) > scale * mpmath.mpf(10) ** -32:
+        return None
+    names = used_names(scope, [lhs, rhs])
+    shown = {}
+    for symbol in scope.spec.symbols:
+        if symbol.name in names:
+            shape = tuple(d if isinstance(d, int) else candidate.sizes[d] for d in symbol.shape)
+            entries = {index: values[(symbol.name, index)] for index in index_tuples(shape)}
+            shown[symbol.name] = _nested(entries, shape)
+    return Counterexample(
+        sizes=tuple(sorted(candidate.sizes.items())),
+        indices=tuple(sorted(candidate.indices.items())),
+        values=tuple(shown.items()),
+        lhs=mpmath.nstr(left2, SHOWN_DIGITS),
+        rhs=mpmath.nstr(right2, SHOWN_DIGITS),
+        entry=candidate.entry or None,
+    )
+
+
+def find_counterexample(scope: Scope, lhs: ast.Node, rhs: ast.Node,
+                        candidates: list[Candidate], seed: int) -> Counterexample | None:
+    """Try simple values at each candidate assignment (smallest sizes first)."""
+    names = used_names(scope, [lhs, rhs])
+    for candidate in sorted(candidates, key=lambda c: (sum(c.sizes.values()),
+                                                        tuple(c.sizes.values()))):
+        layout = _layout(scope, names, candidate.sizes)
+        domains = {s.name: s.domain for s in scope.spec.symbols}
+        positive = _patterns(True, seed)
+        for number, pattern in enumerate(_patterns(False, seed)):
+            positive_pattern = positive[min(number, len(positive) - 1)]
+            values = {key: (positive_pattern(p) if domains[key[0]] == "positive" else pattern(p))
+                      for key, p in layout.items()}
+            found = confirm(scope, lhs, rhs, candidate, values)
+            if found is not None:
+                return found
+    return None

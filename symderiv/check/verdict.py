@@ -1,0 +1,112 @@
+"""Verdicts and check results: values, never exceptions."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from symderiv.errors import Location
+
+
+class Verdict(enum.Enum):
+    PROVED = "proved"
+    VERIFIED = "verified"
+    CONSISTENT = "consistent"
+    REFUTED = "refuted"
+    UNDECIDED = "undecided"
+    ERROR = "error"
+
+    @property
+    def holds(self) -> bool:
+        return self in (Verdict.PROVED, Verdict.VERIFIED, Verdict.CONSISTENT)
+
+
+#: Weakest first: a derivation gets its weakest step's verdict.
+STRENGTH = [Verdict.ERROR, Verdict.REFUTED, Verdict.UNDECIDED, Verdict.CONSISTENT,
+            Verdict.VERIFIED, Verdict.PROVED]
+
+
+def weakest(verdicts: list[Verdict]) -> Verdict:
+    return min(verdicts, key=STRENGTH.index)
+
+
+def meets(verdict: Verdict, expect: str) -> bool:
+    """Does `verdict` meet the spec's `expect` (holds / refuted)?"""
+    return verdict == Verdict.REFUTED if expect == "refuted" else verdict.holds
+
+
+#: A number or nested tuples of numbers (an input array at a counterexample).
+Values = Fraction | tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Counterexample:
+    """A confirmed point where the two sides differ."""
+
+    sizes: tuple[tuple[str, int], ...]
+    indices: tuple[tuple[str, int], ...]
+    values: tuple[tuple[str, Values], ...]
+    lhs: str  # decimal text, >= 30 significant digits
+    rhs: str
+    entry: tuple[int, ...] | None = None  # for matrix claims: the entry that differs
+    digits: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ProofStep:
+    """One stage of a symbolic proof, for the reports (label and a sympy expression)."""
+
+    label: str
+    expression: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one engine layer concluded about one equation."""
+
+    verdict: Verdict
+    method: str
+    message: str
+    counterexample: Counterexample | None = None
+    proof: tuple[ProofStep, ...] = ()
+    warnings: tuple[str, ...] = ()
+    sizes_checked: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    diagnosis: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    step: int
+    verdict: Verdict
+    by: str | None
+    expect: str
+    outcome: Outcome
+    location: Location
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.holds
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    id: str
+    kind: str  # claim, derivation, example, implementation
+    verdict: Verdict
+    expect: str
+    message: str
+    location: Location
+    method: str = ""
+    seconds: float = 0.0
+    counterexample: Counterexample | None = None
+    steps: tuple[StepResult, ...] = ()
+    proof: tuple[ProofStep, ...] = ()
+    warnings: tuple[str, ...] = ()
+    details: tuple[tuple[str, Any], ...] = field(default=())
+    diagnosis: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return meets(self.verdict, self.expect)

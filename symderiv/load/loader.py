@@ -1,0 +1,526 @@
+"""Read one spec file into a `Spec`: structure, types and formula syntax, every error located."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+
+from symderiv.errors import FormulaError, Location, SymderivError
+from symderiv.language.parser import parse
+from symderiv.load import model
+from symderiv.load.yaml_nodes import compose, formula_location, location
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*\Z")
+DEFAULT_SIZE_VALUES = (1, 2, 3, 4)
+#: Largest concrete size value a spec may ask for (adjustable: `--max-size`).
+MAX_SIZE = 64
+MAX_ITEMS = 2_000
+
+TOP_KEYS = (
+    "title", "source", "sizes", "indices", "symbols", "define", "numpy",
+    "claims", "derivations", "examples",
+)
+
+T = TypeVar("T")
+
+
+class SpecErrors(Exception):
+    """All the errors found in one spec file, sorted by position."""
+
+    def __init__(self, errors: list[SymderivError]) -> None:
+        def key(error: SymderivError) -> tuple[int, int]:
+            where = error.location
+            return (where.line, where.column) if where else (0, 0)
+
+        self.errors = sorted(errors, key=key)
+        super().__init__("\n".join(error.render() for error in self.errors))
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[SymderivError] = []
+
+    def error(self, message: str, node: yaml.Node, code: str = "spec") -> None:
+        self.errors.append(SymderivError(message, location(self.path, node), code))
+
+    def at(self, node: yaml.Node) -> Location:
+        return location(self.path, node)
+
+    # -- typed accessors -------------------------------------------------------------------
+
+    def mapping(self, node: yaml.Node, what: str) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+            return []
+        if not isinstance(node, yaml.MappingNode):
+            self.error(f"{what} must be a mapping", node, "type")
+            return []
+        pairs = []
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self.error(f"keys of {what} must be text", key, "type")
+                continue
+            pairs.append((key, value))
+        if len(pairs) > MAX_ITEMS:
+            self.error(f"{what} has more than {MAX_ITEMS} entries", node, "limit")
+            return pairs[:MAX_ITEMS]
+        return pairs
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(f"{what} must be a list", node, "type")
+            return []
+        if len(node.value) > MAX_ITEMS:
+            self.error(f"{what} has more than {MAX_ITEMS} entries", node, "limit")
+            return list(node.value[:MAX_ITEMS])
+        return list(node.value)
+
+    def text(self, node: yaml.Node, what: str) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
+            self.error(f"{what} must be text", node, "type")
+            return None
+        return str(node.value)
+
+    def integer(self, node: yaml.Node, what: str) -> int | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
+            try:
+                return int(node.value.replace("_", ""), 0)
+            except ValueError:
+                pass
+        self.error(f"{what} must be an integer", node, "type")
+        return None
+
+    def name(self, node: yaml.ScalarNode, what: str) -> str | None:
+        value = str(node.value)
+        if not NAME.match(value):
+            self.error(
+                f"{what} {value!r} is not a name (a letter, then letters, digits or '_')",
+                node, "name",
+            )
+            return None
+        if value in model.RESERVED:
+            self.error(f"{value!r} is a reserved word and cannot be declared", node, "reserved")
+            return None
+        return value
+
+    def formula(self, node: yaml.Node, what: str) -> model.Formula | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
+            self.error(f"{what} must be a formula (text)", node, "type")
+            return None
+        text = str(node.value)
+        where = formula_location(self.path, node)
+        try:
+            tree = parse(text)
+        except FormulaError as error:
+            self.errors.append(error.at(where, text))
+            return None
+        return model.Formula(text, tree, where)
+
+    def keys(self, pairs: list[tuple[yaml.ScalarNode, yaml.Node]], allowed: tuple[str, ...],
+             what: str) -> dict[str, yaml.Node]:
+        found: dict[str, yaml.Node] = {}
+        for key, value in pairs:
+            if key.value not in allowed:
+                self.error(
+                    f"unknown key {key.value!r} in {what} (allowed: {', '.join(allowed)})",
+                    key, "key",
+                )
+                continue
+            found[key.value] = value
+        return found
+
+
+def _declare(reader: _Reader, declared: dict[str, Location], name: str, node: yaml.Node) -> bool:
+    if name in declared:
+        reader.error(f"{name!r} is already declared at line {declared[name].line}", node,
+                     "duplicate")
+        return False
+    declared[name] = reader.at(node)
+    return True
+
+
+def _sizes(reader: _Reader, node: yaml.Node, declared: dict[str, Location]) -> list[model.SizeDecl]:
+    out = []
+    for key, value in reader.mapping(node, "sizes"):
+        name = reader.name(key, "size")
+        if name is None or not _declare(reader, declared, name, key):
+            continue
+        values: list[int] = []
+        if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null"):
+            values = list(DEFAULT_SIZE_VALUES)
+        elif isinstance(value, yaml.ScalarNode):
+            top = reader.integer(value, f"size {name}")
+            if top is not None:
+                if top < 1:
+                    reader.error(f"size {name} must be a positive integer", value, "type")
+                values = list(range(1, top + 1))
+        else:
+            for item in reader.sequence(value, f"values of size {name}"):
+                number = reader.integer(item, f"a value of size {name}")
+                if number is None:
+                    continue
+                if number < 1:
+                    reader.error(f"a value of size {name} must be a positive integer", item,
+                                 "type")
+                    continue
+                values.append(number)
+        for number in values:
+            if number > MAX_SIZE:
+                reader.error(
+                    f"size {name} = {number} exceeds the limit {MAX_SIZE} for concrete checks",
+                    value, "limit",
+                )
+                break
+        else:
+            if values:
+                out.append(model.SizeDecl(name, tuple(sorted(set(values))), reader.at(key)))
+            elif not any(error.location == reader.at(value) for error in reader.errors):
+                reader.error(f"size {name} needs at least one value", value, "type")
+    return out
+
+
+def _indices(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
+             sizes: set[str]) -> list[model.IndexDecl]:
+    out = []
+    for key, value in reader.mapping(node, "indices"):
+        name = reader.name(key, "index")
+        size = reader.text(value, f"the size of index {key.value}")
+        if name is None or size is None or not _declare(reader, declared, name, key):
+            continue
+        if size not in sizes:
+            reader.error(f"index {name} ranges over {size!r}, which is not a declared size",
+                         value, "name")
+            continue
+        out.append(model.IndexDecl(name, size, reader.at(key)))
+    return out
+
+
+def _symbols(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
+             sizes: set[str]) -> list[model.SymbolDecl]:
+    out = []
+    for key, value in reader.mapping(node, "symbols"):
+        name = reader.name(key, "symbol")
+        if name is None or not _declare(reader, declared, name, key):
+            continue
+        domain, latex = "real", None
+        shape_node: yaml.Node | None = value
+        if isinstance(value, yaml.MappingNode):
+            fields = reader.keys(reader.mapping(value, f"symbol {name}"),
+                                 ("shape", "domain", "latex"), f"symbol {name}")
+            shape_node = fields.get("shape")
+            if "domain" in fields:
+                domain = reader.text(fields["domain"], "domain") or "real"
+                if domain not in ("real", "positive"):
+                    reader.error(f"domain must be 'real' or 'positive', not {domain!r}",
+                                 fields["domain"], "type")
+                    domain = "real"
+            if "latex" in fields:
+                latex = reader.text(fields["latex"], "latex")
+        shape: list[str | int] = []
+        if shape_node is not None:
+            for item in reader.sequence(shape_node, f"the shape of {name}"):
+                if isinstance(item, yaml.ScalarNode) and item.tag.endswith(":int"):
+                    number = reader.integer(item, "a dimension")
+                    if number is not None and number >= 1:
+                        shape.append(number)
+                    else:
+                        reader.error("a dimension must be a positive integer or a size", item)
+                elif isinstance(item, yaml.ScalarNode) and item.value in sizes:
+                    shape.append(item.value)
+                else:
+                    reader.error(f"dimension {getattr(item, 'value', '?')!r} is not a declared "
+                                 "size", item, "name")
+        if len(shape) > 2:
+            reader.error(f"symbol {name} has {len(shape)} dimensions; at most 2 are supported",
+                         shape_node or value, "shape")
+            continue
+        out.append(model.SymbolDecl(name, tuple(shape), domain, reader.at(key), latex))
+    return out
+
+
+def _definitions(reader: _Reader, node: yaml.Node,
+                 declared: dict[str, Location]) -> list[model.Definition]:
+    out = []
+    for key, value in reader.mapping(node, "define"):
+        head = DEFINITION_HEAD.match(str(key.value))
+        if head is None:
+            reader.error(f"{key.value!r} is not a definition head (NAME or NAME[i, j])", key,
+                         "name")
+            continue
+        name = head.group(1)
+        if name in model.RESERVED:
+            reader.error(f"{name!r} is a reserved word and cannot be declared", key, "reserved")
+            continue
+        params = tuple(p.strip() for p in head.group(2).split(",")) if head.group(2) else ()
+        if head.group(2) is not None and (not params or not all(NAME.match(p) for p in params)):
+            reader.error(f"the parameters of {name} must be index names", key, "name")
+            continue
+        if not _declare(reader, declared, name, key):
+            continue
+        body = reader.formula(value, f"the definition of {name}")
+        if body is not None:
+            out.append(model.Definition(name, params, body, reader.at(key)))
+    return out
+
+
+def _implementations(reader: _Reader, node: yaml.Node) -> list[model.Implementation]:
+    out = []
+    for key, value in reader.mapping(node, "numpy"):
+        name = str(key.value)
+        if isinstance(value, yaml.MappingNode):
+            for impl_key, impl_value in reader.mapping(value, f"numpy implementations of {name}"):
+                impl_name = reader.name(impl_key, "implementation")
+                formula = reader.formula(impl_value, f"implementation {name}.{impl_key.value}")
+                if impl_name is not None and formula is not None:
+                    out.append(model.Implementation(name, impl_name, formula))
+        else:
+            formula = reader.formula(value, f"the numpy implementation of {name}")
+            if formula is not None:
+                out.append(model.Implementation(name, "numpy", formula))
+    return out
+
+
+def _item_id(reader: _Reader, fields: dict[str, yaml.Node], node: yaml.Node, ids: set[str],
+             what: str) -> str | None:
+    if "id" not in fields:
+        reader.error(f"{what} needs an 'id'", node, "key")
+        return None
+    item_id = reader.text(fields["id"], "id")
+    if item_id is None:
+        return None
+    if item_id in ids:
+        reader.error(f"duplicate id {item_id!r}", fields["id"], "duplicate")
+        return None
+    ids.add(item_id)
+    return item_id
+
+
+def _expect(reader: _Reader, fields: dict[str, yaml.Node]) -> str:
+    if "expect" not in fields:
+        return "holds"
+    value = reader.text(fields["expect"], "expect")
+    if value not in ("holds", "refuted"):
+        reader.error("expect must be 'holds' or 'refuted'", fields["expect"], "type")
+        return "holds"
+    return value
+
+
+def _claims(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim]:
+    out = []
+    for item in reader.sequence(node, "claims"):
+        fields = reader.keys(reader.mapping(item, "a claim"),
+                             ("id", "claim", "where", "expect", "tex", "wrt"), "a claim")
+        item_id = _item_id(reader, fields, item, ids, "a claim")
+        if "claim" not in fields and "tex" not in fields:
+            reader.error("a claim needs 'claim' (or 'tex')", item, "key")
+            continue
+        claim = reader.formula(fields["claim"], "claim") if "claim" in fields else None
+        where = reader.formula(fields["where"], "where") if "where" in fields else None
+        tex = reader.text(fields["tex"], "tex") if "tex" in fields else None
+        wrt = reader.text(fields["wrt"], "wrt") if "wrt" in fields else None
+        if claim is not None and not (
+            hasattr(claim.node, "op") and getattr(claim.node, "op") == "=="
+        ):
+            reader.errors.append(SymderivError(
+                "a claim must be an equation 'lhs == rhs'", claim.location, "claim"))
+            continue
+        if item_id is None or ("claim" in fields and claim is None):
+            continue
+        if "where" in fields and where is None:
+            continue
+        tex_location = (formula_location(reader.path, fields["tex"])  # type: ignore[arg-type]
+                        if "tex" in fields else None)
+        out.append(model.Claim(item_id, claim, where, _expect(reader, fields), tex,
+                               reader.at(item), tex_location, wrt))
+    return out
+
+
+def _derivations(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Derivation]:
+    out = []
+    for item in reader.sequence(node, "derivations"):
+        fields = reader.keys(reader.mapping(item, "a derivation"),
+                             ("id", "steps", "where", "expect"), "a derivation")
+        item_id = _item_id(reader, fields, item, ids, "a derivation")
+        if "steps" not in fields:
+            reader.error("a derivation needs 'steps'", item, "key")
+            continue
+        steps = []
+        complete = True
+        for step in reader.sequence(fields["steps"], "steps"):
+            by = None
+            expr_node: yaml.Node | None = step
+            if isinstance(step, yaml.MappingNode):
+                step_fields = reader.keys(reader.mapping(step, "a step"), ("expr", "by"),
+                                          "a step")
+                expr_node = step_fields.get("expr")
+                if expr_node is None:
+                    reader.error("a step needs 'expr'", step, "key")
+                    complete = False
+                    continue
+                if "by" in step_fields:
+                    by = reader.text(step_fields["by"], "by")
+            formula = reader.formula(expr_node, "a step")
+            if formula is None:
+                complete = False
+                continue
+            steps.append(model.Step(formula, by))
+        if complete and len(steps) < 2:
+            reader.error("a derivation needs at least two steps", fields["steps"], "type")
+            continue
+        where = reader.formula(fields["where"], "where") if "where" in fields else None
+        if item_id is None or not complete:
+            continue
+        out.append(model.Derivation(item_id, tuple(steps), where, _expect(reader, fields),
+                                    reader.at(item)))
+    return out
+
+
+def _number(reader: _Reader, node: yaml.Node, what: str) -> model.Value | None:
+    if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":int") or
+                                              node.tag.endswith(":float")):
+        text = str(node.value).replace("_", "")
+        try:
+            return model.Value(Fraction(text), text)
+        except ValueError:
+            pass
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
+        text = str(node.value).strip()
+        if text.lower() in ("nan", "inf", "-inf", "+inf", ".nan", ".inf", "-.inf"):
+            reader.error(f"{what}: expected values must be finite numbers", node, "type")
+            return None
+    reader.error(f"{what} must be a number or a list of numbers", node, "type")
+    return None
+
+
+def _array(reader: _Reader, node: yaml.Node, what: str) -> model.Array | None:
+    if isinstance(node, yaml.SequenceNode):
+        items = [_array(reader, item, what) for item in reader.sequence(node, what)]
+        if any(item is None for item in items):
+            return None
+        return tuple(items)  # type: ignore[arg-type]
+    return _number(reader, node, what)
+
+
+def _values(reader: _Reader, node: yaml.Node, what: str
+            ) -> tuple[list[tuple[str, model.Array]], list[tuple[str, Location]]]:
+    out, where = [], []
+    for key, value in reader.mapping(node, what):
+        array = _array(reader, value, f"{what} {key.value}")
+        if array is not None:
+            out.append((str(key.value), array))
+            where.append((str(key.value), reader.at(value)))
+    return out, where
+
+
+def _examples(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Example]:
+    out = []
+    for item in reader.sequence(node, "examples"):
+        fields = reader.keys(reader.mapping(item, "an example"),
+                             ("id", "given", "expect", "fails", "tol", "verdict"), "an example")
+        item_id = _item_id(reader, fields, item, ids, "an example")
+        given, _ = _values(reader, fields["given"], "given") if "given" in fields else ([], [])
+        expect: list[tuple[str, model.Array]] = []
+        expect_where: list[tuple[str, Location]] = []
+        if "expect" in fields:
+            expect, expect_where = _values(reader, fields["expect"], "expect")
+        else:
+            reader.error("an example needs 'expect'", item, "key")
+        # extension: `verdict: refuted` marks a worked example the material gets wrong
+        verdict = _expect(reader, {"expect": fields["verdict"]}) if "verdict" in fields else "holds"
+        fails = []
+        if "fails" in fields:
+            for entry in reader.sequence(fields["fails"], "fails"):
+                name = reader.text(entry, "an implementation in fails")
+                if name is not None:
+                    fails.append(name)
+        tol = None
+        if "tol" in fields:
+            value = _number(reader, fields["tol"], "tol")
+            tol = value.exact if value is not None else None
+        if item_id is None:
+            continue
+        out.append(model.Example(item_id, tuple(given), tuple(expect), tuple(fails), tol, verdict,
+                                 reader.at(item), tuple(expect_where)))
+    return out
+
+
+def _optional(fields: dict[str, yaml.Node], key: str, read: Callable[[yaml.Node], T],
+              default: T) -> T:
+    return read(fields[key]) if key in fields else default
+
+
+def load_text(path: str, text: str) -> model.Spec:
+    """Parse spec `text` (from file `path`) into a `Spec`.
+
+    Raises:
+        SpecErrors: every error found, each located.
+    """
+    reader = _Reader(path)
+    try:
+        root = compose(path, text)
+    except SymderivError as error:
+        raise SpecErrors([error]) from error
+    top = Location(path, 1, 1)
+    if root is None:
+        raise SpecErrors([SymderivError("the spec file is empty", top, "spec")])
+    if not isinstance(root, yaml.MappingNode):
+        raise SpecErrors([SymderivError(
+            "a spec must be a YAML mapping (title, sizes, symbols, claims, ...)",
+            location(path, root), "type")])
+    fields = reader.keys(reader.mapping(root, "the spec"), TOP_KEYS, "the spec")
+    title = _optional(fields, "title", lambda n: reader.text(n, "title"), None)
+    if "title" not in fields:
+        reader.error("the spec needs a 'title'", root, "key")
+    source = _optional(fields, "source", lambda n: reader.text(n, "source"), None)
+    declared: dict[str, Location] = {}
+    sizes = _optional(fields, "sizes", lambda n: _sizes(reader, n, declared), [])
+    size_names = {size.name for size in sizes} | {
+        str(k.value) for k, _ in (reader.mapping(fields["sizes"], "sizes")
+                                  if "sizes" in fields else [])}
+    indices = _optional(fields, "indices", lambda n: _indices(reader, n, declared, size_names),
+                        [])
+    symbols = _optional(fields, "symbols", lambda n: _symbols(reader, n, declared, size_names),
+                        [])
+    definitions = _optional(fields, "define", lambda n: _definitions(reader, n, declared), [])
+    implementations = _optional(fields, "numpy", lambda n: _implementations(reader, n), [])
+    ids: set[str] = set()
+    claims = _optional(fields, "claims", lambda n: _claims(reader, n, ids), [])
+    derivations = _optional(fields, "derivations", lambda n: _derivations(reader, n, ids), [])
+    examples = _optional(fields, "examples", lambda n: _examples(reader, n, ids), [])
+    # errors in the first pass would cascade into confusing ones in `check_names`
+    if reader.errors:
+        raise SpecErrors(reader.errors)
+    return model.Spec(
+        path=path, title=title or "", source=source, sizes=tuple(sizes), indices=tuple(indices),
+        symbols=tuple(symbols), definitions=tuple(definitions),
+        implementations=tuple(implementations), claims=tuple(claims),
+        derivations=tuple(derivations), examples=tuple(examples), location=top,
+    )
+
+
+def load_file(path: Path, display: str | None = None) -> model.Spec:
+    """Read and parse one spec file. Raises SpecErrors (I/O problems included)."""
+    shown = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise SpecErrors([SymderivError(f"cannot read file: {reason}",
+                                        Location(shown, 1, 1), "io")]) from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise SpecErrors([SymderivError("file is not valid UTF-8", Location(shown, line, column),
+                                        "io")]) from error
+    return load_text(shown, text)

@@ -1,0 +1,134 @@
+"""The loaded spec: frozen values, each with the location of its YAML node."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from symderiv.errors import Location
+from symderiv.language import ast
+
+RESERVED = frozenset(
+    "D sum delta exp log sqrt jacobian diag eye and or not max min abs outer".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    text: str
+    node: ast.Node
+    location: Location
+
+    def at(self, node: ast.Node) -> Location:
+        """The file location of `node`, a part of this formula."""
+        return self.location.shifted(self.text, node.start)
+
+
+@dataclass(frozen=True, slots=True)
+class SizeDecl:
+    name: str
+    values: tuple[int, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDecl:
+    name: str
+    size: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolDecl:
+    name: str
+    shape: tuple[str | int, ...]
+    domain: str  # "real" or "positive"
+    location: Location
+    latex: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    name: str
+    params: tuple[str, ...]
+    body: Formula
+    location: Location
+    latex: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Implementation:
+    definition: str
+    name: str  # "numpy" when the definition has a single unnamed implementation
+    formula: Formula
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.definition}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    id: str
+    claim: Formula | None
+    where: Formula | None
+    expect: str  # "holds" or "refuted"
+    tex: str | None
+    location: Location
+    tex_location: Location | None = None
+    wrt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    formula: Formula
+    by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    id: str
+    steps: tuple[Step, ...]
+    where: Formula | None
+    expect: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A number as written in the spec: exact value plus its text (the text fixes precision)."""
+
+    exact: Fraction
+    text: str
+
+
+#: A value of a symbol or definition in an example: a number or nested tuples of numbers.
+Array = Value | tuple["Array", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    id: str
+    given: tuple[tuple[str, Array], ...]
+    expect: tuple[tuple[str, Array], ...]
+    fails: tuple[str, ...]
+    tol: Fraction | None
+    expect_verdict: str
+    location: Location
+    expect_locations: tuple[tuple[str, Location], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    path: str
+    title: str
+    source: str | None
+    sizes: tuple[SizeDecl, ...]
+    indices: tuple[IndexDecl, ...]
+    symbols: tuple[SymbolDecl, ...]
+    definitions: tuple[Definition, ...]
+    implementations: tuple[Implementation, ...]
+    claims: tuple[Claim, ...]
+    derivations: tuple[Derivation, ...]
+    examples: tuple[Example, ...]
+    location: Location
