@@ -1,0 +1,100 @@
+"""The JSON report of the contract (version 1). Extra fields are additions, never changes."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from symderiv.check.verdict import CheckResult, Counterexample
+from symderiv.run import FileResult, Report
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_number(v) for v in value]
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return value
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def counterexample(found: Counterexample | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    out: dict[str, Any] = {
+        "sizes": dict(found.sizes),
+        "indices": dict(found.indices),
+        "values": {name: _number(value) for name, value in found.values},
+        "lhs": _float(found.lhs),
+        "rhs": _float(found.rhs),
+        "lhs_exact": found.lhs,
+        "rhs_exact": found.rhs,
+    }
+    if found.entry is not None:
+        out["entry"] = list(found.entry)
+    return out
+
+
+def check(result: CheckResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": result.id,
+        "kind": result.kind,
+        "verdict": result.verdict.value,
+        "expect": result.expect,
+        "ok": result.ok,
+        "message": result.message,
+        "counterexample": counterexample(result.counterexample),
+        "steps": [
+            {"step": step.step, "verdict": step.verdict.value, "ok": step.ok, "by": step.by}
+            for step in result.steps
+        ],
+        "line": result.location.line,
+        "column": result.location.column,
+        "method": result.method,
+        "seconds": round(result.seconds, 4),
+        "warnings": list(result.warnings),
+    }
+    if result.diagnosis is not None:
+        out["diagnosis"] = result.diagnosis if isinstance(result.diagnosis, dict) \
+            else result.diagnosis.as_json()
+    return out
+
+
+def file(result: FileResult) -> dict[str, Any]:
+    error = None
+    if result.errors:
+        first = result.errors[0]
+        error = {
+            "message": first.message,
+            "line": first.location.line if first.location else 1,
+            "column": first.location.column if first.location else 1,
+            "code": first.code,
+            "all": [e.render() for e in result.errors],
+        }
+    return {
+        "path": result.path,
+        "title": result.title,
+        "error": error,
+        "checks": [check(c) for c in result.checks],
+    }
+
+
+def render(report: Report) -> dict[str, Any]:
+    checks = report.checks
+    ok = sum(1 for c in checks if c.ok)
+    return {
+        "version": 1,
+        "files": [file(f) for f in report.files],
+        "summary": {
+            "checks": len(checks),
+            "ok": ok,
+            "not_ok": len(checks) - ok,
+            "file_errors": report.file_errors,
+        },
+    }

@@ -1,0 +1,100 @@
+"""The terminal report: one line per check, counterexamples under refuted ones, a summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
+
+from symderiv.check.verdict import CheckResult, Counterexample, Verdict
+from symderiv.run import FileResult, Report
+
+STYLES = {
+    Verdict.PROVED: "bold green", Verdict.VERIFIED: "green", Verdict.CONSISTENT: "cyan",
+    Verdict.REFUTED: "bold red", Verdict.UNDECIDED: "yellow", Verdict.ERROR: "bold magenta",
+}
+
+
+def number(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(number(v) for v in value) + "]"
+    if isinstance(value, Fraction):
+        return str(value.numerator) if value.denominator == 1 else \
+            f"{value.numerator}/{value.denominator}"
+    return str(value)
+
+
+def counterexample_lines(found: Counterexample) -> list[str]:
+    assignment = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
+    values = ", ".join(f"{name} = {number(value)}" for name, value in found.values)
+    lines = [f"counterexample: {assignment}" + (f"; {values}" if values else "")]
+    if found.entry is not None:
+        lines.append(f"  at entry [{', '.join(map(str, found.entry))}]")
+    lines.append(f"  lhs = {found.lhs}")
+    lines.append(f"  rhs = {found.rhs}")
+    return lines
+
+
+def check_lines(check: CheckResult) -> Iterable[RenderableType]:
+    mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")
+    line = Text.assemble(
+        mark, (check.id, "bold"), "  ", (check.verdict.value, STYLES[check.verdict]),
+        (f"  [{check.kind}", "dim"),
+        (f", {check.method}" if check.method else "", "dim"),
+        (f", {check.seconds:.2f}s]", "dim"),
+    )
+    if check.expect == "refuted":
+        line.append("  (expected refuted)", style="dim")
+    yield line
+    details: list[str] = []
+    if not check.ok or check.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.ERROR):
+        details.append(check.message)
+    for step in check.steps:
+        if not step.ok:
+            by = f" (by {step.by})" if step.by else ""
+            details.append(f"step {step.step}{by}: {step.verdict.value} — {step.outcome.message}")
+    if check.counterexample is not None:
+        details.extend(counterexample_lines(check.counterexample))
+    if check.diagnosis is not None and hasattr(check.diagnosis, "text_lines"):
+        details.extend(check.diagnosis.text_lines())
+    details.extend(f"warning: {w}" for w in check.warnings)
+    if details:
+        indented = "\n".join("    " + line for text in details for line in text.splitlines())
+        yield Text(indented, style="dim" if check.ok else "")
+
+
+def file_block(result: FileResult) -> RenderableType:
+    parts: list[RenderableType] = []
+    title = f" — {result.title}" if result.title else ""
+    parts.append(Text.assemble((result.path, "bold underline"), title))
+    for error in result.errors:
+        parts.append(Text(error.render(), style="red"))
+    for check in result.checks:
+        parts.extend(check_lines(check))
+    return Group(*parts)
+
+
+def summary(report: Report) -> Text:
+    checks = report.checks
+    ok = sum(1 for c in checks if c.ok)
+    counts: dict[str, int] = {}
+    for c in checks:
+        counts[c.verdict.value] = counts.get(c.verdict.value, 0) + 1
+    detail = ", ".join(f"{n} {v}" for v, n in counts.items())
+    style = "bold green" if report.exit_code == 0 else "bold red"
+    text = f"{len(checks)} checks: {ok} as expected, {len(checks) - ok} not"
+    if detail:
+        text += f" ({detail})"
+    if report.file_errors:
+        text += f"; {report.file_errors} file(s) could not be loaded"
+    return Text(text, style=style)
+
+
+def render(report: Report, console: Console) -> None:
+    for result in report.files:
+        console.print(file_block(result))
+        console.print()
+    console.print(summary(report))
