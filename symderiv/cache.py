@@ -1,0 +1,272 @@
+"""The result cache: one JSON file per check under `.symderiv_cache/`, keyed by content.
+
+A cache file is data, never code: results are written as tagged JSON and read back only into
+the known result classes; sympy expressions are rebuilt node by node from the sympy classes
+already loaded (no `eval`, no `sympify` of text, no pickle). Anything unreadable, of another
+format or for another key is ignored and overwritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from symderiv.errors import Location
+
+FORMAT = 1
+DEFAULT_DIRECTORY = ".symderiv_cache"
+
+
+class Unstorable(Exception):
+    """A result holds a value this cache cannot write safely: it is simply not cached."""
+
+
+class CachedDiagnosis:
+    """A diagnosis read back from the cache: its text lines and its JSON, nothing else."""
+
+    def __init__(self, lines: list[str], data: Any) -> None:
+        self._lines = list(lines)
+        self._data = data
+
+    def text_lines(self) -> list[str]:
+        return list(self._lines)
+
+    def as_json(self) -> Any:
+        return self._data
+
+
+# -- sympy expressions ----------------------------------------------------------------------
+
+def _sympy_classes() -> dict[str, type]:
+    import sympy
+
+    found: dict[str, type] = {}
+    stack: list[type] = [sympy.Basic]
+    while stack:
+        cls = stack.pop()
+        found.setdefault(f"{cls.__module__}.{cls.__qualname__}", cls)
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+def encode_sympy(expression: Any) -> Any:
+    import sympy
+    from sympy.core.function import AppliedUndef
+
+    if isinstance(expression, sympy.Dummy):
+        return {"dummy": expression.name, "index": expression.dummy_index,
+                "assumptions": expression.assumptions0}
+    if isinstance(expression, sympy.Wild):
+        raise Unstorable("Wild")
+    if isinstance(expression, sympy.Symbol):
+        return {"symbol": expression.name, "assumptions": expression.assumptions0}
+    if isinstance(expression, sympy.Integer):
+        return {"integer": str(int(expression))}
+    if isinstance(expression, sympy.Rational):
+        return {"rational": [str(expression.p), str(expression.q)]}
+    if isinstance(expression, sympy.Float):
+        return {"float": str(expression), "precision": expression._prec}
+    if isinstance(expression, sympy.core.symbol.Str):
+        return {"str": expression.name}
+    if isinstance(expression, AppliedUndef):
+        return {"undefined": expression.func.__name__,
+                "args": [encode_sympy(a) for a in expression.args]}
+    if not isinstance(expression, sympy.Basic):
+        raise Unstorable(type(expression).__name__)
+    cls = type(expression)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if expression.is_Atom and not expression.args:
+        if not hasattr(sympy.S, cls.__name__):
+            raise Unstorable(name)
+        return {"singleton": cls.__name__}
+    return {"class": name, "args": [encode_sympy(a) for a in expression.args]}
+
+
+def decode_sympy(data: Any, classes: dict[str, type]) -> Any:
+    """Rebuild an expression; only sympy.Basic subclasses already imported can be named."""
+    import sympy
+
+    if "dummy" in data:
+        return sympy.Dummy(str(data["dummy"]), dummy_index=int(data["index"]),
+                           **_assumptions(data["assumptions"]))
+    if "symbol" in data:
+        return sympy.Symbol(str(data["symbol"]), **_assumptions(data["assumptions"]))
+    if "integer" in data:
+        return sympy.Integer(int(data["integer"]))
+    if "rational" in data:
+        return sympy.Rational(int(data["rational"][0]), int(data["rational"][1]))
+    if "float" in data:
+        return sympy.Float(str(data["float"]), precision=int(data["precision"]))
+    if "str" in data:
+        return sympy.core.symbol.Str(str(data["str"]))
+    if "undefined" in data:
+        return sympy.Function(str(data["undefined"]))(
+            *[decode_sympy(a, classes) for a in data["args"]])
+    if "singleton" in data:
+        value = getattr(sympy.S, str(data["singleton"]))
+        if not isinstance(value, sympy.Basic):
+            raise ValueError("not a sympy singleton")
+        return value
+    cls = classes[str(data["class"])]  # KeyError: not a loaded sympy class
+    return cls(*[decode_sympy(a, classes) for a in data["args"]])
+
+
+def _assumptions(data: Any) -> dict[str, bool]:
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and k.isidentifier() and isinstance(v, bool)
+            for k, v in data.items()):
+        raise ValueError("bad assumptions")
+    return data
+
+
+# -- results ---------------------------------------------------------------------------------
+
+def _result_classes() -> dict[str, type]:
+    from symderiv.check import verdict
+
+    return {cls.__name__: cls for cls in (verdict.CheckResult, verdict.StepResult,
+                                          verdict.Outcome, verdict.Counterexample,
+                                          verdict.ProofStep)}
+
+
+def encode(value: Any, anchor: Location) -> Any:
+    """Tagged JSON for a result; locations are stored relative to the check's own line."""
+    import sympy
+
+    from symderiv.check.verdict import Verdict
+
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return {"$": "float", "v": repr(value)}
+    if isinstance(value, Fraction):
+        return {"$": "fraction", "v": [str(value.numerator), str(value.denominator)]}
+    if isinstance(value, Verdict):
+        return {"$": "verdict", "v": value.value}
+    if isinstance(value, Location):
+        return {"$": "location", "line": value.line - anchor.line, "column": value.column}
+    if isinstance(value, tuple):
+        return {"$": "tuple", "v": [encode(v, anchor) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, anchor) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise Unstorable("dict key")
+        return {"$": "dict", "v": {k: encode(v, anchor) for k, v in value.items()}}
+    if isinstance(value, sympy.Basic):
+        return {"$": "sympy", "v": encode_sympy(value)}
+    if type(value).__name__ in _result_classes() and dataclasses.is_dataclass(value):
+        return {"$": type(value).__name__,
+                "v": {f.name: encode(getattr(value, f.name), anchor)
+                      for f in dataclasses.fields(value)}}
+    if hasattr(value, "text_lines") and hasattr(value, "as_json"):
+        data = value.as_json()
+        json.dumps(data)  # TypeError: not plain JSON
+        return {"$": "diagnosis", "lines": [str(line) for line in value.text_lines()],
+                "v": data}
+    raise Unstorable(type(value).__name__)
+
+
+def decode(data: Any, anchor: Location, classes: dict[str, type]) -> Any:
+    from symderiv.check.verdict import Verdict
+
+    if data is None or isinstance(data, (bool, int, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(v, anchor, classes) for v in data]
+    tag = data["$"]
+    if tag == "float":
+        return float(data["v"])
+    if tag == "fraction":
+        return Fraction(int(data["v"][0]), int(data["v"][1]))
+    if tag == "verdict":
+        return Verdict(data["v"])
+    if tag == "location":
+        return Location(anchor.path, anchor.line + int(data["line"]), int(data["column"]))
+    if tag == "tuple":
+        return tuple(decode(v, anchor, classes) for v in data["v"])
+    if tag == "dict":
+        return {str(k): decode(v, anchor, classes) for k, v in data["v"].items()}
+    if tag == "sympy":
+        return decode_sympy(data["v"], classes)
+    if tag == "diagnosis":
+        return CachedDiagnosis([str(line) for line in data["lines"]], data["v"])
+    cls = _result_classes()[tag]
+    fields = {name: decode(v, anchor, classes) for name, v in data["v"].items()}
+    return cls(**fields)
+
+
+class Cache:
+    """Results by key under `directory` (created on first write, with a CACHEDIR.TAG)."""
+
+    def __init__(self, directory: str | os.PathLike[str], versions: dict[str, str]) -> None:
+        self.directory = Path(directory)
+        self.versions = versions
+        self._classes: dict[str, type] | None = None
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+
+    def get(self, key: str, anchor: Location) -> list[Any] | None:
+        """The stored results for `key`, placed at `anchor`; None when absent or unusable."""
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT or data.get("key") != key \
+                    or data.get("versions") != self.versions:
+                return None
+            if self._classes is None:
+                self._classes = _sympy_classes()
+            results = [decode(r, anchor, self._classes) for r in data["results"]]
+        except Exception:  # noqa: BLE001 - a broken cache file is a miss, whatever is wrong
+            return None
+        from symderiv.check.verdict import CheckResult
+
+        if not all(isinstance(r, CheckResult) for r in results):
+            return None
+        return [dataclasses.replace(r, details=tuple(r.details) + (("cached", True),))
+                for r in results]
+
+    def put(self, key: str, anchor: Location, results: list[Any]) -> bool:
+        """Store `results`; False (and nothing written) when a value cannot be stored."""
+        if any(r.method == "timeout" or r.verdict.value == "error" for r in results):
+            return False  # depends on the machine's load or on a crash, not on the content
+        try:
+            data = {"format": FORMAT, "key": key, "versions": self.versions,
+                    "results": [encode(r, anchor) for r in results]}
+            text = json.dumps(data, ensure_ascii=False)
+        except (Unstorable, TypeError, ValueError, RecursionError):
+            return False
+        path = self._path(key)
+        try:
+            self._prepare()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except OSError:
+            return False
+        return True
+
+    def _prepare(self) -> None:
+        if self.directory.is_dir():
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / "CACHEDIR.TAG").write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n"
+            "# This file is a cache directory tag created by symderiv.\n")
+        (self.directory / ".gitignore").write_text("# Created by symderiv.\n*\n")
+
+
+def versions() -> dict[str, str]:
+    """What a cached verdict depends on besides the spec and the options."""
+    import sympy
+
+    from symderiv import __version__
+
+    return {"symderiv": __version__, "sympy": sympy.__version__, "format": str(FORMAT)}
