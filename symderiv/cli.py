@@ -9,6 +9,7 @@ import sys
 from symderiv import __version__
 
 STRATEGIES = ("generic", "bounded")
+FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 class UsageError(Exception):
@@ -37,6 +38,16 @@ def _sizes(text: str) -> tuple[str, tuple[int, ...]]:
     return name.strip(), numbers
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes >= 0, got {text!r}")
+    return value
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -58,7 +69,8 @@ def parser() -> argparse.ArgumentParser:
                                 description="Decide every claim, derivation, example and "
                                             "implementation of the given specs.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="spec files or folders")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=FORMATS, default="text",
+                       help="report format (default text); junit, sarif and github are for CI")
     check.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
                        help="time limit per check (default 30)")
     check.add_argument("--strategy", type=_strategies, default=STRATEGIES, metavar="LIST",
@@ -66,6 +78,19 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                       help="worker processes (default: the number of cores; 0: no workers, "
+                            "check in this process)")
+    check.add_argument("--cache-dir", default=None, metavar="DIR",
+                       help="where results are cached (default .symderiv_cache; env "
+                            "SYMDERIV_CACHE_DIR)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument("--only-specs", action="store_true",
+                       help="skip given files that do not look like specs (a top-level `title` "
+                            "and claims, derivations or examples), e.g. in a pre-commit hook")
+    commands.add_parser("schema", help="print the JSON Schema of the spec format",
+                        description="Print the JSON Schema of the spec format (for editors' "
+                                    "YAML plugins).")
     return main
 
 
@@ -84,21 +109,58 @@ def _main(argv: list[str] | None) -> int:
     if arguments.command is None:
         parser().print_help()
         return 2
+    if arguments.command == "schema":
+        from importlib.resources import files
+
+        sys.stdout.write(files("symderiv").joinpath("spec.schema.json").read_text("utf-8"))
+        return 0
+    import os
+    from pathlib import Path
+
     from rich.console import Console
 
     from symderiv.check.engine import Options
-    from symderiv.report import json_report, text
-    from symderiv.run import run
+    from symderiv.report import github, json_report, junit, sarif, text
+    from symderiv.report.progress import ProgressBar
+    from symderiv.run import looks_like_spec
+    from symderiv.workers import run
 
     options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
                       sizes=dict(arguments.sizes), seed=arguments.seed)
-    report = run(arguments.paths, options)
+    paths = arguments.paths
+    if arguments.only_specs:
+        paths = [p for p in paths if Path(p).is_dir() or looks_like_spec(Path(p))]
+        if not paths:
+            return 0
+    cache = None
+    if not arguments.no_cache:
+        from symderiv.cache import DEFAULT_DIRECTORY, Cache, versions
+
+        directory = arguments.cache_dir or os.environ.get("SYMDERIV_CACHE_DIR") \
+            or DEFAULT_DIRECTORY
+        cache = Cache(directory, versions())
+    console = Console(highlight=False)
+    progress = ProgressBar(console) if arguments.format == "text" and console.is_terminal \
+        else None
+    try:
+        report = run(paths, options, jobs=arguments.jobs, cache=cache, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    if arguments.format == "text":
+        text.render(report, console)
+        return report.exit_code
+    for result in report.files:
+        for error in result.errors:
+            print(error.render(), file=sys.stderr)
     if arguments.format == "json":
-        for result in report.files:
-            for error in result.errors:
-                print(error.render(), file=sys.stderr)
         json.dump(json_report.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif arguments.format == "sarif":
+        json.dump(sarif.render(report), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif arguments.format == "junit":
+        sys.stdout.write(junit.render(report))
     else:
-        text.render(report, Console(highlight=False))
+        sys.stdout.write(github.render(report))
     return report.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,23 @@ from symderiv.errors import Location, SymderivError
 from symderiv.check.verdict import CheckResult
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+_TITLE = re.compile(r"^title\s*:", re.MULTILINE)
+_CHECKS = re.compile(r"^(claims|derivations|examples)\s*:", re.MULTILINE)
+
+
+def looks_like_spec(path: Path) -> bool:
+    """A cheap test before loading: a top-level `title` and claims, derivations or examples.
+
+    Used where YAML files that are not specs must be left alone (pytest, pre-commit).
+    """
+    if path.suffix not in SPEC_SUFFIXES:
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return False
+    return bool(_TITLE.search(head) and _CHECKS.search(head))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,28 @@
+"""The plain-text explanation of a check that did not meet its expectation (CI reports, pytest)."""
+
+from __future__ import annotations
+
+from symderiv.check.verdict import CheckResult
+from symderiv.report.text import counterexample_lines
+
+
+def headline(check: CheckResult) -> str:
+    """`id: verdict (expected holds)` and the engine's message."""
+    return f"{check.kind} {check.id}: {check.verdict.value} (expected {check.expect}): " \
+        f"{check.message}"
+
+
+def lines(check: CheckResult) -> list[str]:
+    """Verdict, failing steps, counterexample and diagnosis, one fact per line."""
+    out = [headline(check)]
+    for step in check.steps:
+        if not step.ok:
+            by = f" (by {step.by})" if step.by else ""
+            out.append(f"step {step.step}{by} at line {step.location.line}: "
+                       f"{step.verdict.value}: {step.outcome.message}")
+    if check.counterexample is not None:
+        out.extend(counterexample_lines(check.counterexample))
+    if check.diagnosis is not None and hasattr(check.diagnosis, "text_lines"):
+        out.extend(str(line) for line in check.diagnosis.text_lines())
+    out.extend(f"warning: {w}" for w in check.warnings)
+    return out
