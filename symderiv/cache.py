@@ -9,6 +9,8 @@ format or for another key is ignored and overwritten.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -42,8 +44,11 @@ class CachedDiagnosis:
 
 # -- sympy expressions ----------------------------------------------------------------------
 
+@functools.cache
 def _sympy_classes() -> dict[str, type]:
     import sympy
+
+    import symderiv.build.symbolic  # noqa: F401 - its sympy classes must be registered
 
     found: dict[str, type] = {}
     stack: list[type] = [sympy.Basic]
@@ -87,7 +92,7 @@ def encode_sympy(expression: Any) -> Any:
     return {"class": name, "args": [encode_sympy(a) for a in expression.args]}
 
 
-def decode_sympy(data: Any, classes: dict[str, type]) -> Any:
+def decode_sympy(data: Any) -> Any:
     """Rebuild an expression; only sympy.Basic subclasses already imported can be named."""
     import sympy
 
@@ -106,14 +111,14 @@ def decode_sympy(data: Any, classes: dict[str, type]) -> Any:
         return sympy.core.symbol.Str(str(data["str"]))
     if "undefined" in data:
         return sympy.Function(str(data["undefined"]))(
-            *[decode_sympy(a, classes) for a in data["args"]])
+            *[decode_sympy(a) for a in data["args"]])
     if "singleton" in data:
         value = getattr(sympy.S, str(data["singleton"]))
         if not isinstance(value, sympy.Basic):
             raise ValueError("not a sympy singleton")
         return value
-    cls = classes[str(data["class"])]  # KeyError: not a loaded sympy class
-    return cls(*[decode_sympy(a, classes) for a in data["args"]])
+    cls = _sympy_classes()[str(data["class"])]  # KeyError: not a loaded sympy class
+    return cls(*[decode_sympy(a) for a in data["args"]])
 
 
 def _assumptions(data: Any) -> dict[str, bool]:
@@ -172,13 +177,13 @@ def encode(value: Any, anchor: Location) -> Any:
     raise Unstorable(type(value).__name__)
 
 
-def decode(data: Any, anchor: Location, classes: dict[str, type]) -> Any:
+def decode(data: Any, anchor: Location) -> Any:
     from symderiv.check.verdict import Verdict
 
     if data is None or isinstance(data, (bool, int, str)):
         return data
     if isinstance(data, list):
-        return [decode(v, anchor, classes) for v in data]
+        return [decode(v, anchor) for v in data]
     tag = data["$"]
     if tag == "float":
         return float(data["v"])
@@ -189,54 +194,93 @@ def decode(data: Any, anchor: Location, classes: dict[str, type]) -> Any:
     if tag == "location":
         return Location(anchor.path, anchor.line + int(data["line"]), int(data["column"]))
     if tag == "tuple":
-        return tuple(decode(v, anchor, classes) for v in data["v"])
+        return tuple(decode(v, anchor) for v in data["v"])
     if tag == "dict":
-        return {str(k): decode(v, anchor, classes) for k, v in data["v"].items()}
+        return {str(k): decode(v, anchor) for k, v in data["v"].items()}
     if tag == "sympy":
-        return decode_sympy(data["v"], classes)
+        return decode_sympy(data["v"])
+    if tag == "ProofStep":  # the expression is rebuilt (importing sympy) only when read
+        return CachedProofStep(str(data["v"]["label"]), data["v"]["expression"])
     if tag == "diagnosis":
         return CachedDiagnosis([str(line) for line in data["lines"]], data["v"])
     cls = _result_classes()[tag]
-    fields = {name: decode(v, anchor, classes) for name, v in data["v"].items()}
+    fields = {name: decode(v, anchor) for name, v in data["v"].items()}
     return cls(**fields)
 
 
+def _proof_step_class() -> type:
+    from symderiv.check.verdict import ProofStep
+
+    class CachedProofStep(ProofStep):  # type: ignore[misc]
+        """A proof step read from the cache; its sympy expression is rebuilt on first use."""
+
+        __slots__ = ("_encoded", "_decoded")
+
+        def __init__(self, label: str, encoded: Any) -> None:
+            object.__setattr__(self, "label", label)
+            object.__setattr__(self, "_encoded", encoded)
+            object.__setattr__(self, "_decoded", None)
+
+        @property
+        def expression(self) -> Any:  # type: ignore[override]
+            if self._decoded is None:
+                object.__setattr__(self, "_decoded", decode(self._encoded, _NOWHERE))
+            return self._decoded
+
+    return CachedProofStep
+
+
+_NOWHERE = Location("", 0, 0)
+
+
+def CachedProofStep(label: str, encoded: Any) -> Any:  # noqa: N802 - builds an instance
+    global _CACHED_PROOF_STEP
+    if _CACHED_PROOF_STEP is None:
+        _CACHED_PROOF_STEP = _proof_step_class()
+    return _CACHED_PROOF_STEP(label, encoded)
+
+
+_CACHED_PROOF_STEP: type | None = None
+
+
 class Cache:
-    """Results by key under `directory` (created on first write, with a CACHEDIR.TAG)."""
+    """Results by key under `directory` (created on first write, with a CACHEDIR.TAG).
+
+    Two kinds of entry: one check's results (keyed by `units.fingerprint`, so editing one
+    claim re-checks only that claim), and a whole file's results (keyed by its bytes, so an
+    unchanged file is answered without loading it or importing sympy).
+    """
 
     def __init__(self, directory: str | os.PathLike[str], versions: dict[str, str]) -> None:
         self.directory = Path(directory)
         self.versions = versions
-        self._classes: dict[str, type] | None = None
 
     def _path(self, key: str) -> Path:
         return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
 
-    def get(self, key: str, anchor: Location) -> list[Any] | None:
-        """The stored results for `key`, placed at `anchor`; None when absent or unusable."""
+    def _read(self, key: str, anchor: Location) -> tuple[dict[str, Any], list[Any]] | None:
+        from symderiv.check.verdict import CheckResult
+
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
             if data.get("format") != FORMAT or data.get("key") != key \
                     or data.get("versions") != self.versions:
                 return None
-            if self._classes is None:
-                self._classes = _sympy_classes()
-            results = [decode(r, anchor, self._classes) for r in data["results"]]
+            results = [decode(r, anchor) for r in data["results"]]
         except Exception:  # noqa: BLE001 - a broken cache file is a miss, whatever is wrong
             return None
-        from symderiv.check.verdict import CheckResult
-
         if not all(isinstance(r, CheckResult) for r in results):
             return None
-        return [dataclasses.replace(r, details=tuple(r.details) + (("cached", True),))
-                for r in results]
+        return data, [dataclasses.replace(r, details=tuple(r.details) + (("cached", True),))
+                      for r in results]
 
-    def put(self, key: str, anchor: Location, results: list[Any]) -> bool:
-        """Store `results`; False (and nothing written) when a value cannot be stored."""
-        if any(r.method == "timeout" or r.verdict.value == "error" for r in results):
+    def _write(self, key: str, anchor: Location, results: list[Any],
+               extra: dict[str, Any]) -> bool:
+        if any(r.method in UNSTABLE or r.verdict.value == "error"
+               or any(step.outcome.method in UNSTABLE for step in r.steps) for r in results):
             return False  # depends on the machine's load or on a crash, not on the content
         try:
-            data = {"format": FORMAT, "key": key, "versions": self.versions,
+            data = {"format": FORMAT, "key": key, "versions": self.versions, **extra,
                     "results": [encode(r, anchor) for r in results]}
             text = json.dumps(data, ensure_ascii=False)
         except (Unstorable, TypeError, ValueError, RecursionError):
@@ -253,6 +297,25 @@ class Cache:
             return False
         return True
 
+    def get(self, key: str, anchor: Location) -> list[Any] | None:
+        """One check's stored results, placed at `anchor`; None when absent or unusable."""
+        found = self._read(key, anchor)
+        return None if found is None else found[1]
+
+    def put(self, key: str, anchor: Location, results: list[Any]) -> bool:
+        """Store one check's results; False (nothing written) when they cannot be stored."""
+        return self._write(key, anchor, results, {})
+
+    def get_file(self, key: str, display: str) -> tuple[str, list[Any]] | None:
+        """A whole file's title and results, shown under the path `display`."""
+        found = self._read(key, Location(display, 0, 0))
+        if found is None or not isinstance(found[0].get("title"), str):
+            return None
+        return found[0]["title"], found[1]
+
+    def put_file(self, key: str, title: str, results: list[Any]) -> bool:
+        return self._write(key, Location("", 0, 0), results, {"title": title})
+
     def _prepare(self) -> None:
         if self.directory.is_dir():
             return
@@ -263,10 +326,39 @@ class Cache:
         (self.directory / ".gitignore").write_text("# Created by symderiv.\n*\n")
 
 
+#: Methods whose verdicts depend on the run, not the content: never cached.
+UNSTABLE = frozenset({"timeout", "crash", "internal"})
+
+
 def versions() -> dict[str, str]:
-    """What a cached verdict depends on besides the spec and the options."""
-    import sympy
+    """What a cached verdict depends on besides the spec and the options.
+
+    sympy's version is read from its `release.py` without importing sympy (a warm run never
+    imports it); if that file is not where it should be, sympy is imported.
+    """
+    import importlib.util
+    import re
 
     from symderiv import __version__
 
-    return {"symderiv": __version__, "sympy": sympy.__version__, "format": str(FORMAT)}
+    sympy_version = None
+    spec = importlib.util.find_spec("sympy")
+    if spec is not None and spec.origin:
+        try:
+            text = (Path(spec.origin).parent / "release.py").read_text(encoding="utf-8")
+            found = re.search(r"""__version__\s*=\s*["']([^"']+)["']""", text)
+            sympy_version = found.group(1) if found else None
+        except OSError:
+            pass
+    if sympy_version is None:
+        import sympy
+
+        sympy_version = sympy.__version__
+    return {"symderiv": __version__, "sympy": sympy_version, "format": str(FORMAT)}
+
+
+def file_key(source: bytes, options: dict[str, Any], versions: dict[str, str]) -> str:
+    """The key of a whole spec file's results: its bytes, the options and the versions."""
+    text = json.dumps({"file": hashlib.sha256(source).hexdigest(), "options": options,
+                       "versions": versions}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -117,16 +117,12 @@ def _main(argv: list[str] | None) -> int:
     import os
     from pathlib import Path
 
-    from rich.console import Console
-
-    from symderiv.check.engine import Options
-    from symderiv.report import github, json_report, junit, sarif, text
-    from symderiv.report.progress import ProgressBar
     from symderiv.run import looks_like_spec
     from symderiv.workers import run
 
-    options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
-                      sizes=dict(arguments.sizes), seed=arguments.seed)
+    # keyword arguments of the engine's Options: a fully cached run never imports the engine
+    options = dict(strategies=arguments.strategy, timeout=arguments.timeout,
+                   sizes=dict(arguments.sizes), seed=arguments.seed)
     paths = arguments.paths
     if arguments.only_specs:
         paths = [p for p in paths if Path(p).is_dir() or looks_like_spec(Path(p))]
@@ -139,28 +135,46 @@ def _main(argv: list[str] | None) -> int:
         directory = arguments.cache_dir or os.environ.get("SYMDERIV_CACHE_DIR") \
             or DEFAULT_DIRECTORY
         cache = Cache(directory, versions())
-    console = Console(highlight=False)
-    progress = ProgressBar(console) if arguments.format == "text" and console.is_terminal \
-        else None
+    console = None
+    progress = None
+    if arguments.format == "text":
+        from rich.console import Console
+
+        console = Console(highlight=False)
+        if console.is_terminal:  # never in a pipe, a file or a machine-readable format
+            from symderiv.report.progress import ProgressBar
+
+            progress = ProgressBar(console)
     try:
-        report = run(paths, options, jobs=arguments.jobs, cache=cache, progress=progress)
+        report = run(paths, options, jobs=arguments.jobs, cache=cache, progress=progress,
+                     need_specs=False)
     finally:
         if progress is not None:
             progress.close()
-    if arguments.format == "text":
+    if console is not None:
+        from symderiv.report import text
+
         text.render(report, console)
         return report.exit_code
     for result in report.files:
         for error in result.errors:
             print(error.render(), file=sys.stderr)
     if arguments.format == "json":
+        from symderiv.report import json_report
+
         json.dump(json_report.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif arguments.format == "sarif":
+        from symderiv.report import sarif
+
         json.dump(sarif.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif arguments.format == "junit":
+        from symderiv.report import junit
+
         sys.stdout.write(junit.render(report))
     else:
+        from symderiv.report import github
+
         sys.stdout.write(github.render(report))
     return report.exit_code

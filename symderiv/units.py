@@ -138,19 +138,19 @@ def used_declarations(scope: Any, unit: Unit) -> dict[str, Any]:
     return used
 
 
-def fingerprint(scope: Any, unit: Unit, options: Any, versions: dict[str, str]) -> str:
-    """The cache key of `unit`: a hash of its content, what it uses, versions and options."""
+def fingerprint(scope: Any, unit: Unit, settings: dict[str, Any],
+                versions: dict[str, str]) -> str:
+    """The cache key of `unit`: a hash of its content, what it uses, versions and options.
+
+    `settings` are the engine options as plain data (strategies, timeout, sizes, seed, and
+    whatever else `Options` holds: all of them may change a verdict).
+    """
     content = {
         "kind": unit.kind,
         "check": canonical(item(scope.spec, unit)),
         "uses": used_declarations(scope, unit),
         "versions": versions,
-        "options": {
-            "strategies": list(options.strategies),
-            "timeout": options.timeout,
-            "sizes": {k: list(v) for k, v in sorted(options.sizes.items())},
-            "seed": options.seed,
-        },
+        "options": settings,
     }
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

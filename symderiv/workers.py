@@ -8,13 +8,12 @@ back in spec order, so the report does not depend on `jobs` or on timing.
 
 from __future__ import annotations
 
-import multiprocessing
+import dataclasses
 import os
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +67,7 @@ def failed(unit: Unit, message: str, method: str) -> Any:
                        message=message, location=unit.location, method=method)
 
 
-def _serve(connection: Connection, files: list[tuple[Path, str]], options: Any,
+def _serve(connection: Any, files: list[tuple[Path, str]], options: Any,
            runner: Callable[[Task], list[Any]]) -> None:
     global _OPTIONS
     if not _FILES:  # started by spawn: nothing inherited
@@ -117,6 +116,8 @@ class _Worker:
 
 
 def _context() -> Any:
+    import multiprocessing
+
     # fork: workers inherit the loaded specs and the imported sympy, which start-up would
     # otherwise pay again in every worker
     methods = multiprocessing.get_all_start_methods()
@@ -126,6 +127,8 @@ def _context() -> Any:
 def run_tasks(tasks: list[Task], jobs: int, on_done: Callable[[int, list[Any]], None],
               runner: Callable[[Task], list[Any]] = execute) -> list[list[Any]]:
     """Each task's results, in task order; `on_done(number, results)` as each one finishes."""
+    from multiprocessing.connection import wait
+
     results: dict[int, list[Any]] = {}
     if not tasks:
         return []
@@ -184,81 +187,114 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _settings(options: Any) -> dict[str, Any]:
+    """The options as plain data, for cache keys."""
+    from symderiv.units import canonical
+
+    if isinstance(options, dict):
+        return dict(canonical(options))
+    return {f.name: canonical(getattr(options, f.name)) for f in dataclasses.fields(options)}
+
+
 def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = None,
-        progress: Progress | None = None) -> Any:
-    """Like `symderiv.run.run`, with the cache, worker processes and progress reports."""
+        progress: Progress | None = None, need_specs: bool = True) -> Any:
+    """Like `symderiv.run.run`, with the cache, worker processes and progress reports.
+
+    Args:
+        options: an engine `Options`, or a dict of its keyword arguments (then the engine is
+            imported only if something has to be checked).
+        jobs: worker processes (None: one per core; 0: check in this process).
+        need_specs: False when the report does not read `FileResult.spec`/`scope`: an
+            unchanged file is then answered from the cache without being loaded.
+    """
     global _OPTIONS
-    from symderiv.build.scope import build_scope
-    from symderiv.load.loader import SpecErrors, load_file
     from symderiv.run import FileResult, Report, discover
-    from symderiv.units import fingerprint, units
 
     jobs = default_jobs() if jobs is None else jobs
+    settings = _settings(options)
     _FILES.clear()
     _SCOPES.clear()
     _OPTIONS = options
-    loaded: list[tuple[str, Any, Any, tuple[Any, ...]]] = []  # display, spec, scope, errors
+    versions = cache.versions if cache is not None else {}
+    files: list[Any] = []  # FileResult, or [display, spec, scope, file key, per-unit results]
+    loading: list[tuple[int, Path, str, str | None]] = []
     for path, display, error in discover(paths):
         if error is not None:
-            loaded.append((display, None, None, (error,)))
+            files.append(FileResult(display, None, (error,), ()))
             continue
-        try:
-            spec = load_file(path, display)
-            scope = build_scope(spec)
-        except SpecErrors as errors:
-            loaded.append((display, None, None, tuple(errors.errors)))
-            continue
-        _SCOPES[len(_FILES)] = scope
-        _FILES.append((path, display))
-        loaded.append((display, spec, scope, ()))
+        key = None
+        if cache is not None:
+            from symderiv.cache import file_key
 
-    versions = cache.versions if cache is not None else {}
-    slots: list[list[list[Any] | None]] = []  # per loaded file, per unit
-    tasks: list[Task] = []
-    where: list[tuple[int, int, str | None]] = []  # task -> (file slot, unit, cache key)
-    total = done = 0
-    file_number = 0
-    for slot, (display, spec, scope, errors) in enumerate(loaded):
-        if scope is None:
-            slots.append([])
-            continue
-        found = units(spec)
-        slots.append([None] * len(found))
-        total += len(found)
-        for position, unit in enumerate(found):
-            key = fingerprint(scope, unit, options, versions) if cache is not None else None
-            cached = cache.get(key, unit.location) if key is not None else None
-            if cached is not None:
-                slots[slot][position] = cached
-                done += 1
+            try:
+                key = file_key(path.read_bytes(), settings, versions)
+            except OSError:
+                key = None
+            hit = cache.get_file(key, display) if key is not None and not need_specs else None
+            if hit is not None:
+                files.append(FileResult(display, hit[0], (), tuple(hit[1])))
                 continue
-            limit = options.timeout * unit.decisions + GRACE
-            tasks.append(Task(file_number, unit, limit))
-            where.append((slot, position, key))
-        file_number += 1
+        files.append(None)
+        loading.append((len(files) - 1, path, display, key))
+
+    tasks: list[Task] = []
+    where: list[tuple[int, int, str | None]] = []  # task -> (file, unit, cache key)
+    pending: dict[int, list[Any]] = {}  # file -> [display, spec, scope, key, units, results]
+    if loading:
+        from symderiv.build.scope import build_scope
+        from symderiv.load.loader import SpecErrors, load_file
+        from symderiv.units import fingerprint, units
+
+        if isinstance(options, dict):
+            from symderiv.check.engine import Options
+
+            _OPTIONS = Options(**options)
+        for slot, path, display, key in loading:
+            try:
+                spec = load_file(path, display)
+                scope = build_scope(spec)
+            except SpecErrors as errors:
+                files[slot] = FileResult(display, None, tuple(errors.errors), ())
+                continue
+            found = units(spec)
+            results: list[list[Any] | None] = [None] * len(found)
+            pending[slot] = [display, spec, scope, key, found, results]
+            for position, unit in enumerate(found):
+                unit_key = fingerprint(scope, unit, settings, versions) \
+                    if cache is not None else None
+                cached = cache.get(unit_key, unit.location) if unit_key is not None else None
+                if cached is not None:
+                    results[position] = cached
+                    continue
+                limit = _OPTIONS.timeout * unit.decisions + GRACE
+                tasks.append(Task(len(_FILES), unit, limit))
+                where.append((slot, position, unit_key))
+            _SCOPES[len(_FILES)] = scope
+            _FILES.append((path, display))
+    total = sum(len(f[4]) for f in pending.values()) + sum(
+        len(f.checks) for f in files if isinstance(f, FileResult))
+    done = total - len(tasks)
     if progress is not None:
         progress(done, total, "")
 
     def finished(number: int, results: list[Any]) -> None:
         nonlocal done
         slot, position, key = where[number]
-        slots[slot][position] = results
+        pending[slot][5][position] = results
         if cache is not None and key is not None:
             cache.put(key, tasks[number].unit.location, results)
         done += 1
         if progress is not None:
-            progress(done, total, loaded[slot][0])
+            progress(done, total, _FILES[tasks[number].file][1])
 
     if jobs <= 0:
         for number, task in enumerate(tasks):
             finished(number, execute(task))
     else:
         run_tasks(tasks, jobs, finished)
-    files = []
-    for slot, (display, spec, scope, errors) in enumerate(loaded):
-        if scope is None:
-            files.append(FileResult(display, None, errors, ()))
-            continue
-        checks = tuple(r for results in slots[slot] for r in results or [])
-        files.append(FileResult(display, spec.title, (), checks, spec, scope))
+    for slot, (display, spec, scope, key, found, results) in pending.items():
+        checks = tuple(r for unit_results in results for r in unit_results or [])
+        files[slot] = FileResult(display, spec.title, (), checks, spec, scope)
+        if cache is not None and key is not None:
+            cache.put_file(key, spec.title, list(checks))
     return Report(tuple(files))
