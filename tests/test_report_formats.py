@@ -1,0 +1,97 @@
+"""CI reports: JUnit XML, SARIF 2.1.0 and GitHub annotations from the same Report."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from symderiv.check.engine import Options
+from symderiv.report import github, junit, sarif
+from symderiv.run import Report
+from symderiv.workers import run
+
+SPECS = Path(__file__).parent / "specs" / "tooling"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    """mixed.yaml (one refuted claim that should hold) and broken.yaml (a load error)."""
+    return run([str(SPECS / "broken.yaml"), str(SPECS / "mixed.yaml")], Options(), jobs=0)
+
+
+def test_junit_has_a_testcase_per_check(report: Report) -> None:
+    """One suite per file, one case per check, the failure text has the counterexample."""
+    root = ET.fromstring(junit.render(report))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("5", "1", "1")
+    broken, mixed = root.findall("testsuite")
+    assert broken.find("testcase/error").get("message") == "unknown name 'b'"  # type: ignore
+    cases = mixed.findall("testcase")
+    assert [c.get("name") for c in cases] == [
+        "sum-to-one", "wrong-diagonal", "square-derivative", "known-mistake", "quotient-rule"]
+    assert [c.get("line") for c in cases] == ["15", "17", "19", "21", "25"]
+    [failed] = [c for c in cases if c.find("failure") is not None]
+    failure = failed.find("failure")
+    assert failure.get("type") == "refuted"  # type: ignore[union-attr]
+    assert failure.text.splitlines() == [  # type: ignore[union-attr]
+        "claim wrong-diagonal: refuted (expected holds): fails at N = 2, i = 1, j = 2",
+        "counterexample: N = 2, i = 1, j = 2; a = [0, 0]",
+        "  lhs = -0.25",
+        "  rhs = 0.25",
+    ]
+
+
+def test_github_annotations(report: Report) -> None:
+    """`::error file=…,line=…,col=…` per spec error and failing check, newlines escaped."""
+    lines = github.render(report).splitlines()
+    path = str(SPECS / "mixed.yaml")
+    broken = str(SPECS / "broken.yaml")
+    assert lines == [
+        f"::error file={broken},line=7,col=20,title=symderiv [name]::unknown name 'b'",
+        f"::error file={path},line=17,col=5,title=symderiv%3A wrong-diagonal refuted::"
+        "claim wrong-diagonal: refuted (expected holds): fails at N = 2, i = 1, j = 2%0A"
+        "counterexample: N = 2, i = 1, j = 2; a = [0, 0]%0A  lhs = -0.25%0A  rhs = 0.25",
+        "5 checks: 4 as expected, 1 not; 1 file(s) could not be loaded",
+    ]
+
+
+# The SARIF 2.1.0 rules a consumer (GitHub code scanning) relies on, written from the OASIS
+# standard: the official schema file is not shipped by any package we can install offline.
+SARIF_SUBSET = json.loads((Path(__file__).parent / "sarif-2.1.0-subset.schema.json")
+                          .read_text("utf-8"))
+
+
+def test_sarif_validates_and_locates_failures(report: Report) -> None:
+    """The log validates; one result per failing check or spec error, at line and column."""
+    jsonschema = pytest.importorskip("jsonschema")
+    log = json.loads(json.dumps(sarif.render(report)))
+    jsonschema.Draft7Validator.check_schema(SARIF_SUBSET)
+    jsonschema.validate(log, SARIF_SUBSET)
+    [run_] = log["runs"]
+    found = [(r["ruleId"], r["level"],
+              r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              r["locations"][0]["physicalLocation"]["region"]) for r in run_["results"]]
+    assert found == [
+        ("spec", "error", str(SPECS / "broken.yaml"), {"startLine": 7, "startColumn": 20}),
+        ("refuted", "error", str(SPECS / "mixed.yaml"), {"startLine": 17, "startColumn": 5}),
+    ]
+    rules = [rule["id"] for rule in run_["tool"]["driver"]["rules"]]
+    assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in run_["results"])
+
+
+def test_sarif_subset_rejects_what_sarif_forbids() -> None:
+    """The schema used above is not vacuous: a wrong version or a line 0 fails it."""
+    jsonschema = pytest.importorskip("jsonschema")
+    good = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{
+        "message": {"text": "m"}, "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": "a.yaml"}, "region": {"startLine": 1}}}]}]}]}
+    jsonschema.validate(good, SARIF_SUBSET)
+    for bad in ({**good, "version": "2.0.0"},
+                {**good, "runs": [{"results": []}]},
+                json.loads(json.dumps(good).replace('"startLine": 1', '"startLine": 0')),
+                json.loads(json.dumps(good).replace('"text": "m"', '"txt": "m"'))):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, SARIF_SUBSET)
