@@ -1,0 +1,74 @@
+"""Speed of the tooling: cold vs warm cache, --jobs 1 vs 2, start-up vs bare Python.
+
+    python benchmarks/tooling.py [SPEC_FOLDER] [--repeat N]
+
+Runs `python -m symderiv` from this checkout as a user would (a fresh process each time) and
+prints each pair side by side with the ratio and the issue's target. Times are the best of N
+runs (least disturbed by other load on the machine). Not a test: nothing here can fail a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seconds(command: list[str], repeat: int, before: list[str] | None = None) -> float:
+    """Best wall time of `command` over `repeat` runs (running `before` untimed each time)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times = []
+    for _ in range(repeat):
+        if before:
+            subprocess.run(before, cwd=ROOT, env=env, capture_output=True, check=False)
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def row(name: str, base_name: str, value: float, base: float, target: str, met: bool) -> None:
+    print(f"{name:<28} {value:8.3f} s   {base_name:<24} {base:8.3f} s   "
+          f"ratio {value / base:6.2f}   diff {value - base:+7.3f} s   target {target}: "
+          f"{'met' if met else 'NOT met'}")
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("folder", nargs="?", default="derivations")
+    arguments.add_argument("--repeat", type=int, default=3)
+    options = arguments.parse_args()
+    folder = Path(options.folder).resolve()
+    if not folder.is_dir():
+        sys.exit(f"no spec folder {folder}: give one (the course-notes specs are derivations/)")
+    python = sys.executable
+    check = [python, "-m", "symderiv", "check", str(folder), "--format", "json"]
+    cache = Path(tempfile.mkdtemp(prefix="symderiv-bench-"))
+    try:
+        clear = [python, "-c", f"import shutil; shutil.rmtree({str(cache)!r}, True)"]
+        cold = seconds(check + ["--cache-dir", str(cache)], options.repeat, before=clear)
+        subprocess.run(check + ["--cache-dir", str(cache)], cwd=ROOT, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+        warm = seconds(check + ["--cache-dir", str(cache)], options.repeat)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    one = seconds(check + ["--no-cache", "--jobs", "1"], options.repeat)
+    two = seconds(check + ["--no-cache", "--jobs", "2"], options.repeat)
+    version = seconds([python, "-m", "symderiv", "--version"], max(5, options.repeat))
+    bare = seconds([python, "-c", "pass"], max(5, options.repeat))
+    print(f"specs: {folder}   cores: {os.cpu_count()}   best of {options.repeat} runs")
+    row("warm (cached) check", "cold check", warm, cold, "≤ 10 %", warm <= 0.10 * cold)
+    row("check --jobs 2", "check --jobs 1", two, one, "≤ 65 %", two <= 0.65 * one)
+    row("symderiv --version", "python -c pass", version, bare, "within 0.15 s",
+        version - bare <= 0.15)
+
+
+if __name__ == "__main__":
+    main()
