@@ -160,3 +160,16 @@ def test_strategy_generic_alone_leaves_matrix_claims_undecided() -> None:
     """With only the generic layer, a claim it cannot handle is undecided, not guessed."""
     result = results("true", ("generic",))["softmax-jacobian-matrix"]
     assert result.verdict == Verdict.UNDECIDED
+
+
+def test_backwards_sums_are_empty_not_karr() -> None:
+    """sum(f, k, lo, hi) with hi < lo is 0 (not sympy's Karr convention) in every layer."""
+    text = (ENGINE / "common.yaml").read_text("utf-8") + (
+        "claims:\n"
+        "  - {id: prefix, claim: 'sum(a[k], k, 1, i - 1) + a[i] == sum(a[k], k, 1, i)'}\n"
+        "  - {id: backwards, claim: 'sum(a[k], k, i + 2, i) == 0'}\n"
+        "  - {id: karr, claim: 'sum(a[k], k, i + 2, i) == -a[i + 1]', where: 'i < N'}\n")
+    found = {r.id: r.verdict for r in check_scope(build_scope(load_text("s.yaml", text)),
+                                                   Options())}
+    assert found == {"prefix": Verdict.VERIFIED, "backwards": Verdict.VERIFIED,
+                     "karr": Verdict.REFUTED}

@@ -206,6 +206,12 @@ class SympyBuilder:
             if len(args) == 4:
                 low = self.integer(args[2], bound)
                 high = self.integer(args[3], bound)
+                from symderiv.check.normalize import decide
+
+                # sympy's Sum runs backwards when hi < lo (Karr's convention); symderiv's sum is
+                # then empty. Only sums that are never backwards are handled symbolically.
+                if decide(sympy.Le(low, high + 1), self.ranges()) is not True:
+                    raise Unsupported("a sum whose upper limit may be below its lower limit")
             body = self.expr(args[0], {**bound, variable.name: dummy})
             return Sum(body, (dummy, low, high))
         if function == "D":
