@@ -96,14 +96,8 @@ class SympyBuilder:
                 raise Unsupported("matrix product")
             left = self.expr(node.left, bound)
             right = self.expr(node.right, bound)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            if node.op == "/":
-                return left / right
+            if node.op in ast.ARITHMETIC:
+                return ast.ARITHMETIC[node.op](left, right)
             if right.is_Integer and abs(int(right)) > MAX_SYMBOLIC_EXPONENT and left.is_Number:
                 raise Unsupported(f"exponent {right} is too large to expand")
             return sympy.Pow(left, right)

@@ -81,15 +81,9 @@ class Evaluator:
             raise EvaluationError(f"index {node.name!r} has no value here")
         if isinstance(node, ast.Neg):
             return -self.integer(node.operand, env)
-        if isinstance(node, ast.BinOp):
-            left = self.integer(node.left, env)
-            right = self.integer(node.right, env)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
+        if isinstance(node, ast.BinOp) and node.op in "+-*":
+            return int(ast.ARITHMETIC[node.op](self.integer(node.left, env),
+                                               self.integer(node.right, env)))
         raise EvaluationError("not an integer expression")
 
     def condition(self, node: ast.Node, env: dict[str, int]) -> bool:
@@ -235,15 +229,9 @@ class Evaluator:
         if isinstance(node, ast.BinOp) and node.op in "+-*/":
             left = self.constant_exponent(node.left, env)
             right = self.constant_exponent(node.right, env)
-            if left is None or right is None:
+            if left is None or right is None or (node.op == "/" and right == 0):
                 return None
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            return None if right == 0 else left / right
+            return Fraction(ast.ARITHMETIC[node.op](left, right))
         return None
 
     def binop(self, node: ast.BinOp, env: dict[str, int]) -> Any:
