@@ -70,13 +70,16 @@ def failed(unit: Unit, message: str, method: str) -> Any:
 def _serve(connection: Any, files: list[tuple[Path, str]], options: Any,
            runner: Callable[[Task], list[Any]]) -> None:
     global _OPTIONS
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the workers
     if not _FILES:  # started by spawn: nothing inherited
         _FILES.extend(files)
     _OPTIONS = options
     while True:
         try:
             task = connection.recv()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             return
         if task is None:
             return
@@ -291,6 +294,8 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
         for number, task in enumerate(tasks):
             finished(number, execute(task))
     else:
+        if tasks:
+            import symderiv.check.engine  # noqa: F401 - imported once, inherited by the workers
         run_tasks(tasks, jobs, finished)
     for slot, (display, spec, scope, key, found, results) in pending.items():
         checks = tuple(r for unit_results in results for r in unit_results or [])
