@@ -95,3 +95,30 @@ def test_sarif_subset_rejects_what_sarif_forbids() -> None:
                 json.loads(json.dumps(good).replace('"text": "m"', '"txt": "m"'))):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, SARIF_SUBSET)
+
+
+class Diagnosis:
+    """A stand-in for the engine's diagnosis objects: text lines and JSON."""
+
+    def text_lines(self) -> list[str]:
+        return ["diagnosis: the two sides differ by S[j] when i == j"]
+
+    def as_json(self) -> dict[str, str]:
+        return {"difference": "S[j]"}
+
+
+def test_failure_text_includes_the_diagnosis(report: Report, tmp_path: Path) -> None:
+    """The diagnosis lines follow the counterexample, and survive a cache round trip."""
+    import dataclasses
+
+    from symderiv.cache import Cache, versions
+    from symderiv.report.failure import lines
+
+    [failed] = [c for c in report.checks if not c.ok]
+    diagnosed = dataclasses.replace(failed, diagnosis=Diagnosis())
+    assert lines(diagnosed)[-1] == "diagnosis: the two sides differ by S[j] when i == j"
+    store = Cache(tmp_path, versions())
+    assert store.put("key", failed.location, [diagnosed])
+    [back] = store.get("key", failed.location)  # type: ignore[misc]
+    assert lines(back) == lines(diagnosed)
+    assert back.diagnosis.as_json() == {"difference": "S[j]"}
