@@ -167,7 +167,13 @@ class Engine:
 
 def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
     """Every check of one spec, in file order: claims, then derivations."""
+    from symderiv.check.tex import check_tex
+
     engine = Engine(scope, options)
-    results = [engine.claim(claim) for claim in scope.spec.claims if claim.claim is not None]
+    results = []
+    for claim in scope.spec.claims:
+        results.append(engine.claim(claim))
+        if claim.tex_formula is not None and claim.tex_formula is not claim.claim:
+            results.append(check_tex(engine, claim))
     results += [engine.derivation(derivation) for derivation in scope.spec.derivations]
     return results

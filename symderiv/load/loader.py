@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
@@ -11,6 +12,8 @@ from typing import TypeVar
 import yaml
 
 from symderiv.errors import FormulaError, Location, SymderivError
+from symderiv.language import ast
+from symderiv.language.latex_reader import Declarations, read
 from symderiv.language.parser import parse
 from symderiv.load import model
 from symderiv.load.yaml_nodes import compose, formula_location, location
@@ -498,12 +501,45 @@ def load_text(path: str, text: str) -> model.Spec:
     # errors in the first pass would cascade into confusing ones in `check_names`
     if reader.errors:
         raise SpecErrors(reader.errors)
-    return model.Spec(
+    spec = model.Spec(
         path=path, title=title or "", source=source, sizes=tuple(sizes), indices=tuple(indices),
         symbols=tuple(symbols), definitions=tuple(definitions),
         implementations=tuple(implementations), claims=tuple(claims),
         derivations=tuple(derivations), examples=tuple(examples), location=top,
     )
+    return _read_tex(spec)
+
+
+def _read_tex(spec: model.Spec) -> model.Spec:
+    """Read every claim's `tex` against the declarations; a claim given by `tex` alone
+    becomes an ordinary claim (`lhs = rhs` read as `lhs == rhs`)."""
+    names = Declarations.of_spec(spec)
+    errors: list[SymderivError] = []
+    claims = []
+    for claim in spec.claims:
+        if claim.tex is None or claim.tex_location is None:
+            claims.append(claim)
+            continue
+        if claim.wrt is not None and names.symbols.get(claim.wrt, 0) == 0:
+            errors.append(SymderivError(
+                f"wrt: {claim.wrt!r} is not a declared vector or matrix symbol",
+                claim.location, "name"))
+            continue
+        try:
+            node = read(claim.tex, names, claim.wrt)
+        except FormulaError as error:
+            errors.append(error.at(claim.tex_location, claim.tex))
+            continue
+        formula = model.Formula(claim.tex, node, claim.tex_location)
+        if claim.claim is None and not isinstance(node, ast.Compare):
+            errors.append(SymderivError(
+                "a claim given by 'tex' alone must be an equation 'lhs = rhs'",
+                claim.tex_location, "claim"))
+            continue
+        claims.append(replace(claim, claim=claim.claim or formula, tex_formula=formula))
+    if errors:
+        raise SpecErrors(errors)
+    return replace(spec, claims=tuple(claims))
 
 
 def load_file(path: Path, display: str | None = None) -> model.Spec:
