@@ -66,6 +66,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    extract = commands.add_parser(
+        "extract", help="draft a spec from the formulas in Markdown or LaTeX course material",
+        description="Find the formulas in FILE ($…$, $$…$$, \\[…\\], equation/align, "
+                    "matrices), keep those that look like equations and write a spec skeleton "
+                    "with one tex: claim per equation and the names it could infer (marked "
+                    "TODO). Also counts images that may hold formulas.")
+    extract.add_argument("file", metavar="FILE", help="a .md or .tex file")
+    extract.add_argument("-o", "--output", metavar="SPEC.yaml",
+                         help="write the skeleton here (default: standard output)")
     return main
 
 
@@ -79,11 +88,39 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _extract(file: str, output: str | None) -> int:
+    from pathlib import Path
+
+    from symderiv.extract import extract, skeleton
+
+    try:
+        text = Path(file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"{file}:1:1: error: cannot read: {error}  [io]", file=sys.stderr)
+        return 2
+    extraction = extract(file, text)
+    draft = skeleton(extraction)
+    if output is None:
+        sys.stdout.write(draft)
+    else:
+        try:
+            Path(output).write_text(draft, "utf-8")
+        except OSError as error:
+            print(f"{output}:1:1: error: cannot write: {error}  [io]", file=sys.stderr)
+            return 2
+    print(f"{file}: {len(extraction.formulas)} formulas, {len(extraction.equations)} look like "
+          f"equations (claims); {len(extraction.images)} images may hold formulas that cannot "
+          "be read", file=sys.stderr)
+    return 0
+
+
 def _main(argv: list[str] | None) -> int:
     arguments = parser().parse_args(argv)
     if arguments.command is None:
         parser().print_help()
         return 2
+    if arguments.command == "extract":
+        return _extract(arguments.file, arguments.output)
     from rich.console import Console
 
     from symderiv.check.engine import Options
