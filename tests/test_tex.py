@@ -95,7 +95,7 @@ def test_where_applies_to_the_tex_check() -> None:
 def test_tex_error_is_located_in_the_file() -> None:
     """An unknown command in `tex` is reported at its file line and column."""
     rendered = load_error("  - id: k\n    tex: 'D_jS_i = S_i \\foo'\n")
-    assert rendered.startswith("spec.yaml:9:25: error: unknown command '\\foo'")
+    assert rendered.startswith("spec.yaml:9:24: error: unknown command '\\foo'")
     assert rendered.endswith("[tex]")
 
 
