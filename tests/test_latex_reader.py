@@ -19,7 +19,7 @@ NAMES = Declarations(
     sizes=frozenset({"N", "T"}),
     indices={"i": "N", "j": "N", "k": "N", "n": "N", "t": "T"},
     symbols={"a": 1, "x": 1, "W": 2, "b": 0, "L": 0},
-    definitions={"S": 1, "P": 1, "z_1": None},
+    definitions={"S": 1, "P": 1, "z_1": None, "g": 1},
 )
 
 
@@ -38,28 +38,32 @@ def shape_of(node: ast.Node) -> Any:
     return tuple(values)
 
 
-def cases(name: str) -> list[tuple[str, str]]:
+def cases(name: str) -> list[tuple[str, str, str]]:
+    """(tex, expected, wrt) per case line; a trailing `[wrt W]` changes wrt from `a`."""
     out = []
     for line in (CASES / name).read_text("utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             tex, expected = line.split("  =>  ")
-            out.append((tex, expected))
+            wrt = "a"
+            if expected.endswith("]") and "  [wrt " in expected:
+                expected, _, wrt = expected[:-1].rpartition("  [wrt ")
+            out.append((tex, expected, wrt))
     return out
 
 
-@pytest.mark.parametrize(("tex", "expected"), cases("read.txt"))
-def test_reads_as_the_formula_language(tex: str, expected: str) -> None:
+@pytest.mark.parametrize(("tex", "expected", "wrt"), cases("read.txt"))
+def test_reads_as_the_formula_language(tex: str, expected: str, wrt: str) -> None:
     """Each construct of read.txt gives the same AST as its formula-language spelling."""
-    node = read(tex, NAMES, wrt="a")
+    node = read(tex, NAMES, wrt=wrt)
     assert shape_of(node) == shape_of(parse(expected))
 
 
-@pytest.mark.parametrize(("tex", "expected"), cases("errors.txt"))
-def test_errors_are_located_and_explained(tex: str, expected: str) -> None:
+@pytest.mark.parametrize(("tex", "expected", "wrt"), cases("errors.txt"))
+def test_errors_are_located_and_explained(tex: str, expected: str, wrt: str) -> None:
     """Each case of errors.txt fails at its offset with a message that names the problem."""
     offset, message = expected.split(" | ")
     with pytest.raises(FormulaError) as caught:
-        read(tex, NAMES, wrt="a")
+        read(tex, NAMES, wrt=wrt)
     assert (caught.value.offset, message in caught.value.message) == (int(offset), True), \
         caught.value.message
 
@@ -101,9 +105,8 @@ def test_transpose_against_a_declared_T() -> None:
     assert shape_of(read("x^T", no_t)) == shape_of(parse("x.T"))
 
 
-def test_derivative_variable_from_wrt_or_the_only_candidate() -> None:
-    """`D_{ij} L` takes W from `wrt`; with one vector symbol D_j needs no `wrt`; else an error."""
-    assert shape_of(read("D_{ij} L", NAMES, wrt="W")) == shape_of(parse("D(L, W[i, j])"))
+def test_derivative_variable_without_wrt() -> None:
+    """With one vector symbol D_j needs no `wrt`; with several it is an error naming them."""
     single = Declarations(indices={"i": "N", "j": "N"}, symbols={"a": 1},
                           definitions={"S": 1})
     assert shape_of(read("D_jS_i", single)) == shape_of(parse("D(S[i], a[j])"))

@@ -942,7 +942,39 @@ class _Resolver:
                             f"{self.text[items[position].start:items[after - 1].end]!r} only or "
                             f"on the whole product? write {self.source(item)}(…) with "
                             "parentheses", items[after])
+        if isinstance(variable, _Column):
+            return self.jacobian_entry(item, operand, variable), after
         return ast.Call(item.start, operand.end, "D", (operand, variable)), after
+
+    def jacobian_entry(self, item: _Scripted, operand: ast.Node, column: _Column) -> ast.Node:
+        """`D_c g_r` for a matrix variable W: entry (r, c) of jacobian(g, W), whose columns
+        run over W's entries row by row (the notes' "linearised" W)."""
+        if isinstance(operand, ast.Index) and isinstance(operand.base, ast.Name) \
+                and len(operand.indices) == 1:
+            function, row = operand.base, operand.indices[0]
+        elif isinstance(operand, ast.Name) and self.names.rank(operand.name) == 0:
+            function = operand
+            row = ast.Number(operand.start, operand.end, Fraction(1), "1")
+        else:
+            raise self.fail(f"{self.source(item)!r} with one index on the matrix "
+                            f"{column.name} is a column of the Jacobian; it needs an entry "
+                            "of a vector (g_k) or a scalar to act on", item)
+        variable = ast.Name(column.index.start, column.index.start, column.name)
+        jacobian = ast.Call(item.start, operand.end, "jacobian", (function, variable))
+        return ast.Index(item.start, operand.end, jacobian, (row, column.index))
+
+    def is_entry_subscript(self, argument: _Piece) -> bool:
+        """For a matrix variable: `{ij}`, `{i,j}` name an entry; `1`, `N`, `{N+1}`, `{NT}`
+        a column of the linearised matrix; `{11}` could be either and is refused."""
+        if isinstance(argument, _Group) and len(argument.parts) > 1:
+            return True
+        characters = re.sub(r"\s+", "", self.source(argument).strip("{}"))
+        if len(characters) == 2 and characters.isdigit():
+            raise self.fail(f"ambiguous: {characters!r} is entry ({characters[0]}, "
+                            f"{characters[1]}) or column {characters}; write "
+                            f"{{{characters[0]},{characters[1]}}} or {{{characters}}} with "
+                            "a comma or as arithmetic", argument)
+        return len(characters) == 2 and all(c in self.names.indices for c in characters)
 
     def derivative_variable(self, argument: _Piece, word: str) -> ast.Node:
         direct = self.try_variable(argument)
@@ -963,6 +995,8 @@ class _Resolver:
         rank = self.names.symbols[name]
         if rank == 0:
             raise self.fail(f"{word}_…: {name} is a scalar and has no entries", argument)
+        if rank == 2 and not self.is_entry_subscript(argument):
+            return _Column(argument.start, argument.end, name, self.argument(argument))
         indices = self.index_list(argument, rank, name)
         base = ast.Name(argument.start, argument.start, name)
         return ast.Index(argument.start, argument.end, base, indices)
@@ -1045,6 +1079,14 @@ class _Resolver:
             raise self.fail("'/' without a denominator", items[slash])
         variable = self.partial_variable(denominator, denominator)
         return ast.Call(first.start, items[-1].end, "D", (operand, variable))
+
+
+@dataclass(frozen=True, slots=True)
+class _Column(ast.Node):
+    """A derivative variable given as one column of a linearised matrix symbol."""
+
+    name: str
+    index: ast.Node
 
 
 def _items_of(piece: _Piece) -> tuple[_Piece, ...]:
