@@ -60,7 +60,8 @@ def check_tex(engine: Engine, claim: Claim) -> CheckResult:
             verdict = weakest([o.verdict for o in outcomes])
             message = f"the LaTeX says what the claim says ({reading}): " + "; ".join(
                 o.message for o in outcomes)
-            return _result(claim, verdict, message, outcomes[-1], started)
+            decisive = next(o for o in outcomes if o.verdict == verdict)
+            return _result(claim, verdict, message, decisive, started)
         if first is None:
             first = outcomes[-1]
     assert first is not None
