@@ -129,7 +129,7 @@ def _classify(line: int, tex: str, kind: str) -> Found:
     return Found(line, text, kind, True, note)
 
 
-def _split_display(body: str, start: int, masked: str) -> list[tuple[int, str]]:
+def _split_display(body: str, start: int) -> list[tuple[int, str]]:
     """A display block as (offset, piece): one piece per `\\\\`-separated line, except inside
     a matrix, which stays whole."""
     if _MATRIX.search(body):
@@ -142,7 +142,6 @@ def _split_display(body: str, start: int, masked: str) -> list[tuple[int, str]]:
             if stripped.strip():
                 pieces.append((start + offset + len(part) - len(stripped), stripped.rstrip()))
         offset += len(part)
-    del masked
     return pieces
 
 
@@ -155,7 +154,7 @@ def find_formulas(text: str, markdown: bool = True) -> list[Found]:
         group = next(g for g in ("dollars", "brackets", "body") if match.group(g) is not None)
         body, start = match.group(group), match.start(group)
         kind = "matrix" if _MATRIX.search(body) else "display"
-        for offset, piece in _split_display(body, start, masked):
+        for offset, piece in _split_display(body, start):
             first = offset + len(piece) - len(piece.lstrip())
             found.append((first, _classify(_line(masked, first), piece.replace("&", " "),
                                            kind)))
@@ -240,6 +239,8 @@ def skeleton(extraction: Extraction) -> str:
     inferred = extraction.inferred
     equations = extraction.equations
     size = inferred.sizes[0] if len(inferred.sizes) == 1 else "TODO"
+    lines_text = (", formulas at lines " + ", ".join(str(f.line) for f in equations)
+                  if equations else "")
     lines = [
         f"# Spec skeleton drafted by `symderiv extract {name}`.",
         f"# {len(extraction.formulas)} formulas found, {len(equations)} look like equations "
@@ -249,8 +250,7 @@ def skeleton(extraction: Extraction) -> str:
         "# Every declaration below is inferred from how the formulas use a name: confirm it,",
         "# add the definitions (define:) and replace each TODO before running symderiv check.",
         f"title: {_quote('TODO: ' + stem)}",
-        f"source: {_quote(name + ', formulas at lines ' + ', '.join(str(f.line) for f in equations))}"
-        if equations else f"source: {_quote(name)}",
+        f"source: {_quote(name + lines_text)}",
     ]
     lines.append("sizes:" if inferred.sizes else "sizes: {}  # TODO: none seen")
     for name_ in inferred.sizes:

@@ -6,15 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from symderiv.cli import main
-from symderiv.extract import extract, skeleton
+from symderiv.extract import Extraction, extract, skeleton
 
 FIXTURES = Path(__file__).parent / "extract"
 
 
-def notes() -> object:
+def notes() -> Extraction:
     path = FIXTURES / "notes.md"
     return extract(str(path), path.read_text("utf-8"))
 
@@ -22,7 +23,7 @@ def notes() -> object:
 def test_markdown_formulas_with_their_lines() -> None:
     """Inline, $$ (also in a blockquote), multi-line $$ split at \\\\, and a matrix block;
     code, escaped dollars and prose are left out."""
-    found = [(f.line, f.tex, f.kind, f.equation) for f in notes().formulas]  # type: ignore[attr-defined]
+    found = [(f.line, f.tex, f.kind, f.equation) for f in notes().formulas]
     assert found == [
         (3, "S_i = \\frac{e^{a_i}}{\\sum_{k=1}^{N} e^{a_k}}", "inline", True),
         (3, "i", "inline", False),
@@ -42,8 +43,8 @@ def test_markdown_formulas_with_their_lines() -> None:
 def test_images_and_inferred_names() -> None:
     """Both images are counted by line; W_{11} makes W a matrix, \\sum_{k=1}^{N} k and N."""
     extraction = notes()
-    assert extraction.images == (11, 38)  # type: ignore[attr-defined]
-    inferred = extraction.inferred  # type: ignore[attr-defined]
+    assert extraction.images == (11, 38)
+    inferred = extraction.inferred
     assert (inferred.sizes, inferred.indices) == (("N",), ("i", "j", "k"))
     assert [(name, rank) for name, rank, _ in inferred.symbols] == [
         ("S", 1), ("W", 2), ("a", 1), ("g", 1), ("x", 1)]
@@ -60,7 +61,7 @@ def test_latex_file() -> None:
 
 def test_skeleton_is_yaml_with_one_tex_claim_per_equation() -> None:
     """The draft parses as YAML; claims carry the tex and the line; guesses are TODO."""
-    draft = skeleton(notes())  # type: ignore[arg-type]
+    draft = skeleton(notes())
     data = yaml.safe_load(draft)
     assert [(c["id"], c["tex"]) for c in data["claims"]] == [
         ("line-3", "S_i = \\frac{e^{a_i}}{\\sum_{k=1}^{N} e^{a_k}}"),
@@ -76,20 +77,20 @@ def test_skeleton_is_yaml_with_one_tex_claim_per_equation() -> None:
     assert "# 2 images (![…](…png)) may hold formulas" in draft
 
 
-def test_cli_writes_the_skeleton(tmp_path: Path, capsys: object) -> None:
+def test_cli_writes_the_skeleton(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`symderiv extract FILE -o OUT` writes OUT and summarises the counts on stderr."""
     out = tmp_path / "draft.yaml"
     assert main(["extract", str(FIXTURES / "notes.md"), "-o", str(out)]) == 0
-    assert out.read_text("utf-8") == skeleton(notes())  # type: ignore[arg-type]
-    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert out.read_text("utf-8") == skeleton(notes())
+    err = capsys.readouterr().err
     assert err.endswith("11 formulas, 5 look like equations (claims); 2 images may hold "
                         "formulas that cannot be read\n")
 
 
-def test_cli_missing_file_is_exit_2(capsys: object) -> None:
+def test_cli_missing_file_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     """An unreadable file is a located error and exit status 2."""
     assert main(["extract", "no/such/file.md"]) == 2
-    assert capsys.readouterr().err.startswith("no/such/file.md:1:1: error: cannot read")  # type: ignore[attr-defined]
+    assert capsys.readouterr().err.startswith("no/such/file.md:1:1: error: cannot read")
 
 
 def test_extract_help_imports_no_sympy() -> None:

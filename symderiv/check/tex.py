@@ -43,11 +43,13 @@ def check_tex(engine: Engine, claim: Claim) -> CheckResult:
     reading fails and the literal one has a confirmed counterexample.
     """
     started = time.perf_counter()
-    assert claim.tex_formula is not None and isinstance(claim.claim.node, ast.Compare)  # type: ignore[union-attr]
+    assert claim.tex_formula is not None and claim.claim is not None
+    typed = claim.claim.node
+    assert isinstance(typed, ast.Compare)
     where = claim.where.node if claim.where is not None else None
     first: Outcome | None = None
     what = ""
-    for reading, pairs in _pairs(claim.tex_formula.node, claim.claim.node):  # type: ignore[union-attr]
+    for reading, pairs in _pairs(claim.tex_formula.node, typed):
         outcomes = []
         for label, left, right in pairs:
             outcome = engine.decide(left, right, where)

@@ -391,7 +391,6 @@ _FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log"}
 _FONTS = {"mathrm", "mathit", "mathbf", "boldsymbol", "bm", "text", "textrm", "operatorname",
           "mathsf", "vec", "mathbb"}
 _ELLIPSES = {"cdots", "dots", "ldots", "vdots", "ddots"}
-_TRANSPOSE = {"top", "intercal", "mathsf{T}"}
 
 
 class _Resolver:
@@ -479,8 +478,8 @@ class _Resolver:
                 continue
             if result is not None and pending is None and last == "/":
                 raise self.fail("ambiguous: after '/' the denominator continues by "
-                                f"juxtaposition ({self.source(item)!r}); write \\frac{{…}}{{…}} "
-                                "or parentheses", item)
+                                f"juxtaposition ({self.source(item)!r}); write "
+                                "\\frac{…}{…} or parentheses", item)
             factor, position = self.factor(items, position)
             last = pending or "*"
             result = factor if result is None else ast.BinOp(term.start, factor.end, last,
@@ -513,19 +512,14 @@ class _Resolver:
         if isinstance(atom, _Letter) and atom.char == "D" and not self.names.declared("D"):
             return self.operator(item, items, position)
         if isinstance(atom, _Frac) and self.is_partial_operator(atom):
-            variable = self.partial_variable(atom.denominator, atom)
+            variable = self.partial_variable(atom.denominator)
             return self.apply_operator(item, variable, items, position + 1)
         if isinstance(atom, _Number) and self.is_indicator(items, position):
             return self.indicator(item, items[position + 1]), position + 2
         if isinstance(atom, _Letter):
             return self.letters(items, position)
-        node = self.scripted(item, self.atom(atom))
-        if isinstance(atom, _Group) and atom.kind != "brace":
-            self.no_call(items, position)
-        return node, position + 1
-
-    def no_call(self, items: list[_Piece], position: int) -> None:
-        del items, position  # a group followed by a group is a product, as in (a+b)(c+d)
+        # a group followed by a group is a product, as in (a+b)(c+d)
+        return self.scripted(item, self.atom(atom)), position + 1
 
     # -- letters and names -------------------------------------------------------------------
 
@@ -695,8 +689,7 @@ class _Resolver:
             what = "empty" if not group.parts else "a list (with ',')"
             raise self.fail(f"{what} group {self.source(group)!r} where a value is expected",
                             group)
-        node = self.value(group.parts[0])
-        return _respan(node, group.start, group.end)
+        return self.value(group.parts[0])
 
     def argument(self, piece: _Piece) -> ast.Node:
         """A script or \\frac argument: a braced group or one token."""
@@ -1016,7 +1009,7 @@ class _Resolver:
             return None
         return self.scripted(piece, self.name(piece.atom.char, piece.atom))
 
-    def partial_variable(self, piece: _Piece, where: _Piece) -> ast.Node:
+    def partial_variable(self, piece: _Piece) -> ast.Node:
         """The `\\partial x` below a fraction bar: a scalar symbol or a symbol's entry."""
         items = _items_of(piece)
         if not items or not (isinstance(items[0], _Scripted)
@@ -1038,7 +1031,6 @@ class _Resolver:
         if not (isinstance(base, ast.Name) and base.name in self.names.symbols):
             raise self.fail(f"the variable {self.source(variable_item)!r} is not a declared "
                             "symbol (nor an entry of one)", variable_item)
-        del where
         return node
 
     def starts_with_partial(self, piece: _Piece) -> bool:
@@ -1058,7 +1050,7 @@ class _Resolver:
                 and isinstance(items[0].atom, _Frac) and not items[0].scripts:
             frac = items[0].atom
             if self.starts_with_partial(frac.numerator) and not self.is_partial_operator(frac):
-                variable = self.partial_variable(frac.denominator, frac)
+                variable = self.partial_variable(frac.denominator)
                 numerator = _items_of(frac.numerator)
                 operand = self.term(_Term(numerator[1].start, numerator[-1].end,
                                           tuple(numerator[1:])))
@@ -1077,7 +1069,7 @@ class _Resolver:
             if slash + 1 < len(items) else None
         if denominator is None:
             raise self.fail("'/' without a denominator", items[slash])
-        variable = self.partial_variable(denominator, denominator)
+        variable = self.partial_variable(denominator)
         return ast.Call(first.start, items[-1].end, "D", (operand, variable))
 
 
@@ -1112,11 +1104,6 @@ def _only_expr(resolver: _Resolver, relation: _Relation) -> _Expr:
 
 def _is_one(node: ast.Node) -> bool:
     return isinstance(node, ast.Number) and node.value == 1
-
-
-def _respan(node: ast.Node, start: int, end: int) -> ast.Node:
-    """`node` with the span of the brackets around it (for error positions)."""
-    return node
 
 
 def read(text: str, names: Declarations, wrt: str | None = None) -> ast.Node:
