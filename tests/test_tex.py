@@ -111,3 +111,10 @@ def test_tex_alone_must_be_an_equation() -> None:
     assert "must be an equation" in load_error("  - id: k\n    tex: 'S_i'\n")
     assert "wrt: 'b' is not a declared" in load_error(
         "  - id: k\n    wrt: b\n    tex: 'D_jS_i = 0'\n")
+
+
+def test_tex_error_in_double_quotes_counts_escapes() -> None:
+    """In "…\\\\frac…" each escape is two characters of the file: the column follows the file."""
+    rendered = load_error('  - id: k\n    tex: "\\\\frac{a_i}{2} = \\\\foo"\n')
+    # the line is:    tex: "\\frac{a_i}{2} = \\foo"   and \\foo starts at column 28
+    assert rendered.startswith("spec.yaml:9:28: error: unknown command '\\foo'")

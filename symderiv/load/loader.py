@@ -507,10 +507,26 @@ def load_text(path: str, text: str) -> model.Spec:
         implementations=tuple(implementations), claims=tuple(claims),
         derivations=tuple(derivations), examples=tuple(examples), location=top,
     )
-    return _read_tex(spec)
+    return _read_tex(spec, text)
 
 
-def _read_tex(spec: model.Spec) -> model.Spec:
+def _in_double_quotes(source: str, start: Location, offset: int) -> Location | None:
+    """The file location of character `offset` of a one-line double-quoted scalar whose text
+    starts at `start` (there an escape such as \\\\ takes two characters); None otherwise."""
+    lines = source.split("\n")
+    row = lines[start.line - 1] if start.line <= len(lines) else ""
+    if start.column < 2 or row[start.column - 2] != '"':
+        return None
+    position = start.column - 1
+    for _ in range(offset):
+        if position >= len(row) or row[position] == '"':
+            return None
+        step = {"x": 4, "u": 6, "U": 10}.get(row[position + 1:position + 2], 2)
+        position += step if row[position] == "\\" else 1
+    return Location(start.path, start.line, position + 1)
+
+
+def _read_tex(spec: model.Spec, source: str) -> model.Spec:
     """Read every claim's `tex` against the declarations; a claim given by `tex` alone
     becomes an ordinary claim (`lhs = rhs` read as `lhs == rhs`)."""
     names = Declarations.of_spec(spec)
@@ -528,7 +544,11 @@ def _read_tex(spec: model.Spec) -> model.Spec:
         try:
             node = read(claim.tex, names, claim.wrt)
         except FormulaError as error:
-            errors.append(error.at(claim.tex_location, claim.tex))
+            located = error.at(claim.tex_location, claim.tex)
+            quoted = _in_double_quotes(source, claim.tex_location, error.offset)
+            if quoted is not None:
+                located = SymderivError(error.message, quoted, error.code)
+            errors.append(located)
             continue
         formula = model.Formula(claim.tex, node, claim.tex_location)
         if claim.claim is None and not isinstance(node, ast.Compare):
