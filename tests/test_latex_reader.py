@@ -135,3 +135,10 @@ def test_tokenizer_drops_spacing_and_keeps_offsets() -> None:
     """`\\,` and `\\quad` vanish; `\\left(` is one token at its offset."""
     tokens = [(t.type, str(t), t.start_pos) for t in tokenize("a\\,\\quad\\left( b")]
     assert tokens == [("LETTER", "a", 0), ("LEFT", "(", 8), ("LETTER", "b", 15)]
+
+
+def test_long_operator_chains_are_a_limit_error() -> None:
+    """A thousand nested sums exceed Python's recursion: a `limit` error, not a crash."""
+    with pytest.raises(FormulaError) as caught:
+        read("\\sum_k " * 1400 + "a_k", NAMES)
+    assert (caught.value.code, caught.value.offset) == ("limit", 0)

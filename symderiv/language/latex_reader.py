@@ -863,10 +863,9 @@ class _Resolver:
 
     def sqrt(self, item: _Scripted, items: list[_Piece],
              position: int) -> tuple[ast.Node, int]:
-        if item.scripts or position + 1 >= len(items):
+        following = items[position + 1] if position + 1 < len(items) else None
+        if item.scripts or not isinstance(following, _Scripted):
             raise self.fail("\\sqrt needs its argument in braces: \\sqrt{x}", item)
-        following = items[position + 1]
-        assert isinstance(following, _Scripted)
         if isinstance(following.atom, _Group) and following.atom.kind == "bracket":
             raise self.fail("\\sqrt[n]{…}: only square roots are understood", following)
         call = ast.Call(item.start, following.atom.end, "sqrt", (self.atom(following.atom),))
@@ -1113,4 +1112,7 @@ def read(text: str, names: Declarations, wrt: str | None = None) -> ast.Node:
         FormulaError: at the offending offset of `text`, saying what was and was not understood.
     """
     structure = _structure(text)
-    return _Resolver(text, names, wrt).claim(structure)
+    try:
+        return _Resolver(text, names, wrt).claim(structure)
+    except RecursionError as error:  # e.g. a thousand \sum or D_j in a row
+        raise FormulaError("formula too deeply nested to read", 0, "limit") from error
