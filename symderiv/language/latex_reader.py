@@ -708,7 +708,7 @@ class _Resolver:
         sup = item.script("sup")
         if sup is not None:
             assert sup.argument is not None
-            if self.is_transpose(sup.argument, node):
+            if self.is_transpose(sup.argument, node, node is not base):
                 node = ast.Transpose(item.start, item.end, node)
             else:
                 node = ast.BinOp(item.start, item.end, "^", node, self.argument(sup.argument))
@@ -723,15 +723,24 @@ class _Resolver:
         if kinds.count("sub") > 1 or kinds.count("sup") > 1:
             raise self.fail("double subscript or superscript", item)
 
-    def is_transpose(self, argument: _Piece, base: ast.Node) -> bool:
+    def is_transpose(self, argument: _Piece, base: ast.Node, entry_here: bool) -> bool:
+        """`^\\top`, `^\\intercal`, and `^T` unless T is declared and the base a scalar; on
+        `W_{ij}^T` (subscript and superscript on one letter) the reading is refused."""
         text = _normal(self.source(argument)).strip("{}")
-        if text in ("\\top", "\\intercal", "\\mathsf{T}"):
-            return True
-        if text != "T":
+        if text not in ("\\top", "\\intercal", "\\mathsf{T}", "T"):
             return False
+        if entry_here:
+            raise self.fail(f"ambiguous: '{self.source(argument)}' on an entry: the entry of "
+                            "the transpose (write the indices swapped) or a power (write "
+                            "{…}^{…} around the entry)?", argument)
+        if text != "T":
+            return True
         if not self.names.declared("T"):
             return True
-        rank = self.names.rank(base.name) if isinstance(base, ast.Name) else 0
+        if isinstance(base, ast.Name):
+            rank = self.names.rank(base.name)
+        else:  # an entry is a scalar; of a bracket the shape is not known yet
+            rank = 0 if isinstance(base, ast.Index | ast.Number) else None
         if rank is None:
             raise self.fail("ambiguous: '^T' is a transpose or a power of the declared T; "
                             "write ^\\top or ^{(T)}", argument)
