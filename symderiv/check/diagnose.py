@@ -78,11 +78,13 @@ class Diagnosis:
             parts = []
             if self.holds_when:
                 parts.append("holds when " + " or ".join(self.holds_when))
-            if self.fails_when:
+            if self.fails_when and not self.holds_when and len(self.fails_when) > 1:
+                parts.append("fails in every case: " + "; ".join(self.fails_when))
+            elif self.fails_when:
                 parts.append("fails when " + " or ".join(self.fails_when))
             lines.append(f"{prefix}where: " + "; ".join(parts))
         else:
-            lines.append(f"{prefix}where: fails for every index assignment checked")
+            lines.append(f"{prefix}where: fails at every size and index pattern checked")
         if self.error_class is not None:
             lines.append(f"error: {self.error_class} — {self.evidence}")
         if self.suggestion is not None:
@@ -267,8 +269,8 @@ class Diagnoser:
         pairs = [(a, b) for a, b in itertools.combinations(free, 2)
                  if scope.indices[a].size == scope.indices[b].size]
         pattern_fails: dict[tuple[bool, ...], bool] = {}
-        small_fails: dict[str, bool] = {n: False for n in names}
-        large_fails: dict[str, bool] = {n: False for n in names}
+        small_fails: dict[str, bool | None] = {n: None for n in names}  # None: no assignment
+        large_fails: dict[str, bool | None] = {n: None for n in names}
         try:
             for number, sizes in enumerate(combos):
                 evaluators = [Evaluator(scope, sizes, ModularDomain(9173 + number * 31 + k))
@@ -301,7 +303,7 @@ class Diagnoser:
             return _Regions(tuple(self.pattern_text(pairs, p, free) for p in holding),
                             tuple(self.pattern_text(pairs, p, free) for p in failing), None)
         for n in names:
-            if not small_fails[n] and large_fails[n]:
+            if small_fails[n] is False and large_fails[n]:
                 return _Regions((f"{n} == 1",), (f"{n} >= 2",), None)
         if len(failing) > 1:
             return _Regions((), tuple(self.pattern_text(pairs, p, free) for p in failing), None)
@@ -421,7 +423,8 @@ class Diagnoser:
             value = Evaluator(self.scope, sizes, ModularDomain(1)).value(
                 node, {i: 1 for i in free_indices(node, self.scope)})
             if isinstance(value, Tensor) and len(value.shape) == 2:
-                out.append(ast.Transpose(0, 0, node))
+                out.append(node.operand if isinstance(node, ast.Transpose)
+                           else ast.Transpose(0, 0, node))
         except (EvaluationError, Undefined, KeyError):
             pass
         for sub in ast.walk(node):
@@ -504,14 +507,16 @@ class Diagnoser:
         """`node` differentiated, simplified and folded into definitions; shortest first."""
         from symderiv.build.symbolic import Unsupported
         from symderiv.check.fold import Folder, shortest_texts
-        from symderiv.check.normalize import normalize
+        from symderiv.check.normalize import canonical_sums, normalize
 
         builder = self.engine.builder
         try:
-            value = normalize(builder.expr(node, {}), builder.ranges())
-            return shortest_texts(Folder(self.scope).fold(value), self.scope)
+            value = canonical_sums(normalize(builder.expr(node, {}), builder.ranges()))
+            texts = shortest_texts(Folder(self.scope).fold(value), self.scope)
+            texts += shortest_texts(value, self.scope)  # folding does not always shorten
         except (Unsupported, ValueError, TypeError, RecursionError, AttributeError):
             return []
+        return sorted(dict.fromkeys(texts), key=len)
 
     def residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         """lhs − rhs folded and printed, and whether it is a single term."""
