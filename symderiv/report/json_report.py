@@ -36,6 +36,11 @@ def counterexample(found: Counterexample | None) -> dict[str, Any] | None:
         "lhs_exact": found.lhs,
         "rhs_exact": found.rhs,
     }
+    if found.difference is not None:
+        out["difference"] = _float(found.difference)
+        out["difference_exact"] = found.difference
+    for label, text in found.rational:
+        out[f"{label}_rational"] = text
     if found.entry is not None:
         out["entry"] = list(found.entry)
     return out
