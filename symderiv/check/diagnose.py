@@ -582,7 +582,8 @@ class Diagnoser:
     def suggest(self, lhs: ast.Node, where: ast.Node | None, options: list[str]
                 ) -> tuple[str | None, str | None]:
         """The shortest right side the engine shows equal to lhs, as formula text."""
-        texts = options + [t for t in self.true_values(lhs)[:3] if t not in options]
+        # the spec's own definitions first on equal length (canonical delta order and all)
+        texts = [t for t in self.true_values(lhs)[:3] if t not in options] + options
         for text in sorted(texts, key=len):
             try:
                 parsed = parse(text)  # what is shown must read back
