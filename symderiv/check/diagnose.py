@@ -17,6 +17,8 @@ Three questions, each answered only with evidence the engine itself checked:
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ from symderiv.build.scope import free_indices
 from symderiv.check import bounded
 from symderiv.check.domains import ModularDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
+from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.verdict import Counterexample, Verdict
 from symderiv.language import ast
 from symderiv.language.parser import parse
@@ -157,10 +160,9 @@ def negate(node: ast.Node) -> ast.Node:
     if isinstance(node, ast.BinOp) and node.op in "*/":
         for side in ("right", "left"):
             part = getattr(node, side)
-            if isinstance(part, ast.Neg) or (isinstance(part, ast.BinOp) and part.op == "-") \
-                    or (isinstance(part, ast.BinOp) and part.op in "*/"
-                        and side == "left"):
+            if isinstance(part, ast.Neg) or (isinstance(part, ast.BinOp) and part.op == "-"):
                 return replace(node, **{side: negate(part)})
+        return replace(node, left=negate(node.left))  # -a * b rather than -(a * b)
     return ast.Neg(0, 0, node)
 
 
@@ -214,12 +216,31 @@ class Diagnoser:
     """Diagnoses refuted equations of one engine's scope."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        from symderiv.check.engine import Engine
+
         self.scope = engine.scope
+        timeout = engine.options.timeout
+        # the whole diagnosis gets one check's time; each changed equation a third of it
+        self.ends = time.monotonic() + timeout
+        self.engine = Engine(engine.scope, replace(engine.options, timeout=max(1.0, timeout / 3),
+                                                   diagnose=False))
         self.decided = 0
         self.cache: dict[tuple[str, str, str], str | None] = {}
 
     # -- helpers --------------------------------------------------------------------------
+
+    def remaining(self) -> float:
+        return self.ends - time.monotonic()
+
+    def limited(self, work: Callable[[], Any], fallback: Any) -> Any:
+        """`work()` within the diagnosis's remaining time, else `fallback`."""
+        if self.remaining() <= 0:
+            return fallback
+        try:
+            with deadline(self.remaining()):
+                return work()
+        except CheckTimeout:
+            return fallback
 
     def free(self, *nodes: ast.Node | None) -> list[str]:
         out: set[str] = set()
@@ -251,7 +272,8 @@ class Diagnoser:
         key = (unparse(lhs), unparse(rhs), unparse(where) if where is not None else "")
         if key in self.cache:
             return self.cache[key]
-        if self.decided >= MAX_DECIDED or not self.screens_equal(lhs, rhs, where):
+        if self.decided >= MAX_DECIDED or self.remaining() <= 0 \
+                or not self.limited(lambda: self.screens_equal(lhs, rhs, where), False):
             return None
         self.decided += 1
         outcome = self.engine.decide(lhs, rhs, where)
@@ -263,6 +285,9 @@ class Diagnoser:
     # -- where ----------------------------------------------------------------------------
 
     def regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
+        return self.limited(lambda: self._regions(lhs, rhs, where), _Regions((), (), None))  # type: ignore[no-any-return]
+
+    def _regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
         scope = self.scope
         free = self.free(lhs, rhs, where)
         names, combos = self.combos([lhs, rhs] + ([where] if where is not None else []))
@@ -478,8 +503,7 @@ class Diagnoser:
         while stack:
             for node in ast.walk(stack.pop()):
                 if isinstance(node, ast.Call) and node.function in ("exp", "log", "sqrt") \
-                        and node is not f and not free_indices(node.args[0], self.scope) \
-                        - set(free):
+                        and not free_indices(node.args[0], self.scope) - set(free):
                     out.append(node.args[0])
                 if isinstance(node, ast.Name) and node.name in self.scope.definitions \
                         and node.name not in seen_definitions:
@@ -503,16 +527,26 @@ class Diagnoser:
 
     # -- the fix --------------------------------------------------------------------------
 
-    def true_values(self, node: ast.Node) -> list[str]:
+    def folder(self, nodes: list[ast.Node]) -> Any:
+        """A Folder for the definitions these formulas use (others would surprise a reader)."""
+        from symderiv.check.fold import Folder
+
+        return Folder(self.scope, bounded.used_names(self.scope, nodes)
+                      & set(self.scope.definitions))
+
+    def true_values(self, node: ast.Node, context: tuple[ast.Node, ...] = ()) -> list[str]:
         """`node` differentiated, simplified and folded into definitions; shortest first."""
+        return self.limited(lambda: self._true_values(node, context), [])  # type: ignore[no-any-return]
+
+    def _true_values(self, node: ast.Node, context: tuple[ast.Node, ...]) -> list[str]:
         from symderiv.build.symbolic import Unsupported
-        from symderiv.check.fold import Folder, shortest_texts
+        from symderiv.check.fold import shortest_texts
         from symderiv.check.normalize import canonical_sums, normalize
 
         builder = self.engine.builder
         try:
             value = canonical_sums(normalize(builder.expr(node, {}), builder.ranges()))
-            texts = shortest_texts(Folder(self.scope).fold(value), self.scope)
+            texts = shortest_texts(self.folder([node, *context]).fold(value), self.scope)
             texts += shortest_texts(value, self.scope)  # folding does not always shorten
         except (Unsupported, ValueError, TypeError, RecursionError, AttributeError):
             return []
@@ -520,8 +554,11 @@ class Diagnoser:
 
     def residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         """lhs − rhs folded and printed, and whether it is a single term."""
+        return self.limited(lambda: self._residual(lhs, rhs), None)  # type: ignore[no-any-return]
+
+    def _residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         from symderiv.build.symbolic import Unsupported
-        from symderiv.check.fold import Folder, forms, formula, Unprintable
+        from symderiv.check.fold import Unprintable, forms, formula
         from symderiv.check.normalize import normalize
 
         import sympy
@@ -529,7 +566,7 @@ class Diagnoser:
         builder = self.engine.builder
         try:
             value = normalize(builder.expr(lhs, {}) - builder.expr(rhs, {}), builder.ranges())
-            folded = Folder(self.scope).fold(value)
+            folded = self.folder([lhs, rhs]).fold(value)
         except (Unsupported, ValueError, TypeError, RecursionError, AttributeError):
             return None
         best: tuple[str, bool] | None = None
@@ -557,7 +594,8 @@ class Diagnoser:
         regions = self.regions(lhs, rhs, where)
         error_class = evidence = None
         template: ast.Node | None = None
-        for kind, changed, why in self.hypotheses(lhs, rhs, where, regions, found):
+        hypotheses = self.limited(lambda: self.hypotheses(lhs, rhs, where, regions, found), [])
+        for kind, changed, why in hypotheses:
             if self.proves(lhs, changed, where):
                 error_class, evidence, template = kind, why, changed
                 break
@@ -575,15 +613,15 @@ class Diagnoser:
             error_class = "missing_delta"
             evidence = f"holds only on the diagonal {a} == {b} (a Kronecker delta dropped?)"
         options = [] if template is None else [unparse(self.simplified(template, where))]
-        suggestion, verdict = self.suggest(lhs, where, options)
+        suggestion, verdict = self.suggest(lhs, rhs, where, options)
         return Diagnosis(regions.holds_when, regions.fails_when, error_class, evidence,
                          suggestion, verdict, unparse(lhs))
 
-    def suggest(self, lhs: ast.Node, where: ast.Node | None, options: list[str]
+    def suggest(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, options: list[str]
                 ) -> tuple[str | None, str | None]:
         """The shortest right side the engine shows equal to lhs, as formula text."""
         # the spec's own definitions first on equal length (canonical delta order and all)
-        texts = [t for t in self.true_values(lhs)[:3] if t not in options] + options
+        texts = [t for t in self.true_values(lhs, (rhs,))[:3] if t not in options] + options
         for text in sorted(texts, key=len):
             try:
                 parsed = parse(text)  # what is shown must read back

@@ -104,7 +104,8 @@ class Engine:
                            "the exact screen found lhs ≠ rhs, but no counterexample could be "
                            "confirmed numerically (relations between exp/log/sqrt may be lost)")
         where = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
-        return Outcome(Verdict.REFUTED, method, f"fails at {where}", counterexample=found)
+        message = f"fails at {where}" if where else "fails at the inputs below"
+        return Outcome(Verdict.REFUTED, method, message, counterexample=found)
 
     def _cross_check(self, proof: Outcome, lhs: ast.Node, rhs: ast.Node,
                      where: ast.Node | None, free: list[str],

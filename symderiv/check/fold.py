@@ -210,11 +210,14 @@ def _protect_sums(expr: sympy.Basic) -> tuple[sympy.Basic, dict[sympy.Symbol, sy
 class Folder:
     """Puts the definitions of one scope back into expanded expressions."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, only: set[str] | None = None) -> None:
+        """Fold the definitions named in `only` (default: all), in declaration order."""
         self.scope = scope
         builder = SympyBuilder(scope, folded=True)
         self.bodies: list[tuple[str, tuple[sympy.Symbol, ...], sympy.Expr]] = []
         for definition in scope.spec.definitions:
+            if only is not None and definition.name not in only:
+                continue
             if scope.shapes.get(definition.name) and not definition.params:
                 continue  # matrix-valued definitions (jacobian(...)) are not folded
             try:

@@ -30,7 +30,7 @@ def number(value: Any) -> str:
 def counterexample_lines(found: Counterexample) -> list[str]:
     assignment = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
     values = ", ".join(f"{name} = {number(value)}" for name, value in found.values)
-    lines = [f"counterexample: {assignment}" + (f"; {values}" if values else "")]
+    lines = [f"counterexample: {'; '.join(p for p in (assignment, values) if p)}"]
     if found.entry is not None:
         lines.append(f"  at entry [{', '.join(map(str, found.entry))}]")
     rational = dict(found.rational)
