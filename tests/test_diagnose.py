@@ -155,3 +155,11 @@ def test_terms_keep_their_signs() -> None:
     parts = terms(parse("a - b + c * d - -e"))
     assert [(sign, unparse(term)) for sign, term in parts] == [
         (1, "a"), (-1, "b"), (1, "c * d"), (1, "e")]
+
+
+def test_json_step_carries_its_diagnosis() -> None:
+    """The broken step's JSON entry has the diagnosis; the steps after it do not."""
+    steps = json_report.check(result("softmax.yaml", "wrong-result"))["steps"]
+    assert "diagnosis" not in steps[0]
+    assert steps[1]["diagnosis"]["error_class"] == "missing_delta"
+    assert steps[1]["diagnosis"]["holds_when"] == ["i == j"]

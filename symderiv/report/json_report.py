@@ -57,6 +57,8 @@ def check(result: CheckResult) -> dict[str, Any]:
         "counterexample": counterexample(result.counterexample),
         "steps": [
             {"step": step.step, "verdict": step.verdict.value, "ok": step.ok, "by": step.by}
+            | ({"diagnosis": step.outcome.diagnosis.as_json()}
+               if step.outcome.diagnosis is not None else {})
             for step in result.steps
         ],
         "line": result.location.line,
