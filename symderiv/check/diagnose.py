@@ -557,11 +557,11 @@ class Diagnoser:
         return self.limited(lambda: self._residual(lhs, rhs), None)  # type: ignore[no-any-return]
 
     def _residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
+        import sympy
+
         from symderiv.build.symbolic import Unsupported
         from symderiv.check.fold import Unprintable, forms, formula
         from symderiv.check.normalize import normalize
-
-        import sympy
 
         builder = self.engine.builder
         try:
@@ -603,12 +603,13 @@ class Diagnoser:
             residual = self.residual(lhs, rhs)
             if residual is not None and residual[1]:
                 text, _ = residual
-                changed = ast.BinOp(0, 0, "+", rhs, parse(text))
+                changed = ast.BinOp(0, 0, "+", rhs, parse(text))  # printed by us: it parses
                 if self.proves(lhs, changed, where):
                     error_class = "missing_term"
                     evidence = f"the term `{text}` is missing from the right side"
                     template = changed
         if error_class is None and regions.diagonal is not None:
+            # no delta placement proved, but the exact screen says: only on the diagonal
             a, b = regions.diagonal
             error_class = "missing_delta"
             evidence = f"holds only on the diagonal {a} == {b} (a Kronecker delta dropped?)"
