@@ -66,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--no-diagnosis", dest="diagnose", action="store_false",
+                       help="do not explain refuted checks (regions, error class, suggestion)")
     extract = commands.add_parser(
         "extract", help="draft a spec from the formulas in Markdown or LaTeX course material",
         description="Find the formulas in FILE ($…$, $$…$$, \\[…\\], equation/align, "
@@ -128,7 +130,8 @@ def _main(argv: list[str] | None) -> int:
     from symderiv.run import run
 
     options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
-                      sizes=dict(arguments.sizes), seed=arguments.seed)
+                      sizes=dict(arguments.sizes), seed=arguments.seed,
+                      diagnose=arguments.diagnose)
     report = run(arguments.paths, options)
     if arguments.format == "json":
         for result in report.files:
@@ -137,5 +140,5 @@ def _main(argv: list[str] | None) -> int:
         json.dump(json_report.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        text.render(report, Console(highlight=False))
+        text.render(report, Console(highlight=False, soft_wrap=True))
     return report.exit_code
