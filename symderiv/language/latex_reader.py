@@ -102,7 +102,7 @@ def tokenize(text: str) -> Iterator[Token]:
     previous = ""
     for match in _TOKEN.finditer(text):
         piece, start, end = match.group(), match.start(), match.end()
-        if piece[0].isdigit() and len(piece) > 1 and previous in ("^", "_", "\\frac"):
+        if piece[0].isdigit() and len(piece) > 1 and previous in ("^", "_", "\\frac", "\\dfrac", "\\tfrac"):
             raise FormulaError(f"LaTeX reads only the first digit of {piece!r} after "
                                f"{previous}; write {{{piece}}}", start, "tex")
         if not piece.isspace():
