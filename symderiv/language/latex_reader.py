@@ -84,6 +84,7 @@ _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle
 _RELATIONS = {"neq": "!=", "ne": "!=", "leq": "<=", "le": "<=", "geq": ">=", "ge": ">=",
               "lt": "<", "gt": ">"}
 _DELIMITERS = {"(": ")", "[": "]", "\\{": "\\}", "|": "|", ".": "."}
+_ONE_TOKEN_ARGUMENT = ("^", "_", "\\frac", "\\dfrac", "\\tfrac")
 _SINGLE = {"_": "SUB", "^": "SUP", "'": "PRIME", "{": "LBRACE", "}": "RBRACE", "(": "LPAR",
            ")": "RPAR", "[": "LSQB", "]": "RSQB", ",": "COMMA", "+": "ADDOP", "-": "ADDOP",
            "*": "MULOP", "/": "MULOP", "=": "REL", "<": "REL", ">": "REL"}
@@ -102,7 +103,7 @@ def tokenize(text: str) -> Iterator[Token]:
     previous = ""
     for match in _TOKEN.finditer(text):
         piece, start, end = match.group(), match.start(), match.end()
-        if piece[0].isdigit() and len(piece) > 1 and previous in ("^", "_", "\\frac", "\\dfrac", "\\tfrac"):
+        if piece[0].isdigit() and len(piece) > 1 and previous in _ONE_TOKEN_ARGUMENT:
             raise FormulaError(f"LaTeX reads only the first digit of {piece!r} after "
                                f"{previous}; write {{{piece}}}", start, "tex")
         if not piece.isspace():
