@@ -1,13 +1,13 @@
-"""Decide every check of a spec: strongest evidence first (generic, then bounded)."""
+"""Decide every check of a spec: strongest evidence first (generic, bounded, then numeric)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from symderiv.build.scope import Scope, free_indices
 from symderiv.build.symbolic import SympyBuilder
-from symderiv.check import bounded, generic
+from symderiv.check import bounded, generic, numeric
 from symderiv.check.evaluate import EvaluationError
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
@@ -15,9 +15,9 @@ from symderiv.check.verdict import (
     CheckResult, Outcome, StepResult, Verdict, weakest,
 )
 from symderiv.language import ast
-from symderiv.load.model import Claim, Derivation
+from symderiv.load.model import Claim, Derivation, Implementation
 
-STRATEGIES = ("generic", "bounded")
+STRATEGIES = ("generic", "bounded", "numeric")
 EXTRA_SIZES = (1, 2, 3)
 
 
@@ -27,6 +27,7 @@ class Options:
     timeout: float = 30.0
     sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     seed: int = 0
+    dtype: str = "float64"
 
 
 def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
@@ -34,10 +35,13 @@ def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
 
 
 class Engine:
-    def __init__(self, scope: Scope, options: Options) -> None:
+    def __init__(self, scope: Scope, options: Options,
+                 implementations: dict[str, Implementation] | None = None) -> None:
         self.scope = scope
         self.options = options
         self.builder = SympyBuilder(scope)
+        # definition -> the numpy implementation whose finite differences give its D(...)
+        self.implementations = implementations or {}
 
     def size_values(self, names: list[str]) -> dict[str, tuple[int, ...]]:
         return {n: self.options.sizes.get(n, self.scope.sizes[n].values) for n in names}
@@ -51,6 +55,14 @@ class Engine:
         names = bounded.used_sizes(scope, nodes)
         values = self.size_values(names)
         combos = bounded.size_combinations(scope, names, values)
+        outcome = self._symbolic(lhs, rhs, where, free, names, values, combos)
+        if "numeric" in self.options.strategies:
+            outcome = self._numeric(outcome, lhs, rhs, where, free, combos)
+        return outcome
+
+    def _symbolic(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
+                  names: list[str], values: dict[str, tuple[int, ...]],
+                  combos: list[dict[str, int]]) -> Outcome:
         try:
             with deadline(self.options.timeout):
                 return self._decide(lhs, rhs, where, free, names, values, combos)
@@ -61,6 +73,53 @@ class Engine:
             return Outcome(Verdict.ERROR, "evaluation", f"cannot evaluate: {error}")
         except RecursionError:
             return Outcome(Verdict.ERROR, "evaluation", "formula too deeply nested to evaluate")
+
+    def _numeric(self, symbolic: Outcome, lhs: ast.Node, rhs: ast.Node,
+                 where: ast.Node | None, free: list[str],
+                 combos: list[dict[str, int]]) -> Outcome:
+        """Random points: a warning beside a symbolic verdict, or the verdict when none."""
+        if symbolic.verdict in (Verdict.REFUTED, Verdict.ERROR):
+            return symbolic
+        seed, dtype = self.options.seed, self.options.dtype
+        try:
+            with deadline(self.options.timeout):
+                found = numeric.evidence(self.scope, lhs, rhs, where, free, combos or [{}],
+                                         self.implementations, seed, dtype)
+                counterexample = numeric.confirm_mismatch(
+                    self.scope, lhs, rhs, found, seed) if found.mismatches \
+                    and not symbolic.verdict.holds else None
+        except CheckTimeout:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric layer: no result within {self.options.timeout:g} s",))
+        except (EvaluationError, RecursionError) as error:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric layer: cannot evaluate: {error}",))
+        details = found.errors.details() + (("points", found.points), ("dtype", dtype))
+        summary = found.summary(seed, dtype)
+        if symbolic.verdict.holds:
+            warnings = symbolic.warnings
+            if found.mismatches:
+                warnings += (f"numeric disagreement with the {symbolic.verdict.value} verdict "
+                             f"(not a refutation) {numeric.mismatch_text(found)}; "
+                             "finite differences or rounding may be inaccurate here",)
+            return replace(symbolic, warnings=warnings, details=details)
+        if counterexample is not None:
+            at = ", ".join(f"{k} = {v}" for k, v in counterexample.sizes
+                           + counterexample.indices)
+            return Outcome(Verdict.REFUTED, "numeric",
+                           f"fails at {at}: found at random points, confirmed in mpmath "
+                           f"({symbolic.message})", counterexample=counterexample,
+                           details=details)
+        if found.mismatches:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric difference {numeric.mismatch_text(found)}, not confirmed in mpmath; "
+                f"{summary}",), details=details)
+        if found.points == 0:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                "numeric layer: both sides undefined at every random point",))
+        return Outcome(Verdict.CONSISTENT, "numeric",
+                       f"consistent: numeric evidence only, no symbolic proof "
+                       f"({symbolic.message}); no difference at {summary}", details=details)
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],
@@ -136,7 +195,7 @@ class Engine:
             id=claim.id, kind="claim", verdict=outcome.verdict, expect=claim.expect,
             message=outcome.message, location=claim.location, method=outcome.method,
             seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
-            proof=outcome.proof, warnings=outcome.warnings,
+            proof=outcome.proof, warnings=outcome.warnings, details=outcome.details,
         )
 
     def derivation(self, derivation: Derivation) -> CheckResult:
@@ -166,8 +225,12 @@ class Engine:
 
 
 def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
-    """Every check of one spec, in file order: claims, then derivations."""
-    engine = Engine(scope, options)
+    """Every check of one spec: claims, derivations, implementations, then examples."""
+    implementations = numeric.implementation_checks(scope, options)
+    engine = Engine(scope, options, numeric.trusted_implementations(scope, implementations))
     results = [engine.claim(claim) for claim in scope.spec.claims if claim.claim is not None]
     results += [engine.derivation(derivation) for derivation in scope.spec.derivations]
+    results += implementations
+    results += [numeric.example_check(scope, example, options)
+                for example in scope.spec.examples]
     return results
