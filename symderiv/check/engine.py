@@ -85,6 +85,7 @@ class Engine:
             with deadline(self.options.timeout):
                 found = numeric.evidence(self.scope, lhs, rhs, where, free, combos or [{}],
                                          self.implementations, seed, dtype)
+                numeric.resolve_rounding(self.scope, lhs, rhs, found)
                 counterexample = numeric.confirm_mismatch(
                     self.scope, lhs, rhs, found, seed) if found.mismatches \
                     and not symbolic.verdict.holds else None
@@ -95,6 +96,8 @@ class Engine:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: cannot evaluate: {error}",))
         details = found.errors.details() + (("points", found.points), ("dtype", dtype))
+        why = "no symbolic layer was selected" if symbolic.method == "none" \
+            and "generic" not in self.options.strategies else symbolic.message
         summary = found.summary(seed, dtype)
         if symbolic.verdict.holds:
             warnings = symbolic.warnings
@@ -108,7 +111,7 @@ class Engine:
                            + counterexample.indices)
             return Outcome(Verdict.REFUTED, "numeric",
                            f"fails at {at}: found at random points, confirmed in mpmath "
-                           f"({symbolic.message})", counterexample=counterexample,
+                           f"(no symbolic verdict: {why})", counterexample=counterexample,
                            details=details)
         if found.mismatches:
             return replace(symbolic, warnings=symbolic.warnings + (
@@ -118,8 +121,8 @@ class Engine:
             return replace(symbolic, warnings=symbolic.warnings + (
                 "numeric layer: both sides undefined at every random point",))
         return Outcome(Verdict.CONSISTENT, "numeric",
-                       f"consistent: numeric evidence only, no symbolic proof "
-                       f"({symbolic.message}); no difference at {summary}", details=details)
+                       f"consistent: numeric evidence only, no symbolic proof ({why}); no "
+                       f"difference at {summary}", details=details)
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],

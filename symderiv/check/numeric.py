@@ -32,7 +32,7 @@ from symderiv.check.bounded import Candidate, assignments, used_names
 from symderiv.check.domains import Domain, DualDomain, MpmathDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
 from symderiv.check.numpy_eval import NumpyError, NumpyEvaluator, uses_kinks
-from symderiv.check.refute import confirm, find_counterexample
+from symderiv.check.refute import confirm, evaluate_at, find_counterexample
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.language import ast
 from symderiv.load.model import Array, Example, Implementation, Value
@@ -167,12 +167,13 @@ class Errors:
     absolute: float = 0.0
     relative: float = 0.0
 
-    def update(self, got: np.ndarray, want: np.ndarray) -> None:
+    def update(self, got: np.ndarray, want: np.ndarray, floor: Any = 0.0) -> None:
+        """Record |got - want|; relative to max(|got|, |want|, floor)."""
         finite = np.isfinite(got) & np.isfinite(want)
         if not np.any(finite):
             return
         difference = np.abs(got - want)[finite]
-        size = np.maximum(np.abs(got), np.abs(want))[finite]
+        size = np.maximum(np.maximum(np.abs(got), np.abs(want)), floor)[finite]
         self.absolute = max(self.absolute, float(np.max(difference)))
         with np.errstate(all="ignore"):
             relative = np.where(size > 0, difference / np.where(size > 0, size, 1), 0.0)
@@ -237,12 +238,12 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
                                f"{error.message}", implementation.formula.location,
                                method="numeric", seconds=time.perf_counter() - started)
         defined = np.isfinite(reference)
-        errors.update(np.where(defined, got, reference), reference)
-        checked += int(np.sum(np.all(defined.reshape(defined.shape[0], -1), axis=1)))
-        # a point's tolerance is relative to the largest entry there (cancellation in sums)
         axes = tuple(range(1, reference.ndim))
         magnitude = np.max(np.where(defined, np.abs(reference), 0), axis=axes, keepdims=True) \
             if axes else np.abs(reference)
+        errors.update(np.where(defined, got, reference), reference, magnitude)
+        checked += int(np.sum(np.all(defined.reshape(defined.shape[0], -1), axis=1)))
+        # a point's tolerance is relative to the largest entry there (cancellation in sums)
         with np.errstate(invalid="ignore"):
             bad = defined & ~(np.abs(got - reference) <= rtol * (np.abs(reference) + magnitude)
                               + np.finfo(DTYPES[dtype]).tiny)
@@ -551,7 +552,7 @@ class _DifferencedEvaluator(Evaluator):
                  differences: FiniteDifferences) -> None:
         super().__init__(parent.scope, parent.sizes, DualDomain(parent.domain, variable))
         self.parent = parent
-        self.variable = variable
+        self.wrt = variable
         self.differences = differences
 
     def definition_entry(self, name: str, index: tuple[int, ...]) -> Any:
@@ -560,7 +561,7 @@ class _DifferencedEvaluator(Evaluator):
         key = (name, index)
         if key not in self.memo:
             value = self.parent.definition_entry(name, index)
-            derivative = self.differences.derivative(name, self.variable)
+            derivative = self.differences.derivative(name, self.wrt)
             self.memo[key] = (value, derivative[(slice(None),) + tuple(i - 1 for i in index)])
         return self.memo[key]
 
@@ -611,11 +612,15 @@ class Evidence:
     methods: set[str] = field(default_factory=set)
     combos: list[dict[str, int]] = field(default_factory=list)
     worst_gap: float = 0.0  # largest |lhs - rhs| / allowed at a mismatch
+    rounding: int = 0  # float differences that mpmath showed to be rounding
 
     def summary(self, seed: int, dtype: str) -> str:
         sizes = "; ".join(_sizes_text(c) for c in self.combos if c)
         how = ", ".join(sorted(self.methods)) or "no derivatives"
         undefined = f", {self.undefined} undefined" if self.undefined else ""
+        if self.rounding:
+            undefined += (f"; {self.rounding} float difference(s) re-evaluated in mpmath "
+                          "were rounding")
         return (f"{self.points} random point evaluations{undefined} (seed {seed}, scales "
                 f"{', '.join(f'{s:g}' for s in SCALES)}{'; ' + sizes if sizes else ''}; "
                 f"{dtype}); D by {how}; {self.errors.text()}")
@@ -661,7 +666,8 @@ def evidence(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
                     defined = np.isfinite(a) & np.isfinite(b)
                     result.points += int(np.sum(defined))
                     result.undefined += int(np.sum(~defined))
-                    result.errors.update(np.where(defined, a, 0), np.where(defined, b, 0))
+                    result.errors.update(np.where(defined, a, 0), np.where(defined, b, 0),
+                                         scale)
                     allowed = (rtol * (np.maximum(abs(a), abs(b)) + 1e-3 * scale)
                                + 16 * differences.error + np.finfo(float).tiny)
                     gap = np.where(defined, np.abs(a - b) / allowed, 0.0)
@@ -676,20 +682,44 @@ def evidence(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
                                 dict(sizes), dict(env), entry, values, float(a[point]),
                                 float(b[point])))
         result.methods |= differences.methods
+    if not result.methods and any(isinstance(n, ast.Call) and n.function in ("D", "jacobian")
+                                  for side in (lhs, rhs) for n in ast.walk(side)):
+        result.methods.add("forward-mode differentiation of the definitions (no numpy "
+                           "implementation to difference)")
     return result
+
+
+def equal_in_mpmath(scope: Scope, lhs: ast.Node, rhs: ast.Node, mismatch: Mismatch) -> bool:
+    """Do both sides agree to 25 digits at the mismatch's point (a float rounding artefact)?"""
+    try:
+        left, right = evaluate_at(scope, lhs, rhs, mismatch.sizes, mismatch.indices,
+                                  mismatch.values, 40, mismatch.entry)
+    except (Undefined, KeyError, ZeroDivisionError, ValueError, EvaluationError):
+        return False
+    size = max(mpmath.mpf(1), abs(left), abs(right))
+    return bool(abs(left - right) <= size * mpmath.mpf(10) ** -25)
+
+
+def resolve_rounding(scope: Scope, lhs: ast.Node, rhs: ast.Node, found: Evidence) -> None:
+    """Drop mismatches that mpmath shows are float rounding (both sides equal there)."""
+    kept = [m for m in found.mismatches if not equal_in_mpmath(scope, lhs, rhs, m)]
+    found.rounding += len(found.mismatches) - len(kept)
+    found.mismatches = kept
 
 
 def confirm_mismatch(scope: Scope, lhs: ast.Node, rhs: ast.Node, found: Evidence,
                      seed: int) -> Counterexample | None:
     """A numeric difference is a refutation only when mpmath reproduces it."""
-    candidates = []
-    for mismatch in found.mismatches:
-        candidate = Candidate(mismatch.sizes, mismatch.indices, mismatch.entry)
+    candidates = [Candidate(m.sizes, m.indices, m.entry) for m in found.mismatches]
+    # simple values read better than the random point, so they are tried first
+    simple = find_counterexample(scope, lhs, rhs, candidates, seed) if candidates else None
+    if simple is not None:
+        return simple
+    for mismatch, candidate in zip(found.mismatches, candidates):
         counterexample = confirm(scope, lhs, rhs, candidate, mismatch.values)
         if counterexample is not None:
             return counterexample
-        candidates.append(candidate)
-    return find_counterexample(scope, lhs, rhs, candidates, seed) if candidates else None
+    return None
 
 
 def mismatch_text(found: Evidence) -> str:
