@@ -383,7 +383,7 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
         flat = _flat(array)
         for index, value in zip(index_tuples(shape), flat):
             exact_inputs[(name, index)] = value.exact
-        float_inputs[name] = np.array([float(v.exact) for v in flat]).reshape((1,) + shape)
+        float_inputs[name] = np.array([_to_float(v.exact) for v in flat]).reshape((1,) + shape)
     problems: list[str] = []
     notes: list[str] = []
     errors = Errors()
@@ -421,13 +421,14 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                 problems.append(f"{implementation.qualified_name} cannot be evaluated: "
                                 f"{error.message}")
                 continue
-            wants = np.array([float(w.exact) for w in expected]).reshape(shape)
+            wants = np.array([_to_float(w.exact) for w in expected]).reshape(shape)
             errors.update(got, wants)
             wrong = []
             for position, want, value in zip(positions, expected, got.reshape(-1)):
-                tolerance = float(written_tolerance(want, example.tol))
-                tolerance = max(tolerance, EXAMPLE_ULPS * eps * abs(float(want.exact)))
-                if not (np.isfinite(value) and abs(value - float(want.exact)) <= tolerance):
+                tolerance = max(written_tolerance(want, example.tol),
+                                EXAMPLE_ULPS * Fraction(eps) * abs(want.exact))
+                if not (np.isfinite(value)
+                        and abs(Fraction(float(value)) - want.exact) <= tolerance):
                     wrong.append((position, want, value, tolerance))
             how = f"{implementation.qualified_name} gives {_array_text(got)} at " \
                   f"{_given_text(example)}"
@@ -440,7 +441,7 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                                     "lists it in fails")
             elif wrong:
                 details = "; ".join(
-                    f"{_entry_text(name, p)} = {v:.10g}, not {w.text} ± {t:.2g}"
+                    f"{_entry_text(name, p)} = {v:.10g}, not {w.text} ± {float(t):.2g}"
                     for p, w, v, t in wrong[:4])
                 problems.append(f"{how}{cause} ({details})")
     details = errors.details() + (("dtype", dtype),)
@@ -465,6 +466,14 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
     return CheckResult(example.id, "example", Verdict.VERIFIED, example.expect_verdict, message,
                        example.location, method="example",
                        seconds=time.perf_counter() - started, details=details)
+
+
+def _to_float(value: Fraction) -> float:
+    """The nearest float, or ±inf beyond the float range (e.g. 2.2340e+308)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
 
 
 def _exact_nested(array: Array) -> Any:
