@@ -31,7 +31,7 @@ from symderiv.build.scope import Scope
 from symderiv.check.bounded import Candidate, assignments, used_names
 from symderiv.check.domains import Domain, DualDomain, MpmathDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
-from symderiv.check.numpy_eval import NumpyError, NumpyEvaluator, uses_kinks
+from symderiv.check.numpy_eval import RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks
 from symderiv.check.refute import confirm, evaluate_at, find_counterexample
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.language import ast
@@ -146,14 +146,21 @@ def definition_values(scope: Scope, name: str, sizes: dict[str, int],
 
 def implementation_values(scope: Scope, implementation: Implementation, sizes: dict[str, int],
                           inputs: dict[str, np.ndarray], dtype: str = "float64",
-                          events: list[str] | None = None) -> np.ndarray:
-    """The implementation's value at every point, computed in `dtype`."""
+                          events: list[str] | None = None,
+                          magnitude: list[np.ndarray] | None = None) -> np.ndarray:
+    """The implementation's value at every point, computed in `dtype`.
+
+    `events` receives what went wrong in floating point (overflow, 0/0, ...); `magnitude`
+    receives, per point, the largest term added or subtracted (the rounding-error scale).
+    """
     cast = {name: value.astype(DTYPES[dtype]) for name, value in inputs.items()}
     evaluator = NumpyEvaluator(cast, sizes, DTYPES[dtype], single_implementations(scope))
     data = evaluator.value(implementation.formula.node).data
+    points = next(iter(inputs.values())).shape[0] if inputs else 1
     if events is not None:
         events.extend(evaluator.events)
-    points = next(iter(inputs.values())).shape[0] if inputs else 1
+    if magnitude is not None:
+        magnitude.append(np.broadcast_to(np.asarray(evaluator.magnitude, float), (points,)))
     return np.broadcast_to(data, (points,) + data.shape[1:]).astype(np.float64)
 
 
@@ -227,29 +234,40 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     rng = np.random.default_rng(getattr(options, "seed", 0))
     errors = Errors()
     checked = 0
+    warnings: list[str] = []
+    out_of_range = [0, 0.0]  # points, largest input there
     for sizes in combos:
         inputs = random_inputs(scope, names, sizes, rng)
         reference = definition_values(scope, name, sizes, inputs)
+        scales: list[np.ndarray] = []
         try:
-            got = implementation_values(scope, implementation, sizes, inputs, dtype)
+            got = implementation_values(scope, implementation, sizes, inputs, dtype,
+                                        magnitude=scales)
         except NumpyError as error:
             return CheckResult(implementation.qualified_name, "implementation", Verdict.ERROR,
                                "holds", f"cannot evaluate at {_sizes_text(sizes)}: "
                                f"{error.message}", implementation.formula.location,
                                method="numeric", seconds=time.perf_counter() - started)
         defined = np.isfinite(reference)
+        overflowed = _range_failures(scope, implementation, sizes, inputs, got, defined, dtype)
+        if np.any(overflowed):
+            out_of_range[0] += int(np.sum(overflowed))
+            out_of_range[1] = max(out_of_range[1], _largest_input(inputs, overflowed))
+            defined &= ~np.expand_dims(overflowed, tuple(range(1, defined.ndim)))
         axes = tuple(range(1, reference.ndim))
         magnitude = np.max(np.where(defined, np.abs(reference), 0), axis=axes, keepdims=True) \
             if axes else np.abs(reference)
         errors.update(np.where(defined, got, reference), reference, magnitude)
         checked += int(np.sum(np.all(defined.reshape(defined.shape[0], -1), axis=1)))
         # a point's tolerance is relative to the largest entry there (cancellation in sums)
+        eps = float(np.finfo(DTYPES[dtype]).eps)
+        rounding = 64 * eps * np.expand_dims(scales[0], tuple(range(1, reference.ndim)))
         with np.errstate(invalid="ignore"):
             bad = defined & ~(np.abs(got - reference) <= rtol * (np.abs(reference) + magnitude)
-                              + np.finfo(DTYPES[dtype]).tiny)
+                              + rounding + np.finfo(DTYPES[dtype]).tiny)
         if np.any(bad):
             found = _confirm_implementation(scope, implementation, sizes, inputs, got,
-                                            bad, rtol)
+                                            bad, rtol, np.broadcast_to(rounding, got.shape))
             if found is not None:
                 counterexample, relative = found
                 where = f" at {_sizes_text(sizes)}" if sizes else ""
@@ -262,7 +280,12 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
                     implementation.qualified_name, "implementation", Verdict.REFUTED, "holds",
                     message, implementation.formula.location, method="numeric",
                     seconds=time.perf_counter() - started, counterexample=counterexample,
-                    details=errors.details() + (("dtype", dtype),))
+                    warnings=tuple(warnings), details=errors.details() + (("dtype", dtype),))
+    if out_of_range[0]:
+        warnings.append(f"{implementation.qualified_name} gives inf or nan because {dtype} "
+                        f"overflows or underflows at {out_of_range[0]} random points (inputs "
+                        f"up to {out_of_range[1]:.3g} in size); not counted as a difference: "
+                        "an example with fails documents such a limit")
     verdict = Verdict.CONSISTENT if checked else Verdict.UNDECIDED
     sizes_text = "; ".join(_sizes_text(s) for s in combos if s) or "no sizes"
     message = (f"numeric evidence only: {implementation.qualified_name} equals {name} at "
@@ -273,14 +296,36 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
         message = f"{name} is undefined at every random point; nothing to compare"
     return CheckResult(implementation.qualified_name, "implementation", verdict, "holds",
                        message, implementation.formula.location, method="numeric",
-                       seconds=time.perf_counter() - started,
+                       seconds=time.perf_counter() - started, warnings=tuple(warnings),
                        details=errors.details() + (("dtype", dtype), ("points", checked)))
+
+
+def _range_failures(scope: Scope, implementation: Implementation, sizes: dict[str, int],
+                    inputs: dict[str, np.ndarray], got: np.ndarray, defined: np.ndarray,
+                    dtype: str) -> np.ndarray:
+    """Points where the implementation is inf/nan only because the float range ran out."""
+    points = got.shape[0]
+    flat_got = got.reshape(points, -1)
+    flat_defined = defined.reshape(points, -1)
+    suspect = np.any(flat_defined & ~np.isfinite(flat_got), axis=1)
+    out = np.zeros(points, dtype=bool)
+    for point in np.flatnonzero(suspect):
+        events: list[str] = []
+        single = {name: values[point:point + 1] for name, values in inputs.items()}
+        implementation_values(scope, implementation, sizes, single, dtype, events)
+        out[point] = bool(set(events) & RANGE_EVENTS)
+    return out
+
+
+def _largest_input(inputs: dict[str, np.ndarray], points: np.ndarray) -> float:
+    return max((float(np.max(np.abs(v[points]))) for v in inputs.values() if v[points].size),
+               default=0.0)
 
 
 def _confirm_implementation(scope: Scope, implementation: Implementation,
                             sizes: dict[str, int], inputs: dict[str, np.ndarray],
-                            got: np.ndarray, bad: np.ndarray, rtol: float
-                            ) -> tuple[Counterexample, float] | None:
+                            got: np.ndarray, bad: np.ndarray, rtol: float,
+                            rounding: np.ndarray) -> tuple[Counterexample, float] | None:
     """Recompute the definition at 40 digits where numpy disagreed; keep a real difference."""
     flat = bad.reshape(bad.shape[0], -1)
     for point in np.flatnonzero(np.any(flat, axis=1))[:MAX_MISMATCHES]:
@@ -295,10 +340,12 @@ def _confirm_implementation(scope: Scope, implementation: Implementation,
         exact_entries = exact.data if isinstance(exact, Tensor) else (exact,)
         shape = got.shape[1:]
         numbers = got[point].reshape(-1)
+        allowance = rounding[point].reshape(-1)
         size = max([abs(v) for v in exact_entries] + [mpmath.mpf(0)])
         for position, (value, want) in enumerate(zip(numbers, exact_entries)):
             difference = abs(mpmath.mpf(float(value)) - want) if np.isfinite(value) else None
-            if difference is not None and difference <= rtol * 10 * (abs(want) + size):
+            if difference is not None and difference <= rtol * 10 * (abs(want) + size) \
+                    + float(allowance[position]):
                 continue
             entry = tuple(int(i) + 1 for i in np.unravel_index(position, shape)) if shape \
                 else ()

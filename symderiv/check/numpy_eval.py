@@ -70,6 +70,15 @@ class NumpyEvaluator:
     dtype: Any = np.float64
     implementations: dict[str, ast.Node] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    #: per point, the largest |term| added or subtracted: the scale of rounding error after
+    #: cancellation (diag(P) - outer(P, P) near P = 1 loses digits, exactly as numpy does)
+    magnitude: Any = 0.0
+
+    def _track(self, data: np.ndarray) -> None:
+        size = np.abs(data).reshape(data.shape[0], -1)
+        if size.shape[1]:
+            with np.errstate(all="ignore"):
+                self.magnitude = np.fmax(self.magnitude, np.max(size, axis=1).real)
 
     def value(self, node: ast.Node) -> Batch:
         with np.errstate(all="ignore"):
@@ -109,6 +118,9 @@ class NumpyEvaluator:
             return self._matmul(node, left, right)
         rank = max(len(left.shape), len(right.shape))
         a, b = _pad(left, rank), _pad(right, rank)
+        if node.op in "+-":
+            self._track(left.data)
+            self._track(right.data)
         try:
             if node.op == "+":
                 out = a + b
@@ -167,6 +179,8 @@ class NumpyEvaluator:
             out = np.exp(data)
             if np.any(~np.isfinite(out) & np.isfinite(data)):
                 self._note("exp overflows")
+            if np.any((out == 0) & np.isfinite(data)):
+                self._note("exp underflows to 0")
             return Batch(out)
         if function == "log":
             if np.any(np.real(data) <= 0):
@@ -195,6 +209,7 @@ class NumpyEvaluator:
             position = chooser(np.real(flat), axis=1)
             return Batch(np.take_along_axis(flat, position[:, None], axis=1)[:, 0])
         if function == "sum":
+            self._track(data)
             return Batch(data.reshape(data.shape[0], -1).sum(axis=1))
         if function == "outer":
             u = args[0].data.reshape(args[0].data.shape[0], -1)
@@ -212,6 +227,11 @@ class NumpyEvaluator:
                 return Batch(np.diagonal(data, axis1=1, axis2=2).copy())
             raise NumpyError("diag() takes a vector or a matrix", node)
         raise NumpyError(f"{function}() is not available in numpy expressions", node)
+
+
+#: Events that mean the float range was exceeded, not that the formula is wrong.
+RANGE_EVENTS = frozenset({"exp overflows", "exp underflows to 0", "inf / inf gives nan",
+                          "inf − inf gives nan", "'^' overflows"})
 
 
 def uses_kinks(node: ast.Node, implementations: dict[str, ast.Node]) -> bool:
