@@ -39,6 +39,7 @@ from symderiv.load.model import Array, Example, Implementation, Value
 
 SCALES = (0.1, 1.0, 10.0)
 POINTS_PER_SCALE = 16
+SIMPLE_POINTS = 2
 DTYPES = {"float64": np.float64, "float32": np.float32}
 COMPLEX = {"float64": np.complex128, "float32": np.complex64}
 #: Relative tolerance of an implementation against its definition, by dtype.
@@ -57,13 +58,23 @@ MAX_MISMATCHES = 4
 
 def random_inputs(scope: Scope, names: set[str], sizes: dict[str, int],
                   rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Every used input symbol at P points: shape (P, *shape), a block of points per scale."""
+    """Every used input symbol at P points: shape (P, *shape).
+
+    Two simple points come first (entries 1, 2, 3, ... and 1, -1, 1, ...; positive symbols
+    1, 1/2, 1, ...) so that a difference is shown at readable values when it shows there,
+    then a block of random points per scale.
+    """
     out = {}
+    position = 0
     for symbol in scope.spec.symbols:
         if symbol.name not in names:
             continue
         shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
-        blocks = []
+        count = int(np.prod(shape, dtype=int))
+        numbers = np.arange(position, position + count)
+        position += count
+        alternate = np.where(numbers % 2 == 0, 1.0, 0.5 if symbol.domain == "positive" else -1.0)
+        blocks = [(numbers + 1.0).reshape((1,) + shape), alternate.reshape((1,) + shape)]
         for scale in SCALES:
             if symbol.domain == "positive":
                 block = scale * np.exp(rng.uniform(-0.7, 0.7, (POINTS_PER_SCALE,) + shape))
@@ -75,7 +86,7 @@ def random_inputs(scope: Scope, names: set[str], sizes: dict[str, int],
 
 
 def point_count() -> int:
-    return POINTS_PER_SCALE * len(SCALES)
+    return SIMPLE_POINTS + POINTS_PER_SCALE * len(SCALES)
 
 
 class NumpyDomain(Domain):
@@ -469,7 +480,8 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                                 f"{error.message}")
                 continue
             wants = np.array([_to_float(w.exact) for w in expected]).reshape(shape)
-            errors.update(got, wants)
+            if implementation.qualified_name not in example.fails:
+                errors.update(got, wants)
             wrong = []
             for position, want, value in zip(positions, expected, got.reshape(-1)):
                 tolerance = max(written_tolerance(want, example.tol),
