@@ -104,11 +104,18 @@ class Engine:
         summary = found.summary(seed, dtype)
         if symbolic.verdict.holds:
             warnings = symbolic.warnings
-            if found.mismatches:
+            disagreements = found.mismatches + (found.resolved if found.differenced else [])
+            if disagreements:
                 warnings += (f"numeric disagreement with the {symbolic.verdict.value} verdict "
-                             f"(not a refutation) {numeric.mismatch_text(found)}; "
+                             f"(not a refutation) "
+                             f"{numeric.mismatch_text(found, disagreements)}; "
                              "finite differences or rounding may be inaccurate here",)
             return replace(symbolic, warnings=warnings, details=details)
+        if found.resolved and found.differenced:
+            symbolic = replace(symbolic, warnings=symbolic.warnings + (
+                f"finite differences disagreed {numeric.mismatch_text(found, found.resolved)}, "
+                "but the claim holds there in mpmath (40 digits): finite-difference error at "
+                "an ill-conditioned point",))
         if counterexample is not None:
             at = ", ".join(f"{k} = {v}" for k, v in counterexample.sizes
                            + counterexample.indices)
@@ -125,7 +132,8 @@ class Engine:
                 "numeric layer: both sides undefined at every random point",))
         return Outcome(Verdict.CONSISTENT, "numeric",
                        f"consistent: numeric evidence only, no symbolic proof ({why}); no "
-                       f"difference at {summary}", details=details)
+                       f"difference at {summary}", details=details,
+                       warnings=symbolic.warnings)
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],

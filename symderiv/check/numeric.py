@@ -682,6 +682,7 @@ class Evidence:
     worst_gap: float = 0.0  # largest |lhs - rhs| / allowed at a mismatch
     rounding: int = 0  # float differences that mpmath showed to be rounding
     differenced: bool = False  # did some D(...) come from an implementation?
+    resolved: list[Mismatch] = field(default_factory=list)  # mpmath: equal there
 
     def summary(self, seed: int, dtype: str) -> str:
         sizes = "; ".join(_sizes_text(c) for c in self.combos if c)
@@ -689,7 +690,7 @@ class Evidence:
         undefined = f", {self.undefined} undefined" if self.undefined else ""
         if self.rounding:
             undefined += (f"; {self.rounding} float difference(s) re-evaluated in mpmath "
-                          "were rounding")
+                          "showed no difference")
         return (f"{self.points} random point evaluations{undefined} (seed {seed}, scales "
                 f"{', '.join(f'{s:g}' for s in SCALES)}{'; ' + sizes if sizes else ''}; "
                 f"{dtype}); D by {how}; {self.errors.text()}")
@@ -771,16 +772,18 @@ def equal_in_mpmath(scope: Scope, lhs: ast.Node, rhs: ast.Node, mismatch: Mismat
 
 
 def resolve_rounding(scope: Scope, lhs: ast.Node, rhs: ast.Node, found: Evidence) -> None:
-    """Drop mismatches that mpmath shows are float rounding (both sides equal there).
+    """Move mismatches where mpmath (40 digits) sees both sides equal to `found.resolved`.
 
-    Only when no implementation was differenced: then the floats evaluated the same formulas
-    mpmath does, and a difference mpmath does not see is rounding. A difference involving
-    finite differences of an implementation is kept: it is what the numeric layer reports.
+    Without finite differences such a mismatch is float rounding; with them it is
+    finite-difference error (an ill-conditioned point), which a caller may still report.
     """
-    if found.differenced:
-        return
-    kept = [m for m in found.mismatches if not equal_in_mpmath(scope, lhs, rhs, m)]
-    found.rounding += len(found.mismatches) - len(kept)
+    kept = []
+    for mismatch in found.mismatches:
+        if equal_in_mpmath(scope, lhs, rhs, mismatch):
+            found.resolved.append(mismatch)
+        else:
+            kept.append(mismatch)
+    found.rounding += len(found.resolved)
     found.mismatches = kept
 
 
@@ -799,8 +802,8 @@ def confirm_mismatch(scope: Scope, lhs: ast.Node, rhs: ast.Node, found: Evidence
     return None
 
 
-def mismatch_text(found: Evidence) -> str:
-    first = found.mismatches[0]
+def mismatch_text(found: Evidence, mismatches: list[Mismatch] | None = None) -> str:
+    first = (mismatches or found.mismatches)[0]
     where = ", ".join(f"{k} = {v}" for k, v in list(first.sizes.items())
                       + list(first.indices.items()))
     entry = f" entry {list(first.entry)}" if first.entry else ""
