@@ -52,7 +52,7 @@ EXAMPLE_ULPS = 8
 EXAMPLE_DIGITS = 60
 MAX_MISMATCHES = 4
 #: Largest number of input entries evaluated in one batched finite-difference evaluation.
-MAX_BATCH = 4_000_000
+MAX_BATCH = 500_000
 
 
 # -- random points -------------------------------------------------------------------------
@@ -574,18 +574,21 @@ class FiniteDifferences:
     def derivative(self, name: str, variable: tuple[str, tuple[int, ...]]) -> np.ndarray:
         """d(name)/d(variable) at every point: shape (P, *shape of name).
 
-        The derivatives by every entry of the variable's symbol are computed together, in one
-        evaluation of the implementation over (entries × points), when that fits in memory.
+        The derivatives by all entries of the variable's symbol are computed together, in
+        evaluations of the implementation over (a group of entries × points).
         """
         key = (name, variable)
         if key not in self.cache:
             symbol = variable[0]
             shape = self.inputs[symbol].shape
             entries = [tuple(i + 1 for i in index) for index in np.ndindex(shape[1:])]
-            if len(entries) * int(np.prod(shape)) > MAX_BATCH:
-                entries = [variable[1]]
-            for index, result in zip(entries, self._differentiate(name, symbol, entries)):
-                self.cache[(name, (symbol, index))] = result
+            # groups of entries: fewer Python-level evaluations without quadratic memory
+            group = max(1, MAX_BATCH // max(1, sum(int(np.prod(v.shape))
+                                                   for v in self.inputs.values())))
+            for start in range(0, len(entries), group):
+                chunk = entries[start:start + group]
+                for index, result in zip(chunk, self._differentiate(name, symbol, chunk)):
+                    self.cache[(name, (symbol, index))] = result
         return self.cache[key]
 
     def _tiled(self, count: int, dtype: Any) -> dict[str, np.ndarray]:
