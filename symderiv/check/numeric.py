@@ -520,8 +520,9 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                        if i.definition in dict(example.expect)]
     agreeing = [n for n in implementations if n not in example.fails]
     parts = [f"the definition ({EXAMPLE_DIGITS} digits)"] + agreeing
-    message = (f"{' and '.join([', '.join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)}"
-               f" match the written values at {_given_text(example)}")
+    subject = ' and '.join([', '.join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    verb = "match" if len(parts) > 1 else "matches"
+    message = f"{subject} {verb} the written values at {_given_text(example)}"
     if notes:
         message += "; " + "; ".join(notes)
     if agreeing:
