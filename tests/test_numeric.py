@@ -285,3 +285,29 @@ def test_derivations_exit_zero() -> None:
 
 
 _ = (ast, Implementation)
+
+
+def test_kink_crossed_by_finite_differences_is_not_a_refutation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """abs(x) differenced across its kink at x = 1e-7 disagrees; mpmath clears the claim."""
+    import textwrap
+    text = """\
+    title: kink
+    symbols: {x: []}
+    define:
+      r: sqrt(x^2)
+    numpy:
+      r: abs(x)
+    claims:
+      - id: derivative
+        claim: D(r, x) == x / sqrt(x^2)
+    """
+    local = build_scope(load_text("kink.yaml", textwrap.dedent(text)))
+    near_zero = {"x": np.array([1e-7, -3e-7, 0.5, -2.0])}
+    monkeypatch.setattr(numeric, "random_inputs", lambda *args: dict(near_zero))
+    implementation = local.spec.implementations[0]
+    engine = Engine(local, Options(strategies=("numeric",)), {"r": implementation})
+    result = engine.claim(local.spec.claims[0])
+    assert result.verdict == Verdict.CONSISTENT, result.message
+    assert len(result.warnings) == 1
+    assert "but the claim holds there in mpmath (40 digits)" in result.warnings[0]

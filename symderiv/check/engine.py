@@ -9,6 +9,7 @@ from symderiv.build.scope import Scope, free_indices
 from symderiv.build.symbolic import SympyBuilder
 from symderiv.check import bounded, generic, numeric
 from symderiv.check.evaluate import EvaluationError
+from symderiv.check.numpy_eval import NumpyError
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.verdict import (
@@ -95,7 +96,7 @@ class Engine:
         except CheckTimeout:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: no result within {self.options.timeout:g} s",))
-        except (EvaluationError, RecursionError) as error:
+        except (EvaluationError, RecursionError, NumpyError, KeyError) as error:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: cannot evaluate: {error}",))
         details = found.errors.details() + (("points", found.points), ("dtype", dtype))
@@ -235,6 +236,7 @@ class Engine:
             message=message, location=derivation.location, method="steps",
             seconds=time.perf_counter() - started, counterexample=counterexample,
             steps=tuple(steps),
+            warnings=tuple(f"step {s.step}: {w}" for s in steps for w in s.outcome.warnings),
         )
 
 
