@@ -70,6 +70,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                        help="float type of the numpy side (default float64); numeric "
                             "tolerances follow it")
+    check.add_argument("--no-diagnosis", dest="diagnose", action="store_false",
+                       help="do not explain refuted checks (regions, error class, suggestion)")
     return main
 
 
@@ -96,7 +98,7 @@ def _main(argv: list[str] | None) -> int:
 
     options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
                       sizes=dict(arguments.sizes), seed=arguments.seed,
-                      dtype=arguments.dtype)
+                      dtype=arguments.dtype, diagnose=arguments.diagnose)
     report = run(arguments.paths, options)
     if arguments.format == "json":
         for result in report.files:
@@ -105,5 +107,5 @@ def _main(argv: list[str] | None) -> int:
         json.dump(json_report.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        text.render(report, Console(highlight=False))
+        text.render(report, Console(highlight=False, soft_wrap=True))
     return report.exit_code

@@ -29,6 +29,7 @@ class Options:
     sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     seed: int = 0
     dtype: str = "float64"
+    diagnose: bool = True  # explain refuted checks (region, error class, suggestion)
 
 
 def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
@@ -177,7 +178,8 @@ class Engine:
                            "the exact screen found lhs ≠ rhs, but no counterexample could be "
                            "confirmed numerically (relations between exp/log/sqrt may be lost)")
         where = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
-        return Outcome(Verdict.REFUTED, method, f"fails at {where}", counterexample=found)
+        message = f"fails at {where}" if where else "fails at the inputs below"
+        return Outcome(Verdict.REFUTED, method, message, counterexample=found)
 
     def _cross_check(self, proof: Outcome, lhs: ast.Node, rhs: ast.Node,
                      where: ast.Node | None, free: list[str],
@@ -204,14 +206,24 @@ class Engine:
         assert claim.claim is not None
         node = claim.claim.node
         assert isinstance(node, ast.Compare)
-        outcome = self.decide(node.left, node.right,
-                              claim.where.node if claim.where is not None else None)
+        where = claim.where.node if claim.where is not None else None
+        outcome = self.decide(node.left, node.right, where)
         return CheckResult(
             id=claim.id, kind="claim", verdict=outcome.verdict, expect=claim.expect,
             message=outcome.message, location=claim.location, method=outcome.method,
             seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
             proof=outcome.proof, warnings=outcome.warnings, details=outcome.details,
+            diagnosis=self.diagnosis(node.left, node.right, where, outcome),
         )
+
+    def diagnosis(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+                  outcome: Outcome) -> object:
+        """What is wrong and how to fix it, for refuted equations only (None otherwise)."""
+        if outcome.verdict != Verdict.REFUTED or not self.options.diagnose:
+            return None
+        from symderiv.check.diagnose import diagnose
+
+        return diagnose(self, lhs, rhs, where, outcome.counterexample)
 
     def derivation(self, derivation: Derivation) -> CheckResult:
         started = time.perf_counter()
@@ -220,6 +232,10 @@ class Engine:
         for number in range(1, len(derivation.steps)):
             before, after = derivation.steps[number - 1], derivation.steps[number]
             outcome = self.decide(before.formula.node, after.formula.node, where)
+            if not steps or all(s.verdict.holds for s in steps):
+                # the first broken step only: later ones are judged against a wrong start
+                outcome = replace(outcome, diagnosis=self.diagnosis(
+                    before.formula.node, after.formula.node, where, outcome))
             steps.append(StepResult(number + 1, outcome.verdict, after.by, "holds", outcome,
                                     after.formula.location))
         verdict = weakest([s.verdict for s in steps])
@@ -231,13 +247,33 @@ class Engine:
         else:
             message = f"all {len(steps)} steps hold"
         counterexample = broken[0].outcome.counterexample if broken else None
+        diagnosis = None
+        if broken and broken[0].outcome.diagnosis is not None:
+            diagnosis = self.final(derivation, broken[0], where)
         return CheckResult(
             id=derivation.id, kind="derivation", verdict=verdict, expect=derivation.expect,
             message=message, location=derivation.location, method="steps",
             seconds=time.perf_counter() - started, counterexample=counterexample,
-            steps=tuple(steps),
+            steps=tuple(steps), diagnosis=diagnosis,
             warnings=tuple(f"step {s.step}: {w}" for s in steps for w in s.outcome.warnings),
         )
+
+    def final(self, derivation: Derivation, broken: StepResult, where: ast.Node | None
+              ) -> object:
+        """The broken step's diagnosis, plus whether the last step still equals the first."""
+        first, last = derivation.steps[0].formula.node, derivation.steps[-1].formula.node
+        outcome = self.decide(first, last, where)
+        holds = outcome.verdict.holds
+        if holds:
+            text = (f"the final result still holds ({outcome.verdict.value}): a later step "
+                    f"cancels the error in step {broken.step}")
+        elif outcome.verdict == Verdict.REFUTED:
+            text = "the final result is wrong too (last step ≠ first step)"
+        else:
+            text = f"the final result is {outcome.verdict.value}"
+        return replace(broken.outcome.diagnosis, step=broken.step, final_holds=holds
+                       if outcome.verdict in (Verdict.REFUTED,) or holds else None,
+                       final_message=text)
 
 
 def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
