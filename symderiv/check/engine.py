@@ -256,6 +256,7 @@ class Engine:
             seconds=time.perf_counter() - started, counterexample=counterexample,
             steps=tuple(steps), diagnosis=diagnosis,
             warnings=tuple(f"step {s.step}: {w}" for s in steps for w in s.outcome.warnings),
+            details=_largest_errors([s.outcome for s in steps]),
         )
 
     def final(self, derivation: Derivation, broken: StepResult, where: ast.Node | None
@@ -274,6 +275,18 @@ class Engine:
         return replace(broken.outcome.diagnosis, step=broken.step, final_holds=holds
                        if outcome.verdict in (Verdict.REFUTED,) or holds else None,
                        final_message=text)
+
+
+def _largest_errors(outcomes: list[Outcome]) -> tuple[tuple[str, object], ...]:
+    """The numeric layer's largest errors over several outcomes (a derivation's steps)."""
+    out: dict[str, object] = {}
+    for outcome in outcomes:
+        for key, value in outcome.details:
+            if key in ("max_abs_error", "max_rel_error", "points"):
+                out[key] = max(out.get(key, 0), value)  # type: ignore[call-overload]
+            else:
+                out.setdefault(key, value)
+    return tuple(out.items())
 
 
 def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
