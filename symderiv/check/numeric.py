@@ -88,10 +88,6 @@ def random_inputs(scope: Scope, names: set[str], sizes: dict[str, int],
     return out
 
 
-def point_count() -> int:
-    return SIMPLE_POINTS + POINTS_PER_SCALE * len(SCALES)
-
-
 class NumpyDomain(Domain):
     """Floats at P points at once: every value is an array of shape (P,) (or a number)."""
 
