@@ -145,7 +145,8 @@ def test_wrong_printed_value_shows_the_rounding_rule() -> None:
     result = results()["printed-wrong"]
     assert result.verdict == Verdict.REFUTED and result.expect == "refuted" and result.ok
     assert result.message.startswith(
-        "S[3] is 0.936239551877, not 0.93 ± 0.005, i.e. 0.925 … 0.935")
+        "S is [0.017147826, 0.046612623, 0.93623955] (definition, 60 digits), written "
+        "[0.02, 0.05, 0.93]; S[3] is 0.936239551877, not 0.93 ± 0.005, i.e. 0.925 … 0.935")
     assert "S.stable gives [0.0171478, 0.0466126, 0.93624] at a = [1, 2, 5]" in result.message
 
 

@@ -457,6 +457,7 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
             problems.append(f"{name} is undefined at {_given_text(example)}: {error}")
             continue
         entries = exact.data if isinstance(exact, Tensor) else (exact,)
+        failed_before = len(problems)
         for position, want, actual in zip(positions, expected, entries):
             tolerance = written_tolerance(want, example.tol)
             if abs(actual - (mpmath.mpf(want.exact.numerator) / want.exact.denominator)) \
@@ -470,6 +471,11 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                         values=tuple((n, _exact_nested(a)) for n, a in example.given),
                         lhs=mpmath.nstr(actual, 30), rhs=want.text,
                         entry=position or None)
+        if len(problems) > failed_before:
+            actual_text = ", ".join(mpmath.nstr(v, 8) for v in entries)
+            written = ", ".join(w.text for w in expected)
+            problems.insert(failed_before, f"{name} is [{actual_text}] (definition, "
+                            f"{EXAMPLE_DIGITS} digits), written [{written}]")
         for implementation in [i for i in scope.spec.implementations if i.definition == name]:
             events: list[str] = []
             try:
