@@ -8,7 +8,7 @@ import sys
 
 from symderiv import __version__
 
-STRATEGIES = ("generic", "bounded")
+STRATEGIES = ("generic", "bounded", "numeric")
 
 
 class UsageError(Exception):
@@ -62,10 +62,14 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
                        help="time limit per check (default 30)")
     check.add_argument("--strategy", type=_strategies, default=STRATEGIES, metavar="LIST",
-                       help="comma-separated layers, strongest first (default generic,bounded)")
+                       help="comma-separated layers, strongest first (default "
+                            "generic,bounded,numeric)")
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                       help="float type of the numpy side (default float64); numeric "
+                            "tolerances follow it")
     check.add_argument("--no-diagnosis", dest="diagnose", action="store_false",
                        help="do not explain refuted checks (regions, error class, suggestion)")
     extract = commands.add_parser(
@@ -131,7 +135,7 @@ def _main(argv: list[str] | None) -> int:
 
     options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
                       sizes=dict(arguments.sizes), seed=arguments.seed,
-                      diagnose=arguments.diagnose)
+                      dtype=arguments.dtype, diagnose=arguments.diagnose)
     report = run(arguments.paths, options)
     if arguments.format == "json":
         for result in report.files:

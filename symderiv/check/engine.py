@@ -1,4 +1,4 @@
-"""Decide every check of a spec: strongest evidence first (generic, then bounded)."""
+"""Decide every check of a spec: strongest evidence first (generic, bounded, then numeric)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from dataclasses import dataclass, field, replace
 
 from symderiv.build.scope import Scope, free_indices
 from symderiv.build.symbolic import SympyBuilder
-from symderiv.check import bounded, generic
+from symderiv.check import bounded, generic, numeric
 from symderiv.check.evaluate import EvaluationError
+from symderiv.check.numpy_eval import NumpyError
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.verdict import (
     CheckResult, Outcome, StepResult, Verdict, weakest,
 )
 from symderiv.language import ast
-from symderiv.load.model import Claim, Derivation
+from symderiv.load.model import Claim, Derivation, Implementation
 
-STRATEGIES = ("generic", "bounded")
+STRATEGIES = ("generic", "bounded", "numeric")
 EXTRA_SIZES = (1, 2, 3)
 
 
@@ -27,6 +28,7 @@ class Options:
     timeout: float = 30.0
     sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     seed: int = 0
+    dtype: str = "float64"
     diagnose: bool = True  # explain refuted checks (region, error class, suggestion)
 
 
@@ -35,10 +37,13 @@ def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
 
 
 class Engine:
-    def __init__(self, scope: Scope, options: Options) -> None:
+    def __init__(self, scope: Scope, options: Options,
+                 implementations: dict[str, Implementation] | None = None) -> None:
         self.scope = scope
         self.options = options
         self.builder = SympyBuilder(scope)
+        # definition -> the numpy implementation whose finite differences give its D(...)
+        self.implementations = implementations or {}
 
     def size_values(self, names: list[str]) -> dict[str, tuple[int, ...]]:
         return {n: self.options.sizes.get(n, self.scope.sizes[n].values) for n in names}
@@ -52,6 +57,14 @@ class Engine:
         names = bounded.used_sizes(scope, nodes)
         values = self.size_values(names)
         combos = bounded.size_combinations(scope, names, values)
+        outcome = self._symbolic(lhs, rhs, where, free, names, values, combos)
+        if "numeric" in self.options.strategies:
+            outcome = self._numeric(outcome, lhs, rhs, where, free, combos)
+        return outcome
+
+    def _symbolic(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
+                  names: list[str], values: dict[str, tuple[int, ...]],
+                  combos: list[dict[str, int]]) -> Outcome:
         try:
             with deadline(self.options.timeout):
                 return self._decide(lhs, rhs, where, free, names, values, combos)
@@ -65,6 +78,64 @@ class Engine:
         except Exception as error:  # noqa: BLE001 - a failing layer must never crash the run
             return Outcome(Verdict.UNDECIDED, "internal",
                            f"internal error, no verdict: {type(error).__name__}: {error}")
+
+    def _numeric(self, symbolic: Outcome, lhs: ast.Node, rhs: ast.Node,
+                 where: ast.Node | None, free: list[str],
+                 combos: list[dict[str, int]]) -> Outcome:
+        """Random points: a warning beside a symbolic verdict, or the verdict when none."""
+        if symbolic.verdict in (Verdict.REFUTED, Verdict.ERROR):
+            return symbolic
+        seed, dtype = self.options.seed, self.options.dtype
+        try:
+            with deadline(self.options.timeout):
+                found = numeric.evidence(self.scope, lhs, rhs, where, free, combos or [{}],
+                                         self.implementations, seed, dtype)
+                numeric.resolve_rounding(self.scope, lhs, rhs, found)
+                counterexample = numeric.confirm_mismatch(
+                    self.scope, lhs, rhs, found, seed) if found.mismatches \
+                    and not symbolic.verdict.holds else None
+        except CheckTimeout:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric layer: no result within {self.options.timeout:g} s",))
+        except (EvaluationError, RecursionError, NumpyError, KeyError) as error:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric layer: cannot evaluate: {error}",))
+        details = found.errors.details() + (("points", found.points), ("dtype", dtype))
+        why = "no symbolic layer was selected" if symbolic.method == "none" \
+            and "generic" not in self.options.strategies else symbolic.message
+        summary = found.summary(seed, dtype)
+        if symbolic.verdict.holds:
+            warnings = symbolic.warnings
+            disagreements = found.mismatches + (found.resolved if found.differenced else [])
+            if disagreements:
+                warnings += (f"numeric disagreement with the {symbolic.verdict.value} verdict "
+                             f"(not a refutation) "
+                             f"{numeric.mismatch_text(found, disagreements)}; "
+                             "finite differences or rounding may be inaccurate here",)
+            return replace(symbolic, warnings=warnings, details=details)
+        if found.resolved and found.differenced:
+            symbolic = replace(symbolic, warnings=symbolic.warnings + (
+                f"finite differences disagreed {numeric.mismatch_text(found, found.resolved)}, "
+                "but the claim holds there in mpmath (40 digits): finite-difference error at "
+                "an ill-conditioned point",))
+        if counterexample is not None:
+            at = ", ".join(f"{k} = {v}" for k, v in counterexample.sizes
+                           + counterexample.indices)
+            return Outcome(Verdict.REFUTED, "numeric",
+                           f"fails at {at}: found at random points, confirmed in mpmath "
+                           f"(no symbolic verdict: {why})", counterexample=counterexample,
+                           details=details)
+        if found.mismatches:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric difference {numeric.mismatch_text(found)}, not confirmed in mpmath; "
+                f"{summary}",), details=details)
+        if found.points == 0:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                "numeric layer: both sides undefined at every random point",))
+        return Outcome(Verdict.CONSISTENT, "numeric",
+                       f"consistent: numeric evidence only, no symbolic proof ({why}); no "
+                       f"difference at {summary}", details=details,
+                       warnings=symbolic.warnings)
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],
@@ -141,7 +212,7 @@ class Engine:
             id=claim.id, kind="claim", verdict=outcome.verdict, expect=claim.expect,
             message=outcome.message, location=claim.location, method=outcome.method,
             seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
-            proof=outcome.proof, warnings=outcome.warnings,
+            proof=outcome.proof, warnings=outcome.warnings, details=outcome.details,
             diagnosis=self.diagnosis(node.left, node.right, where, outcome),
         )
 
@@ -184,6 +255,8 @@ class Engine:
             message=message, location=derivation.location, method="steps",
             seconds=time.perf_counter() - started, counterexample=counterexample,
             steps=tuple(steps), diagnosis=diagnosis,
+            warnings=tuple(f"step {s.step}: {w}" for s in steps for w in s.outcome.warnings),
+            details=_largest_errors([s.outcome for s in steps]),
         )
 
     def final(self, derivation: Derivation, broken: StepResult, where: ast.Node | None
@@ -204,11 +277,25 @@ class Engine:
                        final_message=text)
 
 
+def _largest_errors(outcomes: list[Outcome]) -> tuple[tuple[str, object], ...]:
+    """The numeric layer's largest errors over several outcomes (a derivation's steps)."""
+    out: dict[str, object] = {}
+    for outcome in outcomes:
+        for key, value in outcome.details:
+            if key in ("max_abs_error", "max_rel_error", "points"):
+                out[key] = max(out.get(key, 0), value)  # type: ignore[call-overload]
+            else:
+                out.setdefault(key, value)
+    return tuple(out.items())
+
+
 def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
-    """Every check of one spec, in file order: claims, then derivations."""
+    """Every check of one spec: claims (each with its ID.tex), derivations, implementations,
+    then examples."""
     from symderiv.check.tex import check_tex
 
-    engine = Engine(scope, options)
+    implementations = numeric.implementation_checks(scope, options)
+    engine = Engine(scope, options, numeric.trusted_implementations(scope, implementations))
     results = []
     for claim in scope.spec.claims:
         if claim.claim is None:  # tex not read (a Spec built without the loader)
@@ -217,4 +304,7 @@ def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
         if claim.tex_formula is not None and claim.tex_formula is not claim.claim:
             results.append(check_tex(engine, claim))
     results += [engine.derivation(derivation) for derivation in scope.spec.derivations]
+    results += implementations
+    results += [numeric.example_check(scope, example, options)
+                for example in scope.spec.examples]
     return results

@@ -77,6 +77,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     sizes_checked: tuple[tuple[str, tuple[int, ...]], ...] = ()
     diagnosis: Any = None
+    details: tuple[tuple[str, Any], ...] = ()  # e.g. the numeric layer's largest errors
 
 
 @dataclass(frozen=True, slots=True)

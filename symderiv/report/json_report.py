@@ -67,6 +67,8 @@ def check(result: CheckResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 4),
         "warnings": list(result.warnings),
     }
+    for key, value in result.details:  # e.g. max_abs_error, max_rel_error, dtype
+        out.setdefault(key, value)
     if result.diagnosis is not None:
         out["diagnosis"] = result.diagnosis if isinstance(result.diagnosis, dict) \
             else result.diagnosis.as_json()

@@ -64,7 +64,8 @@ def check_lines(check: CheckResult) -> Iterable[RenderableType]:
         line.append("  (expected refuted)", style="dim")
     yield line
     details: list[str] = []
-    if not check.ok or check.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.ERROR):
+    if not check.ok or check.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.ERROR) \
+            or check.verdict == Verdict.CONSISTENT or check.kind in ("example", "implementation"):
         details.append(check.message)
     for step in check.steps:
         if not step.ok:
