@@ -18,7 +18,7 @@ from sympy import IndexedBase, KroneckerDelta, Product, Sum
 
 from symderiv.build.scope import Scope
 from symderiv.build.symbolic import Derivative, SympyBuilder
-from symderiv.check.normalize import canonical_sums
+from symderiv.check.normalize import canonical_sums, sums_to_symbols
 from symderiv.language import ast
 from symderiv.language.printer import unparse
 
@@ -192,19 +192,8 @@ def _fresh_sums(expr: sympy.Basic) -> sympy.Basic:
 
 def _protect_sums(expr: sympy.Basic) -> tuple[sympy.Basic, dict[sympy.Symbol, sympy.Basic]]:
     """Outermost sums -> placeholder symbols (substitutions never reach inside a sum)."""
-    table: dict[sympy.Basic, sympy.Symbol] = {}
-
-    def visit(node: sympy.Basic) -> sympy.Basic:
-        if isinstance(node, Sum):
-            if node not in table:
-                table[node] = sympy.Symbol(f"_sum{len(table)}", positive=True)
-            return table[node]
-        if node.is_Atom or not node.args:
-            return node
-        args = [visit(a) for a in node.args]
-        return node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
-
-    return visit(expr), {symbol: total for total, symbol in table.items()}
+    protected, table = sums_to_symbols(expr, "_sum", positive=True)
+    return protected, {symbol: total for total, symbol in table.items()}
 
 
 class Folder:
