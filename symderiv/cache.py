@@ -254,6 +254,8 @@ class Cache:
     def __init__(self, directory: str | os.PathLike[str], versions: dict[str, str]) -> None:
         self.directory = Path(directory)
         self.versions = versions
+        self.hits = 0  # entries read back
+        self.written: list[str] = []  # ids of the checks stored, in order (not whole files)
 
     def _path(self, key: str) -> Path:
         return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
@@ -271,8 +273,8 @@ class Cache:
             return None
         if not all(isinstance(r, CheckResult) for r in results):
             return None
-        return data, [dataclasses.replace(r, details=tuple(r.details) + (("cached", True),))
-                      for r in results]
+        self.hits += 1
+        return data, results
 
     def _write(self, key: str, anchor: Location, results: list[Any],
                extra: dict[str, Any]) -> bool:
@@ -304,7 +306,10 @@ class Cache:
 
     def put(self, key: str, anchor: Location, results: list[Any]) -> bool:
         """Store one check's results; False (nothing written) when they cannot be stored."""
-        return self._write(key, anchor, results, {})
+        stored = self._write(key, anchor, results, {})
+        if stored:
+            self.written.extend(r.id for r in results)
+        return stored
 
     def get_file(self, key: str, display: str) -> tuple[str, list[Any]] | None:
         """A whole file's title and results, shown under the path `display`."""

@@ -8,7 +8,7 @@ import sys
 
 from symderiv import __version__
 
-STRATEGIES = ("generic", "bounded")
+STRATEGIES = ("generic", "bounded", "numeric")
 FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
@@ -74,10 +74,25 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
                        help="time limit per check (default 30)")
     check.add_argument("--strategy", type=_strategies, default=STRATEGIES, metavar="LIST",
-                       help="comma-separated layers, strongest first (default generic,bounded)")
+                       help="comma-separated layers, strongest first (default "
+                            "generic,bounded,numeric)")
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                       help="float type of the numpy side (default float64); numeric "
+                            "tolerances follow it")
+    check.add_argument("--no-diagnosis", dest="diagnose", action="store_false",
+                       help="do not explain refuted checks (regions, error class, suggestion)")
+    extract = commands.add_parser(
+        "extract", help="draft a spec from the formulas in Markdown or LaTeX course material",
+        description="Find the formulas in FILE ($…$, $$…$$, \\[…\\], equation/align, "
+                    "matrices), keep those that look like equations and write a spec skeleton "
+                    "with one tex: claim per equation and the names it could infer (marked "
+                    "TODO). Also counts images that may hold formulas.")
+    extract.add_argument("file", metavar="FILE", help="a .md or .tex file")
+    extract.add_argument("-o", "--output", metavar="SPEC.yaml",
+                         help="write the skeleton here (default: standard output)")
     check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                        help="worker processes (default: the number of cores; 0: no workers, "
                             "check in this process)")
@@ -104,11 +119,39 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _extract(file: str, output: str | None) -> int:
+    from pathlib import Path
+
+    from symderiv.extract import extract, skeleton
+
+    try:
+        text = Path(file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"{file}:1:1: error: cannot read: {error}  [io]", file=sys.stderr)
+        return 2
+    extraction = extract(file, text)
+    draft = skeleton(extraction)
+    if output is None:
+        sys.stdout.write(draft)
+    else:
+        try:
+            Path(output).write_text(draft, "utf-8")
+        except OSError as error:
+            print(f"{output}:1:1: error: cannot write: {error}  [io]", file=sys.stderr)
+            return 2
+    print(f"{file}: {len(extraction.formulas)} formulas, {len(extraction.equations)} look like "
+          f"equations (claims); {len(extraction.images)} images may hold formulas that cannot "
+          "be read", file=sys.stderr)
+    return 0
+
+
 def _main(argv: list[str] | None) -> int:
     arguments = parser().parse_args(argv)
     if arguments.command is None:
         parser().print_help()
         return 2
+    if arguments.command == "extract":
+        return _extract(arguments.file, arguments.output)
     if arguments.command == "schema":
         from importlib.resources import files
 
@@ -122,7 +165,8 @@ def _main(argv: list[str] | None) -> int:
 
     # keyword arguments of the engine's Options: a fully cached run never imports the engine
     options = dict(strategies=arguments.strategy, timeout=arguments.timeout,
-                   sizes=dict(arguments.sizes), seed=arguments.seed)
+                   sizes=dict(arguments.sizes), seed=arguments.seed, dtype=arguments.dtype,
+                   diagnose=arguments.diagnose)
     paths = arguments.paths
     if arguments.only_specs:
         paths = [p for p in paths if Path(p).is_dir() or looks_like_spec(Path(p))]
@@ -140,7 +184,7 @@ def _main(argv: list[str] | None) -> int:
     if arguments.format == "text":
         from rich.console import Console
 
-        console = Console(highlight=False)
+        console = Console(highlight=False, soft_wrap=True)
         if console.is_terminal:  # never in a pipe, a file or a machine-readable format
             from symderiv.report.progress import ProgressBar
 

@@ -18,8 +18,8 @@ from typing import Any
 from symderiv.errors import Location
 
 #: The spec fields that hold checks, in the order `check_scope` reports them.
-KINDS = (("claim", "claims"), ("derivation", "derivations"), ("example", "examples"),
-         ("implementation", "implementations"))
+KINDS = (("claim", "claims"), ("derivation", "derivations"),
+         ("implementation", "implementations"), ("example", "examples"))
 
 #: Fields that say where something is, not what it is: never part of a cache key.
 _PLACES = frozenset({"location", "tex_location", "expect_locations", "node", "start", "end"})
@@ -57,17 +57,26 @@ def item(spec: Any, unit: Unit) -> Any:
 
 
 def restrict(scope: Any, unit: Unit) -> Any:
-    """`scope` with a spec that holds `unit` and no other check."""
-    emptied = {field: () for _, field in KINDS}
-    emptied[dict(KINDS)[unit.kind]] = (item(scope.spec, unit),)
+    """`scope` with a spec that holds `unit` and no other claim, derivation or example.
+
+    Every implementation stays: one implementation may call another, and the engine checks
+    claims numerically against the implementations whose own check passed.
+    """
+    emptied: dict[str, tuple[Any, ...]] = {
+        field: () for kind, field in KINDS if kind != "implementation"}
+    if unit.kind != "implementation":
+        emptied[dict(KINDS)[unit.kind]] = (item(scope.spec, unit),)
     return dataclasses.replace(scope, spec=dataclasses.replace(scope.spec, **emptied))
 
 
 def check_unit(scope: Any, unit: Unit, options: Any) -> list[Any]:
-    """The CheckResults of one unit (usually one; none if the engine skips its kind)."""
+    """The CheckResults of one unit (a claim may have two: itself and its `tex`)."""
     from symderiv.check.engine import check_scope
 
-    return list(check_scope(restrict(scope, unit), options))
+    results = check_scope(restrict(scope, unit), options)
+    if unit.kind == "implementation":
+        return [r for r in results if r.kind == "implementation" and r.id == unit.id]
+    return [r for r in results if r.kind != "implementation"]
 
 
 # -- content hash ---------------------------------------------------------------------------

@@ -37,10 +37,16 @@ def results_of(text: str) -> dict[str, tuple[object, list[object]]]:
 
 
 def strip(result: object) -> object:
-    """A result without its proofs (compared apart) and what a round trip adds."""
-    steps = tuple(dataclasses.replace(s, outcome=dataclasses.replace(s.outcome, proof=()))
-                  for s in result.steps)  # type: ignore[attr-defined]
-    return dataclasses.replace(result, details=(), proof=(), steps=steps)  # type: ignore
+    """A result without its proofs and diagnoses (compared apart: they come back lazily)."""
+    steps = tuple(dataclasses.replace(s, outcome=dataclasses.replace(
+        s.outcome, proof=(), diagnosis=None)) for s in result.steps)  # type: ignore
+    return dataclasses.replace(result, proof=(), steps=steps, diagnosis=None)  # type: ignore
+
+
+def diagnoses(result: object) -> list[object]:
+    """Every diagnosis in a result as (text lines, JSON)."""
+    found = [result.diagnosis] + [s.outcome.diagnosis for s in result.steps]  # type: ignore
+    return [None if d is None else (d.text_lines(), d.as_json()) for d in found]
 
 
 def proofs(result: object) -> list[list[tuple[str, object]]]:
@@ -97,9 +103,11 @@ def test_results_round_trip(tmp_path: Path) -> None:
         back = store.get("k" + unit.id, unit.location)
         assert back is not None
         assert [strip(r) for r in back] == [strip(r) for r in results]
-        assert all(dict(r.details)["cached"] is True for r in back)
         assert [proofs(r) for r in back] == [proofs(r) for r in results]
-    assert any(proofs(r) != [[]] for _, rs in results_of(MIXED).values() for r in rs)
+        assert [diagnoses(r) for r in back] == [diagnoses(r) for r in results]
+    everything = [r for _, rs in results_of(MIXED).values() for r in rs]
+    assert any(proofs(r) != [[]] for r in everything)
+    assert any(diagnoses(r) != [None] for r in everything)
 
 
 def test_a_moved_check_is_reported_at_its_new_line(tmp_path: Path) -> None:
@@ -162,8 +170,8 @@ def test_second_run_is_answered_from_the_cache(tmp_path: Path) -> None:
     cold = run([str(tmp_path)], Options(), jobs=0, cache=store, need_specs=False)
     warm = run([str(tmp_path)], Options(), jobs=0, cache=store, need_specs=False)
     assert report_json(warm) == report_json(cold)
-    assert all(dict(c.details).get("cached") for c in warm.checks)
-    assert warm.files[0].spec is None  # answered by the whole-file entry
+    assert store.hits == 1  # the whole-file entry
+    assert warm.files[0].spec is None  # answered without loading the file
     assert (tmp_path / "cache" / "CACHEDIR.TAG").is_file()
 
 
@@ -173,10 +181,13 @@ def test_editing_one_claim_rechecks_only_that_claim(tmp_path: Path) -> None:
     shutil.copy(SPECS / "mixed.yaml", spec)
     store = Cache(tmp_path / "cache", versions())
     run([str(tmp_path)], Options(), jobs=0, cache=store)
+    assert store.written == ["sum-to-one", "wrong-diagonal", "square-derivative",
+                             "known-mistake", "quotient-rule"]
+    store.written.clear()
     spec.write_text(MIXED.replace("D(q, x) == 2 * x", "D(q, x) == 2 * x * 1"), "utf-8")
     report = run([str(tmp_path)], Options(), jobs=0, cache=store)
-    fresh = [c.id for c in report.checks if not dict(c.details).get("cached")]
-    assert fresh == ["square-derivative"]
+    assert store.written == ["square-derivative"]
+    assert len(report.checks) == 5
 
 
 def test_without_a_cache_nothing_is_written(tmp_path: Path,

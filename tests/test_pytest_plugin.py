@@ -58,14 +58,18 @@ def test_outcomes_follow_expectations(project: pytest.Pytester) -> None:
 
 
 def test_failure_shows_verdict_and_counterexample(project: pytest.Pytester) -> None:
-    """The failure text is the verdict, the counterexample and both sides, no traceback."""
+    """The failure text is the verdict, the counterexample and the diagnosis, no traceback."""
     result = project.runpytest(*PLUGIN, "derivations/mixed.yaml::wrong-diagonal")
     result.stdout.fnmatch_lines([
         "derivations/mixed.yaml:17:5",
         "claim wrong-diagonal: refuted (expected holds): fails at N = 2, i = 1, j = 2",
         "counterexample: N = 2, i = 1, j = 2; a = [0, 0]",
-        "  lhs = -0.25",
-        "  rhs = 0.25",
+        "  lhs = -1/4",
+        "  rhs = 1/4",
+        "  lhs − rhs = -1/2",
+        "where: holds when i == j; fails when i != j",
+        "error: missing_delta — holds only on the diagonal i == j; a Kronecker delta "
+        "delta(i, j) is missing",
     ])
     assert "Traceback" not in result.stdout.str()
     assert "def runtest" not in result.stdout.str()
