@@ -36,6 +36,10 @@ class IdentityMatrix(sympy.Function):
     """eye(n) for printing."""
 
 
+class MatrixProduct(sympy.Function):
+    """A @ B for printing (juxtaposition, as the notes write it)."""
+
+
 class SymderivLatexPrinter(LatexPrinter):
     """LaTeX in the notation of the course notes.
 
@@ -113,6 +117,15 @@ class SymderivLatexPrinter(LatexPrinter):
         if not isinstance(expr.args[0], sympy.Symbol | sympy.IndexedBase):
             inner = rf"\left({inner}\right)"
         return inner + r"^{\top}"
+
+    def _print_MatrixProduct(self, expr: MatrixProduct) -> str:
+        factors = []
+        for factor in expr.args:
+            printed = self._print(factor)
+            if isinstance(factor, sympy.Add):
+                printed = rf"\left({printed}\right)"
+            factors.append(printed)
+        return " ".join(factors)
 
     def _print_IdentityMatrix(self, expr: IdentityMatrix) -> str:
         return rf"I_{{{self._print(expr.args[0])}}}"

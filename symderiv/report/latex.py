@@ -1,0 +1,607 @@
+"""The LaTeX report: one fragment per spec (`NAME.tex`) and a `report.tex` that inputs them.
+
+Document assembly only; expressions are printed by `latex_printer`. Every text that comes
+from a spec (titles, sources, ids, `by`, messages) goes through `escape`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from symderiv.build.scope import Scope, free_indices
+from symderiv.build.symbolic import SympyBuilder, Unsupported
+from symderiv.check.generic import condition
+from symderiv.check.verdict import CheckResult, Counterexample, ProofStep, Verdict
+from symderiv.language import ast
+from symderiv.load.model import Spec
+from symderiv.report import latex_printer
+from symderiv.report.latex_printer import SymderivLatexPrinter
+from symderiv.run import FileResult, Report
+
+# -- text --------------------------------------------------------------------------------------
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&",
+    "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+#: Symbols Latin Modern has no glyph for in text: typeset them in math.
+_MATH_CHARACTERS = {
+    "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "∈": r"\in", "∉": r"\notin", "−": "-",
+    "×": r"\times", "·": r"\cdot", "→": r"\to", "←": r"\leftarrow", "⇒": r"\Rightarrow",
+    "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "√": r"\surd", "∞": r"\infty",
+    "≈": r"\approx", "±": r"\pm", "∀": r"\forall", "∃": r"\exists", "ℝ": r"\mathbb{R}",
+    "⊤": r"\top", "∘": r"\circ", "…": r"\dots", "′": r"\prime", "∇": r"\nabla",
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon",
+    "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta", "ι": r"\iota", "κ": r"\kappa",
+    "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho",
+    "σ": r"\sigma", "τ": r"\tau", "υ": r"\upsilon", "φ": r"\varphi", "χ": r"\chi",
+    "ψ": r"\psi", "ω": r"\omega", "Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta",
+    "Λ": r"\Lambda", "Ξ": r"\Xi", "Π": r"\Pi", "Σ": r"\Sigma", "Φ": r"\Phi", "Ψ": r"\Psi",
+    "Ω": r"\Omega",
+}
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def escape(text: str) -> str:
+    """Spec text as LaTeX text: special characters quoted, math symbols in math mode.
+
+    Letters of any script stay as they are (xeCJK typesets CJK); control characters
+    become spaces, so no input can break the document.
+    """
+    out = []
+    for character in text:
+        if character in _SPECIAL:
+            out.append(_SPECIAL[character])
+        elif character in _MATH_CHARACTERS:
+            out.append(rf"\ensuremath{{{_MATH_CHARACTERS[character]}}}")
+        elif character in "\n\t\r" or ord(character) < 32 or ord(character) == 127:
+            out.append(" ")
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+def code(text: str) -> str:
+    """Text shown verbatim in typewriter type (safe in arguments, unlike \\verb)."""
+    return r"\texttt{" + escape(text).replace("-", "-{}").replace(" ", r"\ ") + "}"
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+# -- expressions -------------------------------------------------------------------------------
+
+
+class Formulas:
+    """Spec formulas as LaTeX, definitions kept folded (`S_{i}`, not their bodies)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.builder = SympyBuilder(scope, folded=True)
+        names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
+        names.update({d.name: d.latex for d in scope.spec.definitions
+                      if getattr(d, "latex", None)})
+        self.printer = SymderivLatexPrinter(names)
+        self.index_names = set(scope.indices)
+
+    def sympy(self, node: ast.Node) -> sympy.Basic:
+        """`node` folded; matrix constructs the builder rejects become printing-only nodes."""
+        try:
+            return self.builder.expr(node, {})
+        except Unsupported:
+            pass
+        if isinstance(node, ast.Name):
+            return sympy.Symbol(node.name)
+        if isinstance(node, ast.Transpose):
+            return latex_printer.Transposed(self.sympy(node.operand))
+        if isinstance(node, ast.Neg):
+            return sympy.Mul(-1, self.sympy(node.operand), evaluate=False)
+        if isinstance(node, ast.BinOp):
+            left, right = self.sympy(node.left), self.sympy(node.right)
+            if node.op == "@":
+                return latex_printer.MatrixProduct(left, right)
+            if node.op == "+":
+                return sympy.Add(left, right, evaluate=False)
+            if node.op == "-":
+                return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
+            if node.op == "*":
+                return sympy.Mul(left, right, evaluate=False)
+            if node.op == "/":
+                return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
+            return sympy.Pow(left, right, evaluate=False)
+        if isinstance(node, ast.Call):
+            args = [self.sympy(a) for a in node.args]
+            special = {"jacobian": latex_printer.Jacobian, "diag": latex_printer.Diag,
+                       "eye": latex_printer.IdentityMatrix}
+            if node.function in special:
+                return special[node.function](*args)
+            if node.function == "D":
+                return latex_printer.symbolic.Derivative(*args)
+            return sympy.Function(node.function)(*args)
+        if isinstance(node, ast.Index):
+            return sympy.IndexedBase(self.sympy(node.base))[
+                tuple(self.sympy(i) for i in node.indices)]
+        raise Unsupported(type(node).__name__)
+
+    def latex(self, node: ast.Node) -> str:
+        return self.expression(self.sympy(node))
+
+    def expression(self, expr: sympy.Basic) -> str:
+        """A sympy expression (e.g. from a proof) with readable sum variables."""
+        return str(self.printer.doprint(readable_dummies(expr, self.index_names)))
+
+    def condition(self, node: ast.Node) -> str:
+        try:
+            return str(self.printer.doprint(condition(self.builder, node)))
+        except Unsupported:
+            return code(node_text(node))
+
+    def equation(self, node: ast.Node) -> str:
+        if isinstance(node, ast.Compare) and node.op == "==":
+            return f"{self.latex(node.left)} = {self.latex(node.right)}"
+        return self.latex(node)
+
+
+def node_text(node: ast.Node) -> str:
+    return type(node).__name__
+
+
+_SUM_NAMES = ("k", "l", "m", "n", "p", "q", "r", "u", "v", "w")
+
+
+def readable_dummies(expr: sympy.Basic, avoid: set[str]) -> sympy.Basic:
+    """Rename the generated sum variables (`_s1`) to letters not used elsewhere."""
+    dummies = sorted(expr.atoms(sympy.Dummy), key=lambda d: d.name)
+    if not dummies:
+        return expr
+    used = {str(s) for s in expr.free_symbols} | {str(s) for s in expr.atoms(sympy.Symbol)
+                                                  if not isinstance(s, sympy.Dummy)}
+    pool = [n for n in _SUM_NAMES if n not in used]
+    pool += [f"k_{number}" for number in range(1, len(dummies) + 1)]
+    return expr.xreplace({d: sympy.Symbol(pool[position], integer=True)
+                          for position, d in enumerate(dummies)})
+
+
+def display(body: str) -> str:
+    """A displayed equation, scaled down only if wider than the line."""
+    return ("\\begin{center}\\begin{adjustbox}{max width=\\linewidth}"
+            f"$\\displaystyle {body}$\\end{{adjustbox}}\\end{{center}}\n")
+
+
+def fit(body: str, width: str = "0.8\\linewidth") -> str:
+    """Math in an align cell, scaled down only if wider than `width`."""
+    return f"\\adjustbox{{max width={width}}}{{$\\displaystyle {body}$}}"
+
+
+# -- verdicts ----------------------------------------------------------------------------------
+
+MARKS = {
+    Verdict.PROVED: ("proved", r"\textcolor{okgreen}{\ensuremath{\checkmark}}", "proved for all sizes"),
+    Verdict.VERIFIED: ("verified", r"\textcolor{okgreen}{\ensuremath{\checkmark}}", "verified"),
+    Verdict.CONSISTENT: ("consistent", r"\textcolor{okblue}{\ensuremath{\checkmark}}",
+                         "numerically consistent"),
+    Verdict.REFUTED: ("refuted", r"\textcolor{badred}{\ensuremath{\boldsymbol{\times}}}", "refuted"),
+    Verdict.UNDECIDED: ("undecided", r"\textcolor{warnorange}{?}", "undecided"),
+    Verdict.ERROR: ("error", r"\textcolor{badred}{!}", "error"),
+}
+
+
+def verdict_line(check: CheckResult) -> str:
+    word, mark, headline = MARKS[check.verdict]
+    if check.verdict == Verdict.VERIFIED:
+        match = re.match(r"verified for (.*?):", check.message)
+        if match:
+            headline = "verified for " + match.group(1)
+    text = rf"{mark}\ \textbf{{{escape(headline)}}}"
+    if check.expect == "refuted":
+        text += (r" \emph{(expected: the spec records this as a mistake"
+                 + (")}" if check.ok else r"; it is not refuted)}"))
+    elif not check.ok:
+        text += r" \emph{(expected to hold)}"
+    if check.method:
+        text += rf" \hfill{{\small method: {escape(check.method)}}}"
+    return text
+
+
+# -- blocks ------------------------------------------------------------------------------------
+
+
+def declarations(spec: Spec, formulas: Formulas) -> str:
+    """Sizes, index ranges and symbol shapes as sentences."""
+    printer = formulas.printer
+    sentences = []
+    if spec.sizes:
+        parts = [f"${printer.name(s.name)} \\in \\{{{', '.join(map(str, s.values))}\\}}$"
+                 for s in spec.sizes]
+        sentences.append("Sizes (positive integers; the bounded checks use the listed "
+                         "values): " + ", ".join(parts) + ".")
+    by_size: dict[str, list[str]] = {}
+    for index in spec.indices:
+        by_size.setdefault(index.size, []).append(index.name)
+    for size, names in by_size.items():
+        letters = ", ".join(f"${printer.name(n)}$" for n in names)
+        verb = "ranges" if len(names) == 1 else "range"
+        sentences.append(f"{letters} {verb} over $1, \\dots, {printer.name(size)}$.")
+    if spec.symbols:
+        parts = []
+        for symbol in spec.symbols:
+            field = r"\mathbb{R}_{>0}" if symbol.domain == "positive" else r"\mathbb{R}"
+            dims = r" \times ".join(printer.name(d) if isinstance(d, str) else str(d)
+                                    for d in symbol.shape)
+            space = f"{field}^{{{dims}}}" if dims else field
+            parts.append(f"${printer.name(symbol.name)} \\in {space}$")
+        sentences.append("Inputs: " + ", ".join(parts) + ".")
+    return " ".join(sentences) + "\n" if sentences else ""
+
+
+def definitions(spec: Spec, formulas: Formulas) -> str:
+    if not spec.definitions:
+        return ""
+    lines = ["\\subsection*{Definitions}\n"]
+    for definition in spec.definitions:
+        head_symbol: sympy.Basic
+        if definition.params:
+            head_symbol = sympy.IndexedBase(definition.name)[
+                tuple(formulas.builder.index_symbols[p] for p in definition.params)]
+        else:
+            head_symbol = sympy.Symbol(definition.name)
+        head = formulas.expression(head_symbol)
+        lines.append(display(f"{head} = {formulas.latex(definition.body.node)}"))
+    return "".join(lines)
+
+
+def counterexample_table(found: Counterexample, formulas: Formulas) -> str:
+    printer = formulas.printer
+    rows = [(f"${printer.name(name)}$", f"${value}$") for name, value in found.sizes]
+    rows += [(f"${printer.name(name)}$", f"${value}$") for name, value in found.indices]
+    rows += [(f"${printer.name(name)}$", f"${number(value)}$") for name, value in found.values]
+    if found.entry is not None:
+        rows.append(("entry", "$(" + ", ".join(map(str, found.entry)) + ")$"))
+    rows.append(("left side", f"${decimal(found.lhs)}$"))
+    rows.append(("right side", f"${decimal(found.rhs)}$"))
+    body = "\n".join(f"{name} & {value} \\\\" for name, value in rows)
+    return ("\\begin{center}\\begin{tabular}{ll}\n\\toprule\n"
+            "\\multicolumn{2}{l}{\\textbf{Counterexample}} \\\\\n\\midrule\n"
+            f"{body}\n\\bottomrule\n\\end{{tabular}}\\end{{center}}\n")
+
+
+def number(value: Any) -> str:
+    """An input value at a counterexample: a number, or a vector/matrix of them."""
+    if isinstance(value, tuple):
+        if value and isinstance(value[0], tuple):
+            rows = " \\\\ ".join(" & ".join(number(v) for v in row) for row in value)
+            return f"\\begin{{pmatrix}} {rows} \\end{{pmatrix}}"
+        return "(" + ", ".join(number(v) for v in value) + ")"
+    if isinstance(value, Fraction):
+        sign = "-" if value < 0 else ""
+        value = abs(value)
+        if value.denominator == 1:
+            return f"{sign}{value.numerator}"
+        return f"{sign}\\tfrac{{{value.numerator}}}{{{value.denominator}}}"
+    return decimal(str(value))
+
+
+def decimal(text: str) -> str:
+    """A decimal as text, safe in math mode."""
+    return re.sub(r"[^0-9eE+\-.]", "", text) or "?"
+
+
+def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas) -> str:
+    """The symbolic proof: both sides as sympy built them, the index cases, the zero."""
+    lines = [r"\textit{Proof (sympy).} With the definitions substituted and the derivative "
+             r"taken, the two sides are" + "\n"]
+    for step in proof:
+        label = step.label
+        if label.startswith("cases:"):
+            cases = [c.strip() for c in label[len("cases:"):].split("|")]
+            items = "".join(rf"\item {escape(c)}" + "\n" for c in cases)
+            lines.append("The difference is split by which free indices are equal; in every "
+                         "case it simplifies to $0$:\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
+                         f"{items}\\end{{itemize}}\n")
+        elif label in ("left − right", "left - right"):
+            lines.append(r"Hence $\text{left} - \text{right} = "
+                         f"{formulas.expression(step.expression)}$. \\hfill$\\square$\n")
+        else:
+            lines.append(f"{escape(label)}:\n" + display(formulas.expression(step.expression)))
+    return "\\par\n".join(lines)
+
+
+def diagnosis_block(diagnosis: Any) -> str:
+    if diagnosis is None or not hasattr(diagnosis, "text_lines"):
+        return ""
+    lines = [str(line) for line in diagnosis.text_lines()]
+    if not lines:
+        return ""
+    items = "".join(rf"\item {escape(line)}" + "\n" for line in lines)
+    return ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
+            f"{items}\\end{{itemize}}\n")
+
+
+def message_block(check: CheckResult) -> str:
+    text = escape(check.message)
+    warnings = "".join(f"\\\\ \\emph{{warning:}} {escape(w)}" for w in check.warnings)
+    return f"{{\\small {text}{warnings}}}\\par\n"
+
+
+def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]:
+    claim = next((c for c in spec.claims if c.id == check.id), None)
+    parts = []
+    if claim is not None and claim.claim is not None:
+        equation = formulas.equation(claim.claim.node)
+        where = ""
+        if claim.where is not None:
+            where = rf"\qquad \text{{for }} {formulas.condition(claim.where.node)}"
+        parts.append(display(equation + where))
+        parts.append(r"{\small Spec: " + code(claim.claim.text) + "}\\par\n")
+        free = sorted(free_indices(claim.claim.node, formulas.scope))
+        if free:
+            parts.append(r"{\small " + ranges_text(free, formulas) + "}\\par\n")
+        if claim.tex:
+            parts.append(r"{\small As written in the material: " + code(claim.tex)
+                         + "}\\par\n")
+    parts.append(r"\smallskip" + "\n" + verdict_line(check) + "\\par\n")
+    parts.append(message_block(check))
+    if check.verdict == Verdict.PROVED and check.proof:
+        parts.append(proof_chain(check.proof, formulas))
+    if check.counterexample is not None:
+        parts.append(counterexample_table(check.counterexample, formulas))
+    parts.append(diagnosis_block(check.diagnosis))
+    return parts
+
+
+def ranges_text(free: list[str], formulas: Formulas) -> str:
+    by_size: dict[str, list[str]] = {}
+    for name in free:
+        by_size.setdefault(formulas.scope.indices[name].size, []).append(name)
+    parts = [", ".join(f"${formulas.printer.name(n)}$" for n in names)
+             + f" $\\in \\{{1, \\dots, {formulas.printer.name(size)}\\}}$"
+             for size, names in by_size.items()]
+    return "Free indices: " + "; ".join(parts) + "."
+
+
+STEP_RELATIONS = {Verdict.REFUTED: r"\neq", Verdict.UNDECIDED: r"\overset{?}{=}",
+                  Verdict.ERROR: r"\overset{!}{=}"}
+
+
+def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]:
+    derivation = next((d for d in spec.derivations if d.id == check.id), None)
+    parts = []
+    if derivation is not None:
+        where = ""
+        if derivation.where is not None:
+            where = f"For ${formulas.condition(derivation.where.node)}$:"
+        rows = [f"&{fit(formulas.latex(derivation.steps[0].formula.node))}"]
+        results = {s.step: s for s in check.steps}
+        for number_, step in enumerate(derivation.steps[1:], start=2):
+            result = results.get(number_)
+            mark = MARKS[result.verdict][1] if result else "?"
+            verdict = escape(result.verdict.value) if result else "not checked"
+            by = f" by {escape(step.by)}" if step.by else ""
+            relation = STEP_RELATIONS.get(result.verdict, "=") if result else "="
+            rows.append(f"\\intertext{{\\small {mark}\\ step {number_}{by}"
+                        f" \\hfill({verdict})}}")
+            rows.append(f"{relation}{{}}&{fit(formulas.latex(step.formula.node))}")
+        body = ""
+        for row in rows:
+            body += row + ("\n" if row.startswith("\\intertext") else " \\\\\n")
+        parts.append(where + "\n\\begin{align*}\n" + body.rstrip(" \\\n")
+                     + "\n\\end{align*}\n")
+    parts.append(verdict_line(check) + "\\par\n")
+    parts.append(message_block(check))
+    for step in check.steps:
+        if step.outcome.counterexample is not None and not step.ok:
+            parts.append(f"Step {step.step}: " + counterexample_table(
+                step.outcome.counterexample, formulas))
+            parts.append(diagnosis_block(step.outcome.diagnosis))
+    parts.append(diagnosis_block(check.diagnosis))
+    return parts
+
+
+def check_block(check: CheckResult, spec: Spec, formulas: Formulas) -> str:
+    """One numbered block: the claim, its verdict and the evidence."""
+    heading = (f"\\subsection{{{code(check.id)}"
+               f" \\textmd{{\\small({escape(check.kind)})}}}}\n")
+    if check.kind == "claim":
+        parts = claim_block(check, spec, formulas)
+    elif check.kind == "derivation":
+        parts = derivation_block(check, spec, formulas)
+    else:
+        parts = [verdict_line(check) + "\\par\n", message_block(check)]
+        if check.counterexample is not None:
+            parts.append(counterexample_table(check.counterexample, formulas))
+        parts.append(diagnosis_block(check.diagnosis))
+    return heading + "".join(parts) + "\n"
+
+
+def summary_table(checks: Iterable[CheckResult]) -> str:
+    rows = []
+    for check in checks:
+        word, mark, _ = MARKS[check.verdict]
+        expected = "yes" if check.ok else r"\textbf{no}"
+        rows.append(f"{code(check.id)} & {escape(check.kind)} & {mark}\\ {word} & {expected} "
+                    "\\\\")
+    if not rows:
+        return ""
+    return ("\\begin{center}\\begin{tabular}{llll}\n\\toprule\n"
+            "check & kind & verdict & as expected \\\\\n\\midrule\n"
+            + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}\\end{center}\n")
+
+
+def spec_fragment(result: FileResult) -> str:
+    """The section for one spec file (input by report.tex)."""
+    title = result.title or result.path
+    out = [f"\\section{{{escape(title)}}}\n"]
+    spec = result.spec if isinstance(result.spec, Spec) else None
+    scope = result.scope if isinstance(result.scope, Scope) else None
+    out.append(f"{{\\small File: {code(result.path)}}}\\par\n")
+    if spec is not None and spec.source:
+        out.append(f"{{\\small Source: {escape(spec.source)}}}\\par\n")
+    for error in result.errors:
+        out.append(r"\textcolor{badred}{\ensuremath{\boldsymbol{\times}}}\ " + code(error.render()) + "\\par\n")
+    if spec is None or scope is None:
+        return "".join(out)
+    formulas = Formulas(scope)
+    out.append("\\medskip\n" + declarations(spec, formulas))
+    out.append(definitions(spec, formulas))
+    out.append(summary_table(result.checks))
+    for check in result.checks:
+        try:
+            out.append(check_block(check, spec, formulas))
+        except Unsupported as error:  # a formula only the engine can read: show the text
+            out.append(f"\\subsection{{{code(check.id)}}}\n{verdict_line(check)}\\par\n"
+                       f"{message_block(check)}{{\\small ({escape(str(error))})}}\n")
+    return "".join(out)
+
+
+# -- the document ------------------------------------------------------------------------------
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[margin=2.2cm]{geometry}
+\usepackage{fontspec}
+%CJK%
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs}
+\usepackage{adjustbox}
+\usepackage[dvipsnames]{xcolor}
+\definecolor{okgreen}{RGB}{0,128,0}
+\definecolor{okblue}{RGB}{0,90,160}
+\definecolor{badred}{RGB}{190,0,0}
+\definecolor{warnorange}{RGB}{200,110,0}
+% hyperref loads the Zapf Dingbats metric pzdr under XeTeX, which a TeX Live without
+% its recommended fonts lacks; the font only pads link areas, so go on without it.
+\suppressfontnotfounderror=1
+\usepackage[hidelinks]{hyperref}
+\suppressfontnotfounderror=0
+\setcounter{secnumdepth}{3}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.4em}
+\allowdisplaybreaks
+"""
+
+CJK_SETUP = r"""\usepackage{xeCJK}
+\setCJKmainfont{Noto Serif CJK SC}
+\setCJKsansfont{Noto Sans CJK SC}
+\setCJKmonofont{Noto Sans Mono CJK SC}"""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """The files written for a report: the main document and one fragment per spec."""
+
+    report: Path
+    fragments: tuple[Path, ...]
+
+
+def fragment_names(results: Iterable[FileResult]) -> list[str]:
+    """A distinct, TeX-safe file name (without .tex) for every spec."""
+    names: list[str] = []
+    for result in results:
+        stem = re.sub(r"[^A-Za-z0-9-]+", "-", Path(result.path).stem).strip("-") or "spec"
+        if stem == "report":
+            stem = "report-spec"
+        name, number_ = stem, 2
+        while name in names:
+            name, number_ = f"{stem}-{number_}", number_ + 1
+        names.append(name)
+    return names
+
+
+def document(report: Report, names: list[str]) -> str:
+    """report.tex: preamble, summary and an \\input per spec."""
+    text = " ".join((r.title or "") + " " + str(getattr(r.spec, "source", "") or "")
+                    for r in report.files)
+    preamble = PREAMBLE.replace("%CJK%", CJK_SETUP if has_cjk(text) else "")
+    checks = report.checks
+    ok = sum(1 for c in checks if c.ok)
+    counts: dict[str, int] = {}
+    for check in checks:
+        counts[check.verdict.value] = counts.get(check.verdict.value, 0) + 1
+    detail = ", ".join(f"{n} {v}" for v, n in counts.items())
+    summary = (f"{len(checks)} checks in {len(report.files)} spec file(s): {ok} as expected, "
+               f"{len(checks) - ok} not" + (f" ({detail})" if detail else "") + ".")
+    if report.file_errors:
+        summary += f" {report.file_errors} file(s) could not be loaded."
+    legend = (r"\textcolor{okgreen}{\ensuremath{\checkmark}} proved: shown symbolically for every value of "
+              r"the sizes; verified: shown symbolically for each listed size; "
+              r"\textcolor{okblue}{\ensuremath{\checkmark}} numerically consistent: no difference at the "
+              r"points tried; \textcolor{badred}{\ensuremath{\boldsymbol{\times}}} refuted: a confirmed "
+              r"counterexample.")
+    inputs = "".join(f"\\input{{{name}}}\n\\clearpage\n" for name in names)
+    return (preamble + "\\title{Checked derivations}\n\\author{symderiv}\n\\date{}\n"
+            "\\begin{document}\n\\maketitle\n" + escape(summary) + "\\par\n"
+            + "{\\small " + legend + "}\n\\tableofcontents\n\\clearpage\n" + inputs
+            + "\\end{document}\n")
+
+
+def write(report: Report, directory: Path) -> Written:
+    """Write NAME.tex for every spec and report.tex into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    names = fragment_names(report.files)
+    fragments = []
+    for name, result in zip(names, report.files):
+        path = directory / f"{name}.tex"
+        path.write_text(spec_fragment(result), encoding="utf-8")
+        fragments.append(path)
+    main = directory / "report.tex"
+    main.write_text(document(report, names), encoding="utf-8")
+    return Written(main, tuple(fragments))
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+INSTALL_HINT = ("install XeLaTeX and latexmk (Debian/Ubuntu: apt-get install texlive-xetex "
+                "texlive-latex-extra texlive-lang-cjk latexmk fonts-noto-cjk)")
+
+
+class LatexError(Exception):
+    """The PDF could not be made (no TeX installed, or the compilation failed)."""
+
+
+def compile_pdf(tex: Path, timeout: float = 300.0) -> Path:
+    """Compile `tex` with latexmk -xelatex (or xelatex twice); returns the PDF's path.
+
+    Raises:
+        LatexError: no TeX installation, or TeX failed (the message names the log).
+    """
+    directory, name = tex.parent, tex.name
+    latexmk, xelatex = shutil.which("latexmk"), shutil.which("xelatex")
+    if xelatex is None:
+        raise LatexError(f"--pdf needs xelatex, which is not installed: {INSTALL_HINT}")
+    flags = ["-interaction=nonstopmode", "-halt-on-error"]
+    if latexmk is not None:
+        commands = [[latexmk, "-xelatex", "-quiet", *flags, name]]
+    else:
+        commands = [[xelatex, *flags, name]] * 2
+    for command in commands:
+        try:
+            finished = subprocess.run(command, cwd=directory, capture_output=True,
+                                      timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise LatexError(f"TeX did not finish within {timeout:g} s") from error
+        if finished.returncode != 0:
+            log = tex.with_suffix(".log")
+            raise LatexError(f"TeX failed on {tex}; see {log}" + first_error(log))
+    return tex.with_suffix(".pdf")
+
+
+def first_error(log: Path) -> str:
+    """': <the first TeX error line>' from a log, or ''."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        if line.startswith("! "):
+            return ": " + line[2:]
+    return ""
