@@ -66,6 +66,10 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--latex", metavar="OUT", default=None,
+                       help="also write a LaTeX report: OUT/NAME.tex per spec and OUT/report.tex")
+    check.add_argument("--pdf", action="store_true",
+                       help="with --latex: compile OUT/report.tex to PDF (needs XeLaTeX)")
     return main
 
 
@@ -84,6 +88,8 @@ def _main(argv: list[str] | None) -> int:
     if arguments.command is None:
         parser().print_help()
         return 2
+    if arguments.pdf and arguments.latex is None:
+        parser().error("--pdf needs --latex OUT")
     from rich.console import Console
 
     from symderiv.check.engine import Options
@@ -101,4 +107,28 @@ def _main(argv: list[str] | None) -> int:
         sys.stdout.write("\n")
     else:
         text.render(report, Console(highlight=False))
+    if arguments.latex is not None:
+        return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
     return report.exit_code
+
+
+def _latex(report: object, directory: str, pdf: bool) -> int:
+    """Write (and compile) the LaTeX report; 2 when that fails, else 0."""
+    from pathlib import Path
+
+    from symderiv.report import latex
+
+    try:
+        written = latex.write(report, Path(directory))  # type: ignore[arg-type]
+    except OSError as error:
+        print(f"symderiv: error: cannot write the LaTeX report to {directory}: {error}",
+              file=sys.stderr)
+        return 2
+    print(f"LaTeX report: {written.report}", file=sys.stderr)
+    if pdf:
+        try:
+            print(f"PDF: {latex.compile_pdf(written.report)}", file=sys.stderr)
+        except latex.LatexError as error:
+            print(f"symderiv: error: {error}", file=sys.stderr)
+            return 2
+    return 0

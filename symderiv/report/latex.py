@@ -93,7 +93,6 @@ class Formulas:
         names.update({d.name: d.latex for d in scope.spec.definitions
                       if getattr(d, "latex", None)})
         self.printer = SymderivLatexPrinter(names)
-        self.index_names = set(scope.indices)
 
     def sympy(self, node: ast.Node) -> sympy.Basic:
         """`node` folded; matrix constructs the builder rejects become printing-only nodes."""
@@ -139,7 +138,7 @@ class Formulas:
 
     def expression(self, expr: sympy.Basic) -> str:
         """A sympy expression (e.g. from a proof) with readable sum variables."""
-        return str(self.printer.doprint(readable_dummies(expr, self.index_names)))
+        return str(self.printer.doprint(readable_dummies(expr, self.scope)))
 
     def condition(self, node: ast.Node) -> str:
         try:
@@ -160,17 +159,29 @@ def node_text(node: ast.Node) -> str:
 _SUM_NAMES = ("k", "l", "m", "n", "p", "q", "r", "u", "v", "w")
 
 
-def readable_dummies(expr: sympy.Basic, avoid: set[str]) -> sympy.Basic:
-    """Rename the generated sum variables (`_s1`) to letters not used elsewhere."""
-    dummies = sorted(expr.atoms(sympy.Dummy), key=lambda d: d.name)
-    if not dummies:
+def readable_dummies(expr: sympy.Basic, scope: Scope) -> sympy.Basic:
+    """Rename generated sum variables (`_s1`, Dummies) to free letters, preferring an index
+    the spec declares over the same range (k for a sum up to N)."""
+    generated: dict[sympy.Symbol, sympy.Basic] = {}
+    for total in expr.atoms(sympy.Sum):
+        for variable, _, high in total.limits:
+            if isinstance(variable, sympy.Dummy) or variable.name.startswith("_"):
+                generated.setdefault(variable, high)
+    if not generated:
         return expr
-    used = {str(s) for s in expr.free_symbols} | {str(s) for s in expr.atoms(sympy.Symbol)
-                                                  if not isinstance(s, sympy.Dummy)}
-    pool = [n for n in _SUM_NAMES if n not in used]
-    pool += [f"k_{number}" for number in range(1, len(dummies) + 1)]
-    return expr.xreplace({d: sympy.Symbol(pool[position], integer=True)
-                          for position, d in enumerate(dummies)})
+    used = {s.name for s in expr.atoms(sympy.Symbol) if s not in generated}
+    by_size: dict[str, list[str]] = {}
+    for index in scope.indices.values():
+        by_size.setdefault(index.size, []).append(index.name)
+    mapping = {}
+    for variable in sorted(generated, key=lambda v: v.name):
+        high = generated[variable]
+        preferred = by_size.get(str(high), [])
+        choices = [*preferred, *_SUM_NAMES] + [f"k_{n}" for n in range(1, len(generated) + 1)]
+        name = next(c for c in choices if c not in used)
+        used.add(name)
+        mapping[variable] = sympy.Symbol(name, integer=True)
+    return expr.xreplace(mapping)
 
 
 def display(body: str) -> str:
@@ -297,24 +308,64 @@ def decimal(text: str) -> str:
     return re.sub(r"[^0-9eE+\-.]", "", text) or "?"
 
 
-def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas) -> str:
-    """The symbolic proof: both sides as sympy built them, the index cases, the zero."""
-    lines = [r"\textit{Proof (sympy).} With the definitions substituted and the derivative "
-             r"taken, the two sides are" + "\n"]
+def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
+                sides: tuple[str, str] | None = None) -> str:
+    """The symbolic proof: what sympy computed for each side, the index cases, the zero.
+
+    `sides` are the claim's two sides as written (folded), shown left of what sympy made
+    of them after substituting the definitions and differentiating.
+    """
+    rows: list[str] = []
+    after: list[str] = []
+    side_number = 0
     for step in proof:
         label = step.label
         if label.startswith("cases:"):
-            cases = [c.strip() for c in label[len("cases:"):].split("|")]
-            items = "".join(rf"\item {escape(c)}" + "\n" for c in cases)
-            lines.append("The difference is split by which free indices are equal; in every "
-                         "case it simplifies to $0$:\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
-                         f"{items}\\end{{itemize}}\n")
+            cases = [case_math(c.strip(), formulas) for c in label[len("cases:"):].split("|")]
+            after.append("sympy splits the difference by which free indices are equal; in "
+                         "every case it simplifies to $0$: "
+                         + ", ".join(f"({case})" for case in cases) + ".")
         elif label in ("left − right", "left - right"):
-            lines.append(r"Hence $\text{left} - \text{right} = "
-                         f"{formulas.expression(step.expression)}$. \\hfill$\\square$\n")
+            after.append(r"Hence $\text{left} - \text{right} = "
+                         f"{formulas.expression(step.expression)}$. \\hfill$\\square$")
         else:
-            lines.append(f"{escape(label)}:\n" + display(formulas.expression(step.expression)))
-    return "\\par\n".join(lines)
+            computed = formulas.expression(step.expression)
+            written = sides[side_number] if sides and side_number < 2 else None
+            side_number += 1
+            name = escape(label)
+            rows.append(f"\\intertext{{\\small {name}:}}")
+            if written is not None and written != computed:
+                rows.append(fit(written, NARROW) + " &= " + fit(computed))
+            else:
+                rows.append(f"&{fit(computed)}")
+    text = (r"\textit{Proof (sympy).} The definitions are substituted and the derivative is "
+            "taken; the two sides become:\n")
+    if rows:
+        body = "".join(row + ("\n" if row.startswith("\\intertext") else " \\\\\n")
+                       for row in rows)
+        text += "\\begin{align*}\n" + body.rstrip(" \\\n") + "\n\\end{align*}\n"
+    return text + "\\par\n".join(after) + "\\par\n"
+
+
+NARROW = "0.3\\linewidth"
+
+
+def case_math(case: str, formulas: Formulas) -> str:
+    """'i = j; i ≠ y' (from the prover) in math; 'pairwise different: i, j' half in text."""
+    def math(text: str) -> str:
+        names = re.sub(r"[A-Za-z][A-Za-z0-9_]*", lambda m: formulas.printer.name(m.group()),
+                       text)
+        return "$" + names.replace("≠", r"\neq ") + "$"
+
+    parts = []
+    for part in case.split(";"):
+        part = part.strip()
+        prefix = "pairwise different:"
+        if part.startswith(prefix):
+            parts.append(f"{escape(prefix)} {math(part[len(prefix):].strip())}")
+        elif part:
+            parts.append(math(part))
+    return ", ".join(parts) or "no index constraint"
 
 
 def diagnosis_block(diagnosis: Any) -> str:
@@ -337,7 +388,11 @@ def message_block(check: CheckResult) -> str:
 def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]:
     claim = next((c for c in spec.claims if c.id == check.id), None)
     parts = []
+    sides = None
     if claim is not None and claim.claim is not None:
+        node = claim.claim.node
+        if isinstance(node, ast.Compare):
+            sides = (formulas.latex(node.left), formulas.latex(node.right))
         equation = formulas.equation(claim.claim.node)
         where = ""
         if claim.where is not None:
@@ -351,9 +406,10 @@ def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]
             parts.append(r"{\small As written in the material: " + code(claim.tex)
                          + "}\\par\n")
     parts.append(r"\smallskip" + "\n" + verdict_line(check) + "\\par\n")
-    parts.append(message_block(check))
+    if check.verdict != Verdict.PROVED:
+        parts.append(message_block(check))
     if check.verdict == Verdict.PROVED and check.proof:
-        parts.append(proof_chain(check.proof, formulas))
+        parts.append(proof_chain(check.proof, formulas, sides))
     if check.counterexample is not None:
         parts.append(counterexample_table(check.counterexample, formulas))
     parts.append(diagnosis_block(check.diagnosis))

@@ -137,7 +137,7 @@ class SymderivLatexPrinter(LatexPrinter):
                      rf"^{{{self._print(high)}}} ")
         body = expr.function
         printed = self._print(body)
-        if isinstance(body, sympy.Add):
+        if isinstance(body, sympy.Add) or body.could_extract_minus_sign():
             printed = rf"\left({printed}\right)"
         return text + printed
 
