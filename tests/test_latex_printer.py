@@ -1,0 +1,100 @@
+"""The LaTeX printer: each construct of the course notation, as exact strings."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import sympy
+
+from symderiv.build.scope import build_scope
+from symderiv.language.parser import parse
+from symderiv.load.loader import load_text
+from symderiv.report.latex import Formulas
+from symderiv.report.latex_printer import latex
+
+SPEC = """
+title: printer
+sizes: {N: 3, T: 2}
+indices: {i: N, j: N, k: N, t: T, s: T}
+symbols:
+  a: [N]
+  W: [T, N]
+  x: []
+  z: {shape: [N], latex: '\\hat{z}'}
+  W2: [T, N]
+  alpha: []
+define:
+  S[i]: exp(a[i]) / sum(exp(a[k]), k)
+  xent: -log(S[1])
+  P[t, i]: W[t, i] * a[i]
+"""
+
+
+@pytest.fixture(scope="module")
+def formulas() -> Formulas:
+    return Formulas(build_scope(load_text("printer.yaml", textwrap.dedent(SPEC))))
+
+
+CASES = [
+    ("a[i]", "a_{i}"),
+    ("W[i, j]", "W_{ij}"),
+    ("W[t, (i - 1) * N + j]", r"W_{t,N \left(i - 1\right) + j}"),
+    ("W[1, j]", "W_{1j}"),
+    ("delta(i, j)", r"\delta_{ij}"),
+    ("delta(t, i + 1)", r"\delta_{t,i + 1}"),
+    ("D(S[i], a[j])", r"\frac{\partial S_{i}}{\partial a_{j}}"),
+    ("D(xent, W[t, j])", r"\frac{\partial \mathrm{xent}}{\partial W_{tj}}"),
+    ("D(S[i] * x, x)", r"\frac{\partial}{\partial x}\left(x S_{i}\right)"),
+    ("sum(exp(a[k]), k)", r"\sum_{k=1}^{N} e^{a_{k}}"),
+    ("sum(a[k], k, 2, N - 1)", r"\sum_{k=2}^{N - 1} a_{k}"),
+    ("sum(a[k] + 1, k)", r"\sum_{k=1}^{N} \left(a_{k} + 1\right)"),
+    ("S[i]", "S_{i}"),
+    ("P[t, i]", "P_{ti}"),
+    ("z[i]", r"\hat{z}_{i}"),
+    ("W2[t, i]", "{W_{2}}_{ti}"),
+    ("alpha * x", r"\alpha x"),
+    ("jacobian(S, a)", r"\frac{\partial S}{\partial a}"),
+    ("diag(S) - S @ S.T", r"\operatorname{diag}\left(S\right) - S S^{\top}"),
+    ("(S @ S.T).T", r"\left(S S^{\top}\right)^{\top}"),
+]
+
+
+@pytest.mark.parametrize(("formula", "expected"), CASES)
+def test_construct(formulas: Formulas, formula: str, expected: str) -> None:
+    """Each formula construct prints in the notation of the notes, definitions folded."""
+    assert formulas.latex(parse(formula)) == expected
+
+
+def test_definition_folded_not_expanded(formulas: Formulas) -> None:
+    """A definition inside a formula stays its name (S_i), not its exp/sum body."""
+    assert formulas.latex(parse("S[i] * (delta(i, j) - S[j])")) == \
+        r"\left(\delta_{ij} - S_{j}\right) S_{i}"
+
+
+def test_condition(formulas: Formulas) -> None:
+    """`where` conditions print as relations."""
+    assert formulas.condition(parse("i != j")) == r"i \neq j"
+
+
+def test_generated_sum_variables_get_free_letters(formulas: Formulas) -> None:
+    """The prover's `_s1` sum variables print as an unused index of the same range."""
+    s1 = sympy.Symbol("_s1", integer=True)
+    k = sympy.Symbol("k", integer=True)
+    a = sympy.IndexedBase("a")
+    n = sympy.Symbol("N", integer=True, positive=True)
+    expr = sympy.Sum(a[s1], (s1, 1, n)) * a[k]
+    assert formulas.expression(expr) == r"a_{k} \sum_{i=1}^{N} a_{i}"
+
+
+def test_plain_sympy_derivative_still_printed() -> None:
+    """Only symderiv's Derivative is overridden; sympy's own keeps sympy's notation."""
+    x = sympy.Symbol("x")
+    f = sympy.Function("f")
+    assert latex(sympy.Derivative(f(x), x)) == r"\frac{d}{d x} f{\left(x \right)}"
+
+
+def test_latex_names_override() -> None:
+    """A `latex:` name replaces the symbol's name everywhere it is printed."""
+    assert latex(sympy.IndexedBase("y")[sympy.Symbol("i")], {"y": r"\hat{y}"}) == \
+        r"\hat{y}_{i}"
