@@ -355,7 +355,7 @@ def case_math(case: str, formulas: Formulas) -> str:
     def math(text: str) -> str:
         names = re.sub(r"[A-Za-z][A-Za-z0-9_]*", lambda m: formulas.printer.name(m.group()),
                        text)
-        return "$" + names.replace("≠", r"\neq ") + "$"
+        return "$" + names.replace("≠", r"\neq") + "$"
 
     parts = []
     for part in case.split(";"):

@@ -1,0 +1,242 @@
+"""The LaTeX report: escaping, document structure, and compiled PDFs (pdftotext)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from symderiv.check.engine import Options
+from symderiv.cli import main
+from symderiv.report import latex
+from symderiv.run import FileResult, Report, run
+
+HERE = Path(__file__).parent
+SMALL = HERE / "latex" / "small.yaml"
+DERIVATIONS = HERE.parent / "derivations"
+
+
+def require_tex() -> None:
+    """Skip without XeLaTeX locally; in CI (env CI set) a missing TeX is a failure."""
+    missing = [tool for tool in ("xelatex", "pdftotext") if shutil.which(tool) is None]
+    if not missing:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {', '.join(missing)} is missing: .ci/system-packages "
+                    "should have installed it")
+    pytest.skip(f"{', '.join(missing)} not installed")
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def small_report() -> Report:
+    return run([str(SMALL)], Options())
+
+
+@pytest.fixture(scope="module")
+def small_fragment(small_report: Report) -> str:
+    return latex.spec_fragment(small_report.files[0])
+
+
+# -- escaping ----------------------------------------------------------------------------------
+
+
+def test_escape_special_characters() -> None:
+    """Every TeX special character is quoted."""
+    assert latex.escape(r"_ % & # $ \ { } ~ ^") == (
+        r"\_ \% \& \# \$ \textbackslash{} \{ \} \textasciitilde{} \textasciicircum{}")
+
+
+def test_escape_unicode() -> None:
+    """CJK stays as is (xeCJK), math symbols and Greek go to math, control chars to spaces."""
+    assert latex.escape("导数 δ≠Σ\tx") == \
+        r"导数 \ensuremath{\delta}\ensuremath{\neq}\ensuremath{\Sigma} x"
+
+
+def test_code_is_verbatim_and_safe() -> None:
+    """Author text is shown letter for letter in typewriter type, without \\verb."""
+    assert latex.code(r"\delta_{ij} -- x") == \
+        r"\texttt{\textbackslash{}delta\_\{ij\}\ -{}-{}\ x}"
+
+
+def test_fragment_names_distinct_and_safe() -> None:
+    """Spec files with the same stem or unsafe names get distinct TeX-safe names."""
+    results = [FileResult(p, None, (), ()) for p in
+               ("a/soft max.yaml", "b/soft max.yaml", "导数.yaml", "report.yaml")]
+    assert latex.fragment_names(results) == ["soft-max", "soft-max-2", "spec", "report-spec"]
+
+
+# -- structure ---------------------------------------------------------------------------------
+
+
+def test_fragment_has_every_check_in_order(small_fragment: str) -> None:
+    """One numbered subsection per check, in the order of the report."""
+    headings = [line for line in small_fragment.splitlines() if line.startswith(r"\subsection{")]
+    ids = [re.match(r"\\subsection\{\\texttt\{(.*?)\} \\textmd", h).group(1)  # type: ignore[union-attr]
+           for h in headings]
+    assert ids == ["kronecker-{}form", "identity-{}matrix-{}form", "dropped-{}delta",
+                   r"scalar\_hat", "quotient-{}rule", "wrong-{}step"]
+
+
+def test_fragment_title_source_declarations_definitions(small_fragment: str) -> None:
+    """Title and source escaped, declarations as sentences, definitions displayed."""
+    assert small_fragment.startswith(
+        r"\section{Softmax 导数: 50\% \& \#1 \$x\_i\$ \textbackslash{} \{a\} "
+        r"\textasciitilde{} \textasciicircum{} \textless{}\ensuremath{\delta} "
+        r"\ensuremath{\neq} \ensuremath{\varepsilon}\textgreater{}}" + "\n")
+    assert r"Source: 损失函数CrossEntropyLoss详解 §2 \ensuremath{-} a\_b" not in small_fragment
+    assert "Source: 损失函数CrossEntropyLoss详解 §2 — a\\_b \\% \\& \\# \\$" in small_fragment
+    assert r"Sizes (positive integers; the bounded checks use the listed values): " \
+        r"$N \in \{1, 2, 3\}$." in small_fragment
+    assert r"$i$, $j$, $k$ range over $1, \dots, N$." in small_fragment
+    assert r"Inputs: $a \in \mathbb{R}^{N}$, $\hat{z} \in \mathbb{R}$." in small_fragment
+    assert r"$\displaystyle S_{i} = \frac{e^{a_{i}}}{\sum_{k=1}^{N} e^{a_{k}}}$" \
+        in small_fragment
+
+
+def test_claim_block(small_fragment: str) -> None:
+    """A proved claim: equation, the author's tex verbatim, the verdict, the proof chain."""
+    block = small_fragment.split(r"\subsection{")[1]
+    assert r"\frac{\partial S_{i}}{\partial a_{j}} = \left(\delta_{ij} - S_{j}\right) S_{i}" \
+        in block
+    assert (r"As written in the material: \texttt{D\_j\ S\_i\ =\ S\_i(\textbackslash{}"
+            r"delta\_\{ij\}\ -{}\ S\_j)\ \%\ \{\}}") in block
+    assert r"\textbf{proved for all sizes}" in block
+    assert r"\textit{Proof (sympy).}" in block
+    assert "($i \\neq j$), ($i = j$)" in block
+    assert r"Hence $\text{left} - \text{right} = 0$." in block
+
+
+def test_verified_and_refuted_blocks(small_fragment: str) -> None:
+    """Verified names its sizes; refuted shows the counterexample table."""
+    blocks = small_fragment.split(r"\subsection{")
+    assert r"\textbf{verified for N \ensuremath{\in} \{1, 2, 3\}}" in blocks[2]
+    assert r"\operatorname{diag}\left(S\right) - S S^{\top}" in blocks[2]
+    refuted = blocks[3]
+    assert r"\textbf{refuted} \emph{(expected: the spec records this as a mistake)}" in refuted
+    assert "$N$ & $2$ \\\\\n$i$ & $1$ \\\\\n$j$ & $2$ \\\\\n$a$ & $(0, 0)$ \\\\\n" \
+        "left side & $-0.25$ \\\\\nright side & $0.25$ \\\\" in refuted
+
+
+def test_derivation_block(small_fragment: str) -> None:
+    """A derivation is an align* with every step, its `by`, a mark and ≠ for a wrong step."""
+    blocks = small_fragment.split(r"\subsection{")
+    good, bad = blocks[5], blocks[6]
+    assert good.count(r"\intertext{") == 2
+    assert r"step 2 by quotient rule (链式法则), 100\% \& more" in good
+    assert "\n={}&" in good and r"\neq{}&" not in good
+    assert r"\intertext{\small \textcolor{badred}{\ensuremath{\boldsymbol{\times}}}\ step 2 " \
+        r"by forgot the delta \hfill(refuted)}" in bad
+    assert r"\neq{}&" in bad
+    assert "Step 2: " in bad and "left side & $-0.25$" in bad
+
+
+@dataclass(frozen=True)
+class FakeDiagnosis:
+    lines: tuple[str, ...]
+
+    def text_lines(self) -> list[str]:
+        return list(self.lines)
+
+
+def test_diagnosis_printed_when_present(small_report: Report) -> None:
+    """A check's diagnosis (when another layer set one) is printed line by line, escaped."""
+    import dataclasses
+
+    result = small_report.files[0]
+    check = dataclasses.replace(result.checks[2],
+                                diagnosis=FakeDiagnosis(("dropped δ_ij", "50% of entries")))
+    fragment = latex.spec_fragment(dataclasses.replace(result, checks=(check,)))
+    assert ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
+            "\\item dropped \\ensuremath{\\delta}\\_ij\n\\item 50\\% of entries\n"
+            "\\end{itemize}") in fragment
+
+
+def test_other_kinds_get_id_verdict_message(small_report: Report) -> None:
+    """Checks of kinds the report has no layout for still show id, verdict and message."""
+    import dataclasses
+
+    result = small_report.files[0]
+    check = dataclasses.replace(result.checks[0], id="big_logits", kind="example",
+                                message="S.naive gives nan")
+    fragment = latex.spec_fragment(dataclasses.replace(result, checks=(check,)))
+    assert "\\subsection{\\texttt{big\\_logits} \\textmd{\\small(example)}}\n" in fragment
+    assert "S.naive gives nan" in fragment
+
+
+def test_report_document_inputs_fragments(tmp_path: Path, small_report: Report) -> None:
+    """report.tex loads xeCJK for CJK titles, summarises and inputs every fragment."""
+    written = latex.write(small_report, tmp_path)
+    assert written.fragments == (tmp_path / "small.tex",)
+    document = written.report.read_text(encoding="utf-8")
+    assert r"\usepackage{xeCJK}" in document
+    assert "6 checks in 1 spec file(s): 6 as expected, 0 not (3 proved, 1 verified, " \
+        "2 refuted)." in document
+    assert "\\input{small}\n" in document
+
+
+def test_file_error_in_report(tmp_path: Path) -> None:
+    """A spec that cannot be loaded appears with its located error, and no CJK setup."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: t\nsymbols: {a: [M]}\n", encoding="utf-8")
+    report = run([str(bad)], Options())
+    written = latex.write(report, tmp_path / "out")
+    fragment = written.fragments[0].read_text(encoding="utf-8")
+    assert "bad.yaml:2:" in fragment and "error:" in fragment
+    assert "xeCJK" not in written.report.read_text(encoding="utf-8")
+
+
+# -- compiled ----------------------------------------------------------------------------------
+
+
+def test_cli_pdf_has_every_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """check --latex OUT --pdf: the PDF holds every check id and verdict, and the title."""
+    require_tex()
+    out = tmp_path / "out"
+    assert main(["check", str(SMALL), "--latex", str(out), "--pdf"]) == 0
+    assert f"PDF: {out / 'report.pdf'}" in capsys.readouterr().err
+    text = pdf_text(out / "report.pdf")
+    for check in run([str(SMALL)], Options()).checks:
+        assert check.id in text
+    for word in ("proved", "verified", "refuted"):
+        assert word in text
+    assert "Softmax 导数: 50% & #1 $x_i$" in text
+    assert "链式法则" in text
+    log = (out / "report.log").read_text(encoding="utf-8", errors="replace")
+    assert "Undefined control sequence" not in log
+    assert "Missing character" not in log
+
+
+def test_cli_pdf_without_tex(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without TeX, --pdf is a one-line error naming what to install; the .tex is written."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out = tmp_path / "out"
+    assert main(["check", str(SMALL), "--latex", str(out), "--pdf"]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert errors[-1] == ("symderiv: error: --pdf needs xelatex, which is not installed: "
+                          + latex.INSTALL_HINT)
+    assert (out / "report.tex").exists() and (out / "small.tex").exists()
+
+
+def test_derivations_report_compiles(tmp_path: Path) -> None:
+    """The full derivations/ report compiles and names every check id and verdict."""
+    require_tex()
+    if not DERIVATIONS.is_dir():
+        pytest.skip("no derivations/ folder in this checkout")
+    report = run([str(DERIVATIONS)], Options())
+    written = latex.write(report, tmp_path)
+    text = pdf_text(latex.compile_pdf(written.report))
+    flat = " ".join(text.split())
+    for check in report.checks:
+        assert check.id in flat
+        assert check.verdict.value in flat
