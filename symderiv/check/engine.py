@@ -61,6 +61,9 @@ class Engine:
             return Outcome(Verdict.ERROR, "evaluation", f"cannot evaluate: {error}")
         except RecursionError:
             return Outcome(Verdict.ERROR, "evaluation", "formula too deeply nested to evaluate")
+        except Exception as error:  # noqa: BLE001 - a failing layer must never crash the run
+            return Outcome(Verdict.UNDECIDED, "internal",
+                           f"internal error, no verdict: {type(error).__name__}: {error}")
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],

@@ -22,6 +22,8 @@ def _bounds(expr: sympy.Expr, ranges: Ranges) -> tuple[sympy.Expr | None, sympy.
     for symbol in expr.free_symbols:
         if symbol not in ranges:
             continue
+        if any(bound.free_symbols & set(ranges) for bound in ranges[symbol]):
+            return None, None  # a range that depends on another index: no simple bound
         coefficient = expr.coeff(symbol)
         if coefficient.free_symbols & set(ranges) or not coefficient.is_number:
             return None, None
