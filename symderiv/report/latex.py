@@ -119,8 +119,19 @@ class Formulas:
             if node.op == "/":
                 return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
             return sympy.Pow(left, right, evaluate=False)
+        if isinstance(node, ast.Call) and node.function == "sum":
+            # Printing only: a sum the builder refuses (e.g. bounds that may cross) is
+            # still written as the author wrote it.
+            body, variable, *limits = (self.sympy(a) for a in node.args)
+            low, high = limits or (sympy.Integer(1), self.scope.index_size(str(variable)))
+            return sympy.Sum(body, (variable, low, high))
+        if isinstance(node, ast.Call) and node.function == "delta":
+            return sympy.KroneckerDelta(*(self.sympy(a) for a in node.args), evaluate=False)
         if isinstance(node, ast.Call):
             args = [self.sympy(a) for a in node.args]
+            if node.function in ("exp", "log", "sqrt"):
+                return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[
+                    node.function](*args, evaluate=False)
             special = {"jacobian": latex_printer.Jacobian, "diag": latex_printer.Diag,
                        "eye": latex_printer.IdentityMatrix}
             if node.function in special:
