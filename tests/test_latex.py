@@ -106,7 +106,7 @@ def test_fragment_title_source_declarations_definitions(small_fragment: str) -> 
 def test_claim_block(small_fragment: str) -> None:
     """A proved claim: equation, the author's tex verbatim, the verdict, the proof chain."""
     block = small_fragment.split(r"\subsection{")[1]
-    assert r"\frac{\partial S_{i}}{\partial a_{j}} = \left(\delta_{ij} - S_{j}\right) S_{i}" \
+    assert r"\frac{\partial S_{i}}{\partial a_{j}} = S_{i} \left(\delta_{ij} - S_{j}\right)" \
         in block
     assert (r"As written in the material: \texttt{D\_j\ S\_i\ =\ S\_i(\textbackslash{}"
             r"delta\_\{ij\}\ -{}\ S\_j)\ \%\ \{\}}") in block

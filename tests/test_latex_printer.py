@@ -39,13 +39,13 @@ def formulas() -> Formulas:
 CASES = [
     ("a[i]", "a_{i}"),
     ("W[i, j]", "W_{ij}"),
-    ("W[t, (i - 1) * N + j]", r"W_{t,N \left(i - 1\right) + j}"),
+    ("W[t, (i - 1) * N + j]", r"W_{t,\left(i - 1\right) N + j}"),
     ("W[1, j]", "W_{1j}"),
     ("delta(i, j)", r"\delta_{ij}"),
     ("delta(t, i + 1)", r"\delta_{t,i + 1}"),
     ("D(S[i], a[j])", r"\frac{\partial S_{i}}{\partial a_{j}}"),
     ("D(xent, W[t, j])", r"\frac{\partial \mathrm{xent}}{\partial W_{tj}}"),
-    ("D(S[i] * x, x)", r"\frac{\partial}{\partial x}\left(x S_{i}\right)"),
+    ("D(S[i] * x, x)", r"\frac{\partial}{\partial x}\left(S_{i} x\right)"),
     ("sum(exp(a[k]), k)", r"\sum_{k=1}^{N} e^{a_{k}}"),
     ("sum(a[k], k, 2, N - 1)", r"\sum_{k=2}^{N - 1} a_{k}"),
     ("sum(a[k] + 1, k)", r"\sum_{k=1}^{N} \left(a_{k} + 1\right)"),
@@ -69,7 +69,15 @@ def test_construct(formulas: Formulas, formula: str, expected: str) -> None:
 def test_definition_folded_not_expanded(formulas: Formulas) -> None:
     """A definition inside a formula stays its name (S_i), not its exp/sum body."""
     assert formulas.latex(parse("S[i] * (delta(i, j) - S[j])")) == \
-        r"\left(\delta_{ij} - S_{j}\right) S_{i}"
+        r"S_{i} \left(\delta_{ij} - S_{j}\right)"
+
+
+def test_formula_as_written(formulas: Formulas) -> None:
+    """Spec formulas keep the author's order and grouping (a derivation step is not
+    simplified before it is shown)."""
+    assert formulas.latex(parse("exp(a[i]) / sum(exp(a[k]), k) * (1 - exp(a[j])) - 2 + x")) \
+        == (r"\left(\frac{e^{a_{i}}}{\sum_{k=1}^{N} e^{a_{k}}}\right) \left(1 - e^{a_{j}}\right)"
+            r" - 2 + x")
 
 
 def test_condition(formulas: Formulas) -> None:

@@ -93,6 +93,7 @@ class Formulas:
         names.update({d.name: d.latex for d in scope.spec.definitions
                       if getattr(d, "latex", None)})
         self.printer = SymderivLatexPrinter(names)
+        self.written = SymderivLatexPrinter(names, {"order": "none"})
 
     def sympy(self, node: ast.Node) -> sympy.Basic:
         """`node` folded; matrix constructs the builder rejects become printing-only nodes."""
@@ -145,7 +146,11 @@ class Formulas:
         raise Unsupported(type(node).__name__)
 
     def latex(self, node: ast.Node) -> str:
-        return self.expression(self.sympy(node))
+        """A spec formula as its author wrote it: sympy builds it without evaluating, so
+        factors keep their order and a step of a derivation is not already simplified."""
+        with sympy.evaluate(False):
+            built = self.sympy(node)
+        return str(self.written.doprint(as_written(built)))
 
     def expression(self, expr: sympy.Basic) -> str:
         """A sympy expression (e.g. from a proof) with readable sum variables."""
@@ -161,6 +166,25 @@ class Formulas:
         if isinstance(node, ast.Compare) and node.op == "==":
             return f"{self.latex(node.left)} = {self.latex(node.right)}"
         return self.latex(node)
+
+
+def as_written(expr: sympy.Basic) -> sympy.Basic:
+    """Undo what unevaluated construction adds: `a + b + c` nests as `(a + b) + c` and
+    `Sum` wraps its body in `1 * body`."""
+    if expr.is_Atom or not expr.args:
+        return expr
+    args = [as_written(a) for a in expr.args]
+    if isinstance(expr, sympy.Add):
+        flat: list[sympy.Basic] = []
+        for arg in args:
+            flat.extend(arg.args if isinstance(arg, sympy.Add) else (arg,))
+        return sympy.Add(*flat, evaluate=False)
+    if isinstance(expr, sympy.Mul):
+        kept = [a for a in args if a != 1] or [sympy.Integer(1)]
+        return kept[0] if len(kept) == 1 else sympy.Mul(*kept, evaluate=False)
+    if isinstance(expr, sympy.Indexed | sympy.Sum) or not isinstance(expr, sympy.Expr):
+        return expr.func(*args)
+    return expr.func(*args, evaluate=False)
 
 
 def node_text(node: ast.Node) -> str:
@@ -185,9 +209,11 @@ def readable_dummies(expr: sympy.Basic, scope: Scope) -> sympy.Basic:
     for index in scope.indices.values():
         by_size.setdefault(index.size, []).append(index.name)
     mapping = {}
-    for variable in sorted(generated, key=lambda v: v.name):
+    # The outermost sum (highest number) chooses first, conventional letters (k, n) first.
+    for variable in sorted(generated, key=lambda v: v.name, reverse=True):
         high = generated[variable]
-        preferred = by_size.get(str(high), [])
+        preferred = sorted(by_size.get(str(high), []),
+                           key=lambda n: _SUM_NAMES.index(n) if n in _SUM_NAMES else 99)
         choices = [*preferred, *_SUM_NAMES] + [f"k_{n}" for n in range(1, len(generated) + 1)]
         name = next(c for c in choices if c not in used)
         used.add(name)
@@ -343,18 +369,16 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
             computed = formulas.expression(step.expression)
             written = sides[side_number] if sides and side_number < 2 else None
             side_number += 1
-            name = escape(label)
-            rows.append(f"\\intertext{{\\small {name}:}}")
+            name = rf"\text{{\small {escape(label)}:}}\quad"
             if written is not None and written != computed:
-                rows.append(fit(written, NARROW) + " &= " + fit(computed))
+                rows.append(f"{name} & {fit(written, NARROW)} &&= {fit(computed)}")
             else:
-                rows.append(f"&{fit(computed)}")
+                rows.append(f"{name} & {fit(computed)}")
     text = (r"\textit{Proof (sympy).} The definitions are substituted and the derivative is "
             "taken; the two sides become:\n")
     if rows:
-        body = "".join(row + ("\n" if row.startswith("\\intertext") else " \\\\\n")
-                       for row in rows)
-        text += "\\begin{align*}\n" + body.rstrip(" \\\n") + "\n\\end{align*}\n"
+        text += ("\\begin{alignat*}{2}\n" + " \\\\\n".join(rows)
+                 + "\n\\end{alignat*}\n")
     return text + "\\par\n".join(after) + "\\par\n"
 
 
