@@ -180,8 +180,19 @@ def as_written(expr: sympy.Basic) -> sympy.Basic:
             flat.extend(arg.args if isinstance(arg, sympy.Add) else (arg,))
         return sympy.Add(*flat, evaluate=False)
     if isinstance(expr, sympy.Mul):
-        kept = [a for a in args if a != 1] or [sympy.Integer(1)]
-        return kept[0] if len(kept) == 1 else sympy.Mul(*kept, evaluate=False)
+        # A minus sign inside a factor ((-x) / y) is printed in front: -x/y, not (-1) x / y.
+        negative = False
+        kept = []
+        for arg in args:
+            if isinstance(arg, sympy.Mul) and len(arg.args) > 1 and arg.args[0] == -1:
+                negative = not negative
+                rest = arg.args[1:]
+                arg = rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False)
+            if arg != 1:
+                kept.append(arg)
+        product = (kept[0] if len(kept) == 1 else sympy.Mul(*kept, evaluate=False)) \
+            if kept else sympy.Integer(1)
+        return sympy.Mul(-1, product, evaluate=False) if negative else product
     if isinstance(expr, sympy.Indexed | sympy.Sum) or not isinstance(expr, sympy.Expr):
         return expr.func(*args)
     return expr.func(*args, evaluate=False)
