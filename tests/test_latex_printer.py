@@ -8,8 +8,10 @@ import pytest
 import sympy
 
 from symderiv.build.scope import build_scope
+from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.loader import load_text
+from symderiv.load.model import Formula
 from symderiv.report.latex import Formulas
 from symderiv.report.latex_printer import latex
 
@@ -80,9 +82,26 @@ def test_formula_as_written(formulas: Formulas) -> None:
             r" - 2 + x")
 
 
+def formula(text: str) -> Formula:
+    return Formula(text, parse(text), Location("printer.yaml", 1, 1))
+
+
 def test_condition(formulas: Formulas) -> None:
     """`where` conditions print as relations."""
-    assert formulas.condition(parse("i != j")) == r"i \neq j"
+    assert formulas.condition(formula("i != j")) == r"i \neq j"
+    assert formulas.condition(formula("i >= 2 and i != j")) == r"i \geq 2 \wedge i \neq j"
+
+
+def test_unprintable_formula_shown_as_text(formulas: Formulas,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A formula the printer cannot handle is shown as the author's text, not an error."""
+    def fail(node: object) -> str:
+        raise ValueError("no")
+
+    monkeypatch.setattr(formulas, "latex", fail)
+    claim = formula("D(S[i], a[j]) == 0")
+    assert formulas.equation(claim) == \
+        r"\text{\texttt{D(S[i],\ a[j])}} = \text{\texttt{0}}"
 
 
 def test_generated_sum_variables_get_free_letters(formulas: Formulas) -> None:

@@ -22,7 +22,7 @@ from symderiv.build.symbolic import SympyBuilder, Unsupported
 from symderiv.check.generic import condition
 from symderiv.check.verdict import CheckResult, Counterexample, ProofStep, Verdict
 from symderiv.language import ast
-from symderiv.load.model import Spec
+from symderiv.load.model import Formula, Spec
 from symderiv.report import latex_printer
 from symderiv.report.latex_printer import SymderivLatexPrinter
 from symderiv.run import FileResult, Report
@@ -30,7 +30,8 @@ from symderiv.run import FileResult, Report
 # -- text --------------------------------------------------------------------------------------
 
 _SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&",
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\textunderscore{}", "%": r"\%",
+    "&": r"\&",
     "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
 }
@@ -156,16 +157,27 @@ class Formulas:
         """A sympy expression (e.g. from a proof) with readable sum variables."""
         return str(self.printer.doprint(readable_dummies(expr, self.scope)))
 
-    def condition(self, node: ast.Node) -> str:
+    def math(self, formula: Formula, node: ast.Node | None = None) -> str:
+        """`node` (default: the whole formula) in math mode; if it cannot be printed, its
+        text as written, so one odd formula never costs the rest of the report."""
+        node = formula.node if node is None else node
         try:
-            return str(self.printer.doprint(condition(self.builder, node)))
-        except Unsupported:
-            return code(node_text(node))
+            return self.latex(node)
+        except Exception:  # noqa: BLE001 - printing is best effort, the verdict is not
+            return r"\text{" + code(formula.text[node.start:node.end]) + "}"
 
-    def equation(self, node: ast.Node) -> str:
+    def condition(self, formula: Formula) -> str:
+        """A `where` formula as relations (`i \\neq j`)."""
+        try:
+            return str(self.printer.doprint(condition(self.builder, formula.node)))
+        except Exception:  # noqa: BLE001 - as in `math`
+            return r"\text{" + code(formula.text) + "}"
+
+    def equation(self, formula: Formula) -> str:
+        node = formula.node
         if isinstance(node, ast.Compare) and node.op == "==":
-            return f"{self.latex(node.left)} = {self.latex(node.right)}"
-        return self.latex(node)
+            return f"{self.math(formula, node.left)} = {self.math(formula, node.right)}"
+        return self.math(formula)
 
 
 def as_written(expr: sympy.Basic) -> sympy.Basic:
@@ -196,10 +208,6 @@ def as_written(expr: sympy.Basic) -> sympy.Basic:
     if isinstance(expr, sympy.Indexed | sympy.Sum) or not isinstance(expr, sympy.Expr):
         return expr.func(*args)
     return expr.func(*args, evaluate=False)
-
-
-def node_text(node: ast.Node) -> str:
-    return type(node).__name__
 
 
 _SUM_NAMES = ("k", "l", "m", "n", "p", "q", "r", "u", "v", "w")
@@ -245,12 +253,16 @@ def fit(body: str, width: str = "0.8\\linewidth") -> str:
 
 # -- verdicts ----------------------------------------------------------------------------------
 
+CHECK = r"\textcolor{okgreen}{\ensuremath{\checkmark}}"
+NUMERIC = r"\textcolor{okblue}{\ensuremath{\checkmark}}"
+CROSS = r"\textcolor{badred}{\ensuremath{\boldsymbol{\times}}}"
+
+#: verdict -> (word, mark, headline)
 MARKS = {
-    Verdict.PROVED: ("proved", r"\textcolor{okgreen}{\ensuremath{\checkmark}}", "proved for all sizes"),
-    Verdict.VERIFIED: ("verified", r"\textcolor{okgreen}{\ensuremath{\checkmark}}", "verified"),
-    Verdict.CONSISTENT: ("consistent", r"\textcolor{okblue}{\ensuremath{\checkmark}}",
-                         "numerically consistent"),
-    Verdict.REFUTED: ("refuted", r"\textcolor{badred}{\ensuremath{\boldsymbol{\times}}}", "refuted"),
+    Verdict.PROVED: ("proved", CHECK, "proved for all sizes"),
+    Verdict.VERIFIED: ("verified", CHECK, "verified"),
+    Verdict.CONSISTENT: ("consistent", NUMERIC, "numerically consistent"),
+    Verdict.REFUTED: ("refuted", CROSS, "refuted"),
     Verdict.UNDECIDED: ("undecided", r"\textcolor{warnorange}{?}", "undecided"),
     Verdict.ERROR: ("error", r"\textcolor{badred}{!}", "error"),
 }
@@ -316,7 +328,7 @@ def definitions(spec: Spec, formulas: Formulas) -> str:
         else:
             head_symbol = sympy.Symbol(definition.name)
         head = formulas.expression(head_symbol)
-        lines.append(display(f"{head} = {formulas.latex(definition.body.node)}"))
+        lines.append(display(f"{head} = {formulas.math(definition.body)}"))
     return "".join(lines)
 
 
@@ -438,11 +450,11 @@ def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]
     if claim is not None and claim.claim is not None:
         node = claim.claim.node
         if isinstance(node, ast.Compare):
-            sides = (formulas.latex(node.left), formulas.latex(node.right))
-        equation = formulas.equation(claim.claim.node)
+            sides = (formulas.math(claim.claim, node.left), formulas.math(claim.claim, node.right))
+        equation = formulas.equation(claim.claim)
         where = ""
         if claim.where is not None:
-            where = rf"\qquad \text{{for }} {formulas.condition(claim.where.node)}"
+            where = rf"\qquad \text{{for }} {formulas.condition(claim.where)}"
         parts.append(display(equation + where))
         parts.append(r"{\small Spec: " + code(claim.claim.text) + "}\\par\n")
         free = sorted(free_indices(claim.claim.node, formulas.scope))
@@ -482,8 +494,8 @@ def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list
     if derivation is not None:
         where = ""
         if derivation.where is not None:
-            where = f"For ${formulas.condition(derivation.where.node)}$:"
-        rows = [f"&{fit(formulas.latex(derivation.steps[0].formula.node))}"]
+            where = f"For ${formulas.condition(derivation.where)}$:"
+        rows = [f"&{fit(formulas.math(derivation.steps[0].formula))}"]
         results = {s.step: s for s in check.steps}
         for number_, step in enumerate(derivation.steps[1:], start=2):
             result = results.get(number_)
@@ -493,7 +505,7 @@ def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list
             relation = STEP_RELATIONS.get(result.verdict, "=") if result else "="
             rows.append(f"\\intertext{{\\small {mark}\\ step {number_}{by}"
                         f" \\hfill({verdict})}}")
-            rows.append(f"{relation}{{}}&{fit(formulas.latex(step.formula.node))}")
+            rows.append(f"{relation}{{}}&{fit(formulas.math(step.formula))}")
         body = ""
         for row in rows:
             body += row + ("\n" if row.startswith("\\intertext") else " \\\\\n")
@@ -550,19 +562,14 @@ def spec_fragment(result: FileResult) -> str:
     if spec is not None and spec.source:
         out.append(f"{{\\small Source: {escape(spec.source)}}}\\par\n")
     for error in result.errors:
-        out.append(r"\textcolor{badred}{\ensuremath{\boldsymbol{\times}}}\ " + code(error.render()) + "\\par\n")
+        out.append(f"{CROSS}\\ {code(error.render())}\\par\n")
     if spec is None or scope is None:
         return "".join(out)
     formulas = Formulas(scope)
     out.append("\\medskip\n" + declarations(spec, formulas))
     out.append(definitions(spec, formulas))
     out.append(summary_table(result.checks))
-    for check in result.checks:
-        try:
-            out.append(check_block(check, spec, formulas))
-        except Unsupported as error:  # a formula only the engine can read: show the text
-            out.append(f"\\subsection{{{code(check.id)}}}\n{verdict_line(check)}\\par\n"
-                       f"{message_block(check)}{{\\small ({escape(str(error))})}}\n")
+    out.extend(check_block(check, spec, formulas) for check in result.checks)
     return "".join(out)
 
 
@@ -634,11 +641,10 @@ def document(report: Report, names: list[str]) -> str:
                f"{len(checks) - ok} not" + (f" ({detail})" if detail else "") + ".")
     if report.file_errors:
         summary += f" {report.file_errors} file(s) could not be loaded."
-    legend = (r"\textcolor{okgreen}{\ensuremath{\checkmark}} proved: shown symbolically for every value of "
-              r"the sizes; verified: shown symbolically for each listed size; "
-              r"\textcolor{okblue}{\ensuremath{\checkmark}} numerically consistent: no difference at the "
-              r"points tried; \textcolor{badred}{\ensuremath{\boldsymbol{\times}}} refuted: a confirmed "
-              r"counterexample.")
+    legend = (f"{CHECK} proved: shown symbolically for every value of the sizes; verified: "
+              "shown symbolically for each listed size value; "
+              f"{NUMERIC} numerically consistent: no difference at the points tried; "
+              f"{CROSS} refuted: a confirmed counterexample.")
     inputs = "".join(f"\\input{{{name}}}\n\\clearpage\n" for name in names)
     return (preamble + "\\title{Checked derivations}\n\\author{symderiv}\n\\date{}\n"
             "\\begin{document}\n\\maketitle\n" + escape(summary) + "\\par\n"
