@@ -125,3 +125,18 @@ def test_latex_names_override() -> None:
     """A `latex:` name replaces the symbol's name everywhere it is printed."""
     assert latex(sympy.IndexedBase("y")[sympy.Symbol("i")], {"y": r"\hat{y}"}) == \
         r"\hat{y}_{i}"
+
+
+def test_definition_latex_name() -> None:
+    """A definition written as {expr, latex} is printed with its LaTeX name."""
+    spec = load_text("d.yaml", textwrap.dedent("""
+        title: t
+        sizes: {N: 2}
+        indices: {i: N}
+        symbols: {a: [N]}
+        define:
+          sg[i]: {expr: '1 / (1 + exp(-a[i]))', latex: '\\sigma'}
+        """))
+    assert spec.definitions[0].latex == r"\sigma"
+    assert Formulas(build_scope(spec)).latex(parse("sg[i] * (1 - sg[i])")) == \
+        r"\sigma_{i} \left(1 - \sigma_{i}\right)"
