@@ -92,10 +92,12 @@ def test_broken_derivation_step(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 1
     derivation = report["files"][0]["checks"][2]
     assert derivation["verdict"] == "refuted"
-    assert derivation["steps"] == [
-        {"step": 2, "verdict": "proved", "ok": True, "by": "quotient rule"},
-        {"step": 3, "verdict": "refuted", "ok": False, "by": "tidy up"},
-    ]
+    first, broken = derivation["steps"]
+    assert first == {"step": 2, "verdict": "proved", "ok": True, "by": "quotient rule"}
+    assert {k: broken[k] for k in ("step", "verdict", "ok", "by")} == {
+        "step": 3, "verdict": "refuted", "ok": False, "by": "tidy up"}
+    assert broken["diagnosis"]["error_class"] == "missing_delta"
+    assert broken["diagnosis"]["suggestion"] == "S[i] * (delta(i, j) - S[j])"
     assert derivation["message"].startswith("step 3 (tidy up) is refuted")
     main(["check", str(tmp_path / "steps.yaml")])
     text = capsys.readouterr().out
@@ -131,7 +133,8 @@ def test_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert lines[1].startswith("✓ jacobian  proved  [claim, generic, ")
     assert lines[2].startswith("✓ mistake  refuted  [claim, bounded, ")
     assert "    counterexample: N = 2, i = 1, j = 2; a = [0, 0]" in lines
-    assert "      lhs = -0.25" in lines and "      rhs = 0.25" in lines
+    assert "      lhs = -1/4" in lines and "      rhs = 1/4" in lines
+    assert "      lhs − rhs = -1/2" in lines
     assert lines[-1] == "3 checks: 3 as expected, 0 not (2 proved, 1 refuted)"
 
 
