@@ -37,6 +37,14 @@ def pdf_text(pdf: Path) -> str:
                           text=True, check=True).stdout
 
 
+def check_block(fragment: str, check_id: str) -> str:
+    """The LaTeX of one check's subsection."""
+    for block in fragment.split(r"\subsection{")[1:]:
+        if block.startswith(rf"\texttt{{{check_id}}} "):
+            return block
+    raise AssertionError(f"no subsection for {check_id}")
+
+
 @pytest.fixture(scope="module")
 def small_report() -> Report:
     return run([str(SMALL)], Options())
@@ -69,6 +77,17 @@ def test_code_is_verbatim_and_safe() -> None:
         r"\texttt{\textbackslash{}delta\textunderscore{}\{ij\}\ -{}-{}\ x}"
 
 
+@pytest.mark.parametrize(("exact", "text", "expected"), [
+    ("1/4", "0.25", r"\tfrac{1}{4}"),
+    ("-3", "-3.0", "-3"),
+    (None, "0.25", "0.25"),
+    (None, "5.43656365691809047072057494271", r"\approx 5.436563657"),
+])
+def test_counterexample_numbers(exact: str | None, text: str, expected: str) -> None:
+    """Exact values as fractions; long decimals shortened to 10 digits with ≈."""
+    assert latex.exact_or_rounded(exact, text) == expected
+
+
 def test_fragment_names_distinct_and_safe() -> None:
     """Spec files with the same stem or unsafe names get distinct TeX-safe names."""
     results = [FileResult(p, None, (), ()) for p in
@@ -84,7 +103,8 @@ def test_fragment_has_every_check_in_order(small_fragment: str) -> None:
     headings = [line for line in small_fragment.splitlines() if line.startswith(r"\subsection{")]
     pattern = re.compile(r"\\subsection\{\\texttt\{(.*?)\} \\textmd")
     ids = [match.group(1) for match in map(pattern.match, headings) if match]
-    assert ids == ["kronecker-{}form", "identity-{}matrix-{}form", "dropped-{}delta",
+    assert ids == ["kronecker-{}form", "kronecker-{}form.tex", "identity-{}matrix-{}form",
+                   "dropped-{}delta",
                    r"scalar\textunderscore{}hat", "quotient-{}rule", "wrong-{}step"]
 
 
@@ -106,40 +126,54 @@ def test_fragment_title_source_declarations_definitions(small_fragment: str) -> 
 
 def test_claim_block(small_fragment: str) -> None:
     """A proved claim: equation, the author's tex verbatim, the verdict, the proof chain."""
-    block = small_fragment.split(r"\subsection{")[1]
+    block = check_block(small_fragment, "kronecker-{}form")
     assert r"\frac{\partial S_{i}}{\partial a_{j}} = S_{i} \left(\delta_{ij} - S_{j}\right)" \
         in block
     assert (r"As written in the material: \texttt{D\textunderscore{}j\ S\textunderscore{}i\ "
             r"=\ S\textunderscore{}i(\textbackslash{}delta\textunderscore{}\{ij\}\ -{}\ "
-            r"S\textunderscore{}j)\ \%\ \{\}}") in block
+            r"S\textunderscore{}j)}") in block
     assert r"\textbf{proved for all sizes}" in block
     assert r"\textit{Proof (sympy).}" in block
     assert "($i \\neq j$), ($i = j$)" in block
     assert r"Hence $\text{left} - \text{right} = 0$." in block
 
 
+def test_tex_check_block(small_fragment: str) -> None:
+    """ID.tex shows the material's LaTeX verbatim and the formula it was read as."""
+    block = check_block(small_fragment, "kronecker-{}form.tex")
+    assert r"The formula as the material writes it: \texttt{D\textunderscore{}j" in block
+    assert r"\frac{\partial S_{i}}{\partial a_{j}} = S_{i} \left(\delta_{ij} - S_{j}\right)" \
+        in block
+    assert "the LaTeX says what the claim says" in block
+
+
 def test_verified_and_refuted_blocks(small_fragment: str) -> None:
     """Verified names its sizes; refuted shows the counterexample table."""
-    blocks = small_fragment.split(r"\subsection{")
-    assert r"\textbf{verified for N \ensuremath{\in} \{1, 2, 3\}}" in blocks[2]
-    assert r"\operatorname{diag}\left(S\right) - S S^{\top}" in blocks[2]
-    refuted = blocks[3]
+    verified = check_block(small_fragment, "identity-{}matrix-{}form")
+    assert r"\textbf{verified for N \ensuremath{\in} \{1, 2, 3\}}" in verified
+    assert r"\operatorname{diag}\left(S\right) - S S^{\top}" in verified
+    refuted = check_block(small_fragment, "dropped-{}delta")
     assert r"\textbf{refuted} \emph{(expected: the spec records this as a mistake)}" in refuted
     assert "$N$ & $2$ \\\\\n$i$ & $1$ \\\\\n$j$ & $2$ \\\\\n$a$ & $(0, 0)$ \\\\\n" \
-        "left side & $-0.25$ \\\\\nright side & $0.25$ \\\\" in refuted
+        "left side & $-\\tfrac{1}{4}$ \\\\\nright side & $\\tfrac{1}{4}$ \\\\\n" \
+        "left $-$ right & $-\\tfrac{1}{2}$ \\\\" in refuted
+    assert "Suggested correction (proved):\n" in refuted
+    assert r"= S_{i} \left(\delta_{ij} - S_{j}\right)$" in refuted.split("Suggested")[-1]
 
 
 def test_derivation_block(small_fragment: str) -> None:
     """A derivation is an align* with every step, its `by`, a mark and ≠ for a wrong step."""
-    blocks = small_fragment.split(r"\subsection{")
-    good, bad = blocks[5], blocks[6]
+    good = check_block(small_fragment, "quotient-{}rule")
+    bad = check_block(small_fragment, "wrong-{}step")
     assert good.count(r"\intertext{") == 2
     assert r"step 2 by quotient rule (链式法则), 100\% \& more" in good
     assert "\n={}&" in good and r"\neq{}&" not in good
     assert r"\intertext{\small \textcolor{badred}{\ensuremath{\boldsymbol{\times}}}\ step 2 " \
         r"by forgot the delta \hfill(refuted)}" in bad
     assert r"\neq{}&" in bad
-    assert "Step 2: " in bad and "left side & $-0.25$" in bad
+    assert "Step 2: " in bad and r"left side & $-\tfrac{1}{4}$" in bad
+    assert bad.count(r"\textbf{Diagnosis.}") == 1
+    assert "the final result is wrong too" in bad
 
 
 @dataclass(frozen=True)
@@ -182,7 +216,7 @@ def test_report_document_inputs_fragments(tmp_path: Path, small_report: Report) 
     assert written.fragments == (tmp_path / "small.tex",)
     document = written.report.read_text(encoding="utf-8")
     assert r"\usepackage{xeCJK}" in document
-    assert "6 checks in 1 spec file(s): 6 as expected, 0 not (3 proved, 1 verified, " \
+    assert "7 checks in 1 spec file(s): 7 as expected, 0 not (4 proved, 1 verified, " \
         "2 refuted)." in document
     assert "\\input{small}\n" in document
 

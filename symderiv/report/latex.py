@@ -22,6 +22,8 @@ from symderiv.build.symbolic import SympyBuilder, Unsupported
 from symderiv.check.generic import condition
 from symderiv.check.verdict import CheckResult, Counterexample, ProofStep, Verdict
 from symderiv.language import ast
+from symderiv.errors import Location
+from symderiv.language.parser import parse
 from symderiv.load.model import Formula, Spec
 from symderiv.report import latex_printer
 from symderiv.report.latex_printer import SymderivLatexPrinter
@@ -339,8 +341,11 @@ def counterexample_table(found: Counterexample, formulas: Formulas) -> str:
     rows += [(f"${printer.name(name)}$", f"${number(value)}$") for name, value in found.values]
     if found.entry is not None:
         rows.append(("entry", "$(" + ", ".join(map(str, found.entry)) + ")$"))
-    rows.append(("left side", f"${decimal(found.lhs)}$"))
-    rows.append(("right side", f"${decimal(found.rhs)}$"))
+    rational = dict(found.rational)
+    for label, key, value in (("left side", "lhs", found.lhs), ("right side", "rhs", found.rhs),
+                              ("left $-$ right", "difference", found.difference)):
+        if value is not None:
+            rows.append((label, f"${exact_or_rounded(rational.get(key), value)}$"))
     body = "\n".join(f"{name} & {value} \\\\" for name, value in rows)
     return ("\\begin{center}\\begin{tabular}{ll}\n\\toprule\n"
             "\\multicolumn{2}{l}{\\textbf{Counterexample}} \\\\\n\\midrule\n"
@@ -361,6 +366,21 @@ def number(value: Any) -> str:
             return f"{sign}{value.numerator}"
         return f"{sign}\\tfrac{{{value.numerator}}}{{{value.denominator}}}"
     return decimal(str(value))
+
+
+def exact_or_rounded(exact: str | None, text: str) -> str:
+    """'\\tfrac{1}{4}' for an exact value '1/4', else the decimal to 10 digits (≈)."""
+    if exact is not None:
+        try:
+            return number(Fraction(exact))
+        except (ValueError, ZeroDivisionError):
+            pass
+    try:
+        value = float(text)
+    except ValueError:
+        return decimal(text)
+    short = f"{value:.10g}"
+    return decimal(short) if Fraction(short) == Fraction(text) else r"\approx " + decimal(short)
 
 
 def decimal(text: str) -> str:
@@ -426,15 +446,28 @@ def case_math(case: str, formulas: Formulas) -> str:
     return ", ".join(parts) or "no index constraint"
 
 
-def diagnosis_block(diagnosis: Any) -> str:
+def diagnosis_block(diagnosis: Any, formulas: Formulas) -> str:
+    """The diagnosis' own lines, and its suggested correction as an equation."""
     if diagnosis is None or not hasattr(diagnosis, "text_lines"):
         return ""
     lines = [str(line) for line in diagnosis.text_lines()]
     if not lines:
         return ""
     items = "".join(rf"\item {escape(line)}" + "\n" for line in lines)
-    return ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
+    text = ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
             f"{items}\\end{{itemize}}\n")
+    suggestion, lhs = getattr(diagnosis, "suggestion", None), getattr(diagnosis, "lhs", None)
+    if isinstance(suggestion, str) and isinstance(lhs, str):
+        source = f"{lhs} == {suggestion}"
+        try:
+            formula = Formula(source, parse(source), Location("diagnosis", 1, 1))
+        except Exception:  # noqa: BLE001 - the text above already says it
+            return text
+        verdict = getattr(diagnosis, "suggestion_verdict", None)
+        label = f"Suggested correction ({escape(verdict)})" if verdict else \
+            "Suggested correction"
+        text += f"{label}:\n" + display(formulas.equation(formula))
+    return text
 
 
 def message_block(check: CheckResult) -> str:
@@ -447,10 +480,16 @@ def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]
     claim = next((c for c in spec.claims if c.id == check.id), None)
     parts = []
     sides = None
+    base = next((c for c in spec.claims if f"{c.id}.tex" == check.id), None)
+    if claim is None and base is not None and base.tex_formula is not None:
+        # ID.tex: the material's own LaTeX, read and compared with the claim
+        parts.append(r"{\small The formula as the material writes it: " + code(base.tex or "")
+                     + ", read as}\n" + display(formulas.equation(base.tex_formula)))
     if claim is not None and claim.claim is not None:
         node = claim.claim.node
         if isinstance(node, ast.Compare):
-            sides = (formulas.math(claim.claim, node.left), formulas.math(claim.claim, node.right))
+            sides = (formulas.math(claim.claim, node.left),
+                     formulas.math(claim.claim, node.right))
         equation = formulas.equation(claim.claim)
         where = ""
         if claim.where is not None:
@@ -464,13 +503,13 @@ def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]
             parts.append(r"{\small As written in the material: " + code(claim.tex)
                          + "}\\par\n")
     parts.append(r"\smallskip" + "\n" + verdict_line(check) + "\\par\n")
-    if check.verdict != Verdict.PROVED:
+    if check.verdict != Verdict.PROVED or base is not None:
         parts.append(message_block(check))
     if check.verdict == Verdict.PROVED and check.proof:
         parts.append(proof_chain(check.proof, formulas, sides))
     if check.counterexample is not None:
         parts.append(counterexample_table(check.counterexample, formulas))
-    parts.append(diagnosis_block(check.diagnosis))
+    parts.append(diagnosis_block(check.diagnosis, formulas))
     return parts
 
 
@@ -517,8 +556,9 @@ def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list
         if step.outcome.counterexample is not None and not step.ok:
             parts.append(f"Step {step.step}: " + counterexample_table(
                 step.outcome.counterexample, formulas))
-            parts.append(diagnosis_block(step.outcome.diagnosis))
-    parts.append(diagnosis_block(check.diagnosis))
+            if check.diagnosis is None:  # else the derivation's own covers the step
+                parts.append(diagnosis_block(step.outcome.diagnosis, formulas))
+    parts.append(diagnosis_block(check.diagnosis, formulas))
     return parts
 
 
@@ -534,7 +574,7 @@ def check_block(check: CheckResult, spec: Spec, formulas: Formulas) -> str:
         parts = [verdict_line(check) + "\\par\n", message_block(check)]
         if check.counterexample is not None:
             parts.append(counterexample_table(check.counterexample, formulas))
-        parts.append(diagnosis_block(check.diagnosis))
+        parts.append(diagnosis_block(check.diagnosis, formulas))
     return heading + "".join(parts) + "\n"
 
 
