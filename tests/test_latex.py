@@ -105,7 +105,8 @@ def test_fragment_has_every_check_in_order(small_fragment: str) -> None:
     ids = [match.group(1) for match in map(pattern.match, headings) if match]
     assert ids == ["kronecker-{}form", "kronecker-{}form.tex", "identity-{}matrix-{}form",
                    "dropped-{}delta",
-                   r"scalar\textunderscore{}hat", "quotient-{}rule", "wrong-{}step"]
+                   r"scalar\textunderscore{}hat", "quotient-{}rule", "wrong-{}step", "S.numpy",
+                   r"small\textunderscore{}logits"]
 
 
 def test_fragment_title_source_declarations_definitions(small_fragment: str) -> None:
@@ -176,6 +177,19 @@ def test_derivation_block(small_fragment: str) -> None:
     assert "the final result is wrong too" in bad
 
 
+def test_implementation_and_example_blocks(small_fragment: str) -> None:
+    """An implementation shows its numpy code, an example its given and expected values."""
+    implementation = check_block(small_fragment, "S.numpy")
+    assert implementation.startswith(
+        "\\texttt{S.numpy} \\textmd{\\small(implementation)}}\n"
+        r"{\small numpy: \texttt{exp(a)\ /\ sum(exp(a))}}\par" + "\n"
+        r"\textcolor{okblue}{\ensuremath{\checkmark}}\ \textbf{numerically consistent}")
+    example = check_block(small_fragment, r"small\textunderscore{}logits")
+    assert (r"{\small Given \texttt{a\ =\ [1,\ 2,\ 3]}, expected "
+            r"\texttt{S\ =\ [0.09,\ 0.24,\ 0.67]}.}\par") in example
+    assert r"\textbf{verified}" in example
+
+
 @dataclass(frozen=True)
 class FakeDiagnosis:
     lines: tuple[str, ...]
@@ -216,8 +230,8 @@ def test_report_document_inputs_fragments(tmp_path: Path, small_report: Report) 
     assert written.fragments == (tmp_path / "small.tex",)
     document = written.report.read_text(encoding="utf-8")
     assert r"\usepackage{xeCJK}" in document
-    assert "7 checks in 1 spec file(s): 7 as expected, 0 not (4 proved, 1 verified, " \
-        "2 refuted)." in document
+    assert "9 checks in 1 spec file(s): 9 as expected, 0 not (4 proved, 2 verified, " \
+        "2 refuted, 1 consistent)." in document
     assert "\\input{small}\n" in document
 
 

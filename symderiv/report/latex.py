@@ -562,6 +562,28 @@ def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list
     return parts
 
 
+def subject_of(check: CheckResult, spec: Spec) -> str:
+    """What an implementation or example check is about: the numpy code, or the values."""
+    for implementation in spec.implementations:
+        if implementation.qualified_name == check.id:
+            return r"{\small numpy: " + code(implementation.formula.text) + "}\\par\n"
+    for example in spec.examples:
+        if example.id == check.id:
+            given = "; ".join(f"{name} = {array_text(value)}" for name, value in example.given)
+            expect = "; ".join(f"{name} = {array_text(value)}" for name, value in example.expect)
+            fails = f"; expected to fail: {', '.join(example.fails)}" if example.fails else ""
+            return (r"{\small Given " + code(given) + ", expected " + code(expect)
+                    + escape(fails) + ".}\\par\n")
+    return ""
+
+
+def array_text(value: Any) -> str:
+    """An example value as written: 0.09, [1, 2, 3], [[1, 0], [0, 1]]."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(array_text(v) for v in value) + "]"
+    return str(getattr(value, "text", value))
+
+
 def check_block(check: CheckResult, spec: Spec, formulas: Formulas) -> str:
     """One numbered block: the claim, its verdict and the evidence."""
     heading = (f"\\subsection{{{code(check.id)}"
@@ -571,7 +593,7 @@ def check_block(check: CheckResult, spec: Spec, formulas: Formulas) -> str:
     elif check.kind == "derivation":
         parts = derivation_block(check, spec, formulas)
     else:
-        parts = [verdict_line(check) + "\\par\n", message_block(check)]
+        parts = [subject_of(check, spec), verdict_line(check) + "\\par\n", message_block(check)]
         if check.counterexample is not None:
             parts.append(counterexample_table(check.counterexample, formulas))
         parts.append(diagnosis_block(check.diagnosis, formulas))
