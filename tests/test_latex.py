@@ -246,6 +246,16 @@ def test_file_error_in_report(tmp_path: Path) -> None:
     assert "xeCJK" not in written.report.read_text(encoding="utf-8")
 
 
+def test_cjk_outside_the_title_loads_xecjk(tmp_path: Path) -> None:
+    """Chinese only in a derivation's `by` still gets the CJK fonts."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("title: ASCII\nsymbols: {x: []}\nderivations:\n  - id: d\n    steps:\n"
+                    "      - x + x\n      - {expr: 2 * x, by: 合并同类项}\n", encoding="utf-8")
+    written = latex.write(run([str(spec)], Options()), tmp_path / "out")
+    assert "合并同类项" in written.fragments[0].read_text(encoding="utf-8")
+    assert r"\usepackage{xeCJK}" in written.report.read_text(encoding="utf-8")
+
+
 # -- compiled ----------------------------------------------------------------------------------
 
 

@@ -688,11 +688,9 @@ def fragment_names(results: Iterable[FileResult]) -> list[str]:
     return names
 
 
-def document(report: Report, names: list[str]) -> str:
-    """report.tex: preamble, summary and an \\input per spec."""
-    text = " ".join((r.title or "") + " " + str(getattr(r.spec, "source", "") or "")
-                    for r in report.files)
-    preamble = PREAMBLE.replace("%CJK%", CJK_SETUP if has_cjk(text) else "")
+def document(report: Report, names: list[str], cjk: bool) -> str:
+    """report.tex: preamble (xeCJK when `cjk`), summary and an \\input per spec."""
+    preamble = PREAMBLE.replace("%CJK%", CJK_SETUP if cjk else "")
     checks = report.checks
     ok = sum(1 for c in checks if c.ok)
     counts: dict[str, int] = {}
@@ -719,12 +717,15 @@ def write(report: Report, directory: Path) -> Written:
     directory.mkdir(parents=True, exist_ok=True)
     names = fragment_names(report.files)
     fragments = []
+    cjk = False
     for name, result in zip(names, report.files):
         path = directory / f"{name}.tex"
-        path.write_text(spec_fragment(result), encoding="utf-8")
+        text = spec_fragment(result)
+        cjk = cjk or has_cjk(text)  # any CJK, in a title or a `by`, needs xeCJK's fonts
+        path.write_text(text, encoding="utf-8")
         fragments.append(path)
     main = directory / "report.tex"
-    main.write_text(document(report, names), encoding="utf-8")
+    main.write_text(document(report, names, cjk), encoding="utf-8")
     return Written(main, tuple(fragments))
 
 
