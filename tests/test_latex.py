@@ -71,6 +71,11 @@ def test_escape_unicode() -> None:
         r"导数 \ensuremath{\delta}\ensuremath{\neq}\ensuremath{\Sigma} x"
 
 
+def test_escape_punctuation_not_full_width() -> None:
+    """Dashes and curly quotes use TeX's ligatures, so xeCJK does not widen them."""
+    assert latex.escape("a — “b” – ‘c’") == "a {---} {``}b{''} {--} {`}c{'}"
+
+
 def test_code_is_verbatim_and_safe() -> None:
     """Author text is shown letter for letter in typewriter type, without \\verb."""
     assert latex.code(r"\delta_{ij} -- x") == \
@@ -115,7 +120,7 @@ def test_fragment_title_source_declarations_definitions(small_fragment: str) -> 
         r"\section{Softmax 导数: 50\% \& \#1 \$x\textunderscore{}i\$ \textbackslash{} \{a\} "
         r"\textasciitilde{} \textasciicircum{} \textless{}\ensuremath{\delta} "
         r"\ensuremath{\neq} \ensuremath{\varepsilon}\textgreater{}}" + "\n")
-    assert "Source: 损失函数CrossEntropyLoss详解 §2 — a\\textunderscore{}b \\% \\& \\# \\$" \
+    assert "Source: 损失函数CrossEntropyLoss详解 §2 {---} a\\textunderscore{}b \\% \\& \\# \\$" \
         in small_fragment
     assert r"Sizes (positive integers; the bounded checks use the listed values): " \
         r"$N \in \{1, 2, 3\}$." in small_fragment

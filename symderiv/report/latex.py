@@ -37,6 +37,8 @@ _SPECIAL = {
     "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
 }
+#: Punctuation xeCJK would set as full-width CJK punctuation: TeX's own ligatures instead.
+_PUNCTUATION = {"—": "---", "–": "--", "“": "``", "”": "''", "‘": "`", "’": "'"}
 #: Symbols Latin Modern has no glyph for in text: typeset them in math.
 _MATH_CHARACTERS = {
     "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "∈": r"\in", "∉": r"\notin", "−": "-",
@@ -65,6 +67,8 @@ def escape(text: str) -> str:
     for character in text:
         if character in _SPECIAL:
             out.append(_SPECIAL[character])
+        elif character in _PUNCTUATION:
+            out.append("{" + _PUNCTUATION[character] + "}")
         elif character in _MATH_CHARACTERS:
             out.append(rf"\ensuremath{{{_MATH_CHARACTERS[character]}}}")
         elif character in "\n\t\r" or ord(character) < 32 or ord(character) == 127:
