@@ -121,6 +121,12 @@ def test_plain_sympy_derivative_still_printed() -> None:
     assert latex(sympy.Derivative(f(x), x)) == r"\frac{d}{d x} f{\left(x \right)}"
 
 
+def test_greek_index_does_not_run_into_the_next() -> None:
+    """Greek indices stay separate control words: W_{\\alpha j}."""
+    alpha, j = sympy.Symbol("alpha"), sympy.Symbol("j")
+    assert latex(sympy.IndexedBase("W")[alpha, j]) == r"W_{\alpha j}"
+
+
 def test_latex_names_override() -> None:
     """A `latex:` name replaces the symbol's name everywhere it is printed."""
     assert latex(sympy.IndexedBase("y")[sympy.Symbol("i")], {"y": r"\hat{y}"}) == \

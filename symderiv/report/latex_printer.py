@@ -67,8 +67,10 @@ class SymderivLatexPrinter(LatexPrinter):
     def subscript(self, indices: tuple[sympy.Basic, ...]) -> str:
         """`ij` when every index prints as one letter or digit, else `i,(j-1)N+1`."""
         printed = [self._print(index) for index in indices]
-        separator = "" if all(_SHORT_INDEX.match(p) for p in printed) else ","
-        return separator.join(printed)
+        if not all(_SHORT_INDEX.match(p) for p in printed):
+            return ",".join(printed)
+        # a control word (\alpha) must not run into the next letter: \alpha j, not \alphaj
+        return " ".join(printed) if any(p.startswith("\\") for p in printed) else "".join(printed)
 
     def _with_subscript(self, base: str, indices: tuple[sympy.Basic, ...]) -> str:
         if "_" in base or "^" in base:
