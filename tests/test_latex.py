@@ -306,3 +306,11 @@ def test_derivations_report_compiles(tmp_path: Path) -> None:
     for check in report.checks:
         assert check.id in flat
         assert check.verdict.value in flat
+
+
+def test_pdf_needs_latex(capsys: pytest.CaptureFixture[str]) -> None:
+    """--pdf without --latex OUT is a usage error (exit 2)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(SMALL), "--pdf"])
+    assert exit_info.value.code == 2
+    assert "--pdf needs --latex OUT" in capsys.readouterr().err
