@@ -79,6 +79,10 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--latex", metavar="OUT", default=None,
+                       help="also write a LaTeX report: OUT/NAME.tex per spec and OUT/report.tex")
+    check.add_argument("--pdf", action="store_true",
+                       help="with --latex: compile OUT/report.tex to PDF (needs XeLaTeX)")
     check.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                        help="float type of the numpy side (default float64); numeric "
                             "tolerances follow it")
@@ -157,6 +161,8 @@ def _main(argv: list[str] | None) -> int:
 
         sys.stdout.write(files("symderiv").joinpath("spec.schema.json").read_text("utf-8"))
         return 0
+    if arguments.pdf and arguments.latex is None:
+        parser().error("--pdf needs --latex OUT")
     import os
     from pathlib import Path
 
@@ -190,8 +196,9 @@ def _main(argv: list[str] | None) -> int:
 
             progress = ProgressBar(console)
     try:
+        # the LaTeX report prints the declarations: every spec must then be loaded
         report = run(paths, options, jobs=arguments.jobs, cache=cache, progress=progress,
-                     need_specs=False)
+                     need_specs=arguments.latex is not None)
     finally:
         if progress is not None:
             progress.close()
@@ -199,10 +206,10 @@ def _main(argv: list[str] | None) -> int:
         from symderiv.report import text
 
         text.render(report, console)
-        return report.exit_code
-    for result in report.files:
-        for error in result.errors:
-            print(error.render(), file=sys.stderr)
+    else:
+        for result in report.files:
+            for error in result.errors:
+                print(error.render(), file=sys.stderr)
     if arguments.format == "json":
         from symderiv.report import json_report
 
@@ -217,8 +224,32 @@ def _main(argv: list[str] | None) -> int:
         from symderiv.report import junit
 
         sys.stdout.write(junit.render(report))
-    else:
+    elif arguments.format == "github":
         from symderiv.report import github
 
         sys.stdout.write(github.render(report))
+    if arguments.latex is not None:
+        return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
     return report.exit_code
+
+
+def _latex(report: object, directory: str, pdf: bool) -> int:
+    """Write (and compile) the LaTeX report; 2 when that fails, else 0."""
+    from pathlib import Path
+
+    from symderiv.report import latex
+
+    try:
+        written = latex.write(report, Path(directory))  # type: ignore[arg-type]
+    except OSError as error:
+        print(f"symderiv: error: cannot write the LaTeX report to {directory}: {error}",
+              file=sys.stderr)
+        return 2
+    print(f"LaTeX report: {written.report}", file=sys.stderr)
+    if pdf:
+        try:
+            print(f"PDF: {latex.compile_pdf(written.report)}", file=sys.stderr)
+        except latex.LatexError as error:
+            print(f"symderiv: error: {error}", file=sys.stderr)
+            return 2
+    return 0

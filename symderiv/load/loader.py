@@ -268,9 +268,19 @@ def _definitions(reader: _Reader, node: yaml.Node,
             continue
         if not _declare(reader, declared, name, key):
             continue
+        latex = None
+        if isinstance(value, yaml.MappingNode):  # extension: {expr: FORMULA, latex: TEXT}
+            fields = reader.keys(reader.mapping(value, f"definition {name}"),
+                                 ("expr", "latex"), f"definition {name}")
+            if "latex" in fields:
+                latex = reader.text(fields["latex"], "latex")
+            if "expr" not in fields:
+                reader.error(f"definition {name} needs 'expr'", value, "key")
+                continue
+            value = fields["expr"]
         body = reader.formula(value, f"the definition of {name}")
         if body is not None:
-            out.append(model.Definition(name, params, body, reader.at(key)))
+            out.append(model.Definition(name, params, body, reader.at(key), latex))
     return out
 
 
