@@ -29,11 +29,19 @@ class Unstorable(Exception):
 
 
 class CachedDiagnosis:
-    """A diagnosis read back from the cache: its text lines and its JSON, nothing else."""
+    """A diagnosis read back from the cache: its text lines, its JSON and its plain fields
+    (e.g. `suggestion`, `lhs`, read by the LaTeX report) as attributes."""
 
-    def __init__(self, lines: list[str], data: Any) -> None:
+    def __init__(self, lines: list[str], data: Any, attributes: dict[str, Any]) -> None:
         self._lines = list(lines)
         self._data = data
+        self._attributes = dict(attributes)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_attributes"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def text_lines(self) -> list[str]:
         return list(self._lines)
@@ -172,8 +180,11 @@ def encode(value: Any, anchor: Location) -> Any:
     if hasattr(value, "text_lines") and hasattr(value, "as_json"):
         data = value.as_json()
         json.dumps(data)  # TypeError: not plain JSON
+        attributes = {f.name: encode(getattr(value, f.name), anchor)
+                      for f in dataclasses.fields(value)} if dataclasses.is_dataclass(value) \
+            else {}
         return {"$": "diagnosis", "lines": [str(line) for line in value.text_lines()],
-                "v": data}
+                "v": data, "attributes": attributes}
     raise Unstorable(type(value).__name__)
 
 
@@ -202,7 +213,9 @@ def decode(data: Any, anchor: Location) -> Any:
     if tag == "ProofStep":  # the expression is rebuilt (importing sympy) only when read
         return CachedProofStep(str(data["v"]["label"]), data["v"]["expression"])
     if tag == "diagnosis":
-        return CachedDiagnosis([str(line) for line in data["lines"]], data["v"])
+        return CachedDiagnosis([str(line) for line in data["lines"]], data["v"],
+                               {str(k): decode(v, anchor)
+                                for k, v in data.get("attributes", {}).items()})
     cls = _result_classes()[tag]
     fields = {name: decode(v, anchor) for name, v in data["v"].items()}
     return cls(**fields)

@@ -105,6 +105,8 @@ def test_results_round_trip(tmp_path: Path) -> None:
         assert [strip(r) for r in back] == [strip(r) for r in results]
         assert [proofs(r) for r in back] == [proofs(r) for r in results]
         assert [diagnoses(r) for r in back] == [diagnoses(r) for r in results]
+        assert [getattr(r.diagnosis, "suggestion", None) for r in back] == \
+            [getattr(r.diagnosis, "suggestion", None) for r in results]
     everything = [r for _, rs in results_of(MIXED).values() for r in rs]
     assert any(proofs(r) != [[]] for r in everything)
     assert any(diagnoses(r) != [None] for r in everything)

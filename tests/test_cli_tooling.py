@@ -147,3 +147,13 @@ def test_pre_commit_hook_runs_check_on_specs() -> None:
     assert hook["entry"] == "symderiv check --only-specs"
     assert hook["types"] == ["yaml"]
     assert hook["language"] == "python"
+
+
+def test_latex_report_is_the_same_from_the_cache(tmp_path: Path) -> None:
+    """--latex from cached results (proofs, diagnoses, suggestions) equals the cold one."""
+    shutil.copy(SPECS / "mixed.yaml", tmp_path / "mixed.yaml")
+    for name in ("cold", "warm"):
+        symderiv("check", "mixed.yaml", "--latex", name, "--cache-dir", "c", cwd=tmp_path)
+    cold = (tmp_path / "cold" / "mixed.tex").read_text("utf-8")
+    assert (tmp_path / "warm" / "mixed.tex").read_text("utf-8") == cold
+    assert "Suggested correction" in cold
