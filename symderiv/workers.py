@@ -183,6 +183,23 @@ def run_tasks(tasks: list[Task], jobs: int, on_done: Callable[[int, list[Any]], 
     return [results[n] for n in range(len(tasks))]
 
 
+def prepare_workers() -> None:
+    """Import in the parent what every worker would import on its first check.
+
+    Forked workers inherit it, so the import is paid once, not once per worker (and again for
+    each worker that replaces one ended at its time limit). `simplify` imports a large part of
+    sympy lazily (sympy.physics.units alone takes a quarter of a second).
+    """
+    import sympy
+
+    import symderiv.check.diagnose  # noqa: F401
+    import symderiv.check.engine  # noqa: F401
+    import symderiv.check.fold  # noqa: F401
+    import symderiv.check.tex  # noqa: F401
+
+    sympy.simplify(sympy.Symbol("x") + 1)
+
+
 def default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -295,7 +312,7 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
             finished(number, execute(task))
     else:
         if tasks:
-            import symderiv.check.engine  # noqa: F401 - imported once, inherited by the workers
+            prepare_workers()
         run_tasks(tasks, jobs, finished)
     for slot, (display, spec, scope, key, found, results) in pending.items():
         checks = tuple(r for unit_results in results for r in unit_results or [])
