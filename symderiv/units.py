@@ -69,14 +69,35 @@ def restrict(scope: Any, unit: Unit) -> Any:
     return dataclasses.replace(scope, spec=dataclasses.replace(scope.spec, **emptied))
 
 
+#: id(scope) -> (scope, options, results) of the implementation checks: every unit of a spec
+#: needs them, so a process computes them once per spec (scopes are not hashable).
+_IMPLEMENTATIONS: dict[int, tuple[Any, Any, list[Any]]] = {}
+
+
+def implementation_results(scope: Any, options: Any) -> list[Any]:
+    """The results of all implementation checks of `scope`, computed once per process."""
+    from symderiv.check.numeric import implementation_checks
+
+    known = _IMPLEMENTATIONS.get(id(scope))
+    if known is None or known[0] is not scope or known[1] != options:
+        known = (scope, options, implementation_checks(scope, options))
+        _IMPLEMENTATIONS[id(scope)] = known
+    return known[2]
+
+
+def forget_implementations() -> None:
+    _IMPLEMENTATIONS.clear()
+
+
 def check_unit(scope: Any, unit: Unit, options: Any) -> list[Any]:
     """The CheckResults of one unit (a claim may have two: itself and its `tex`)."""
     from symderiv.check.engine import check_scope
 
-    results = check_scope(restrict(scope, unit), options)
+    implementations = implementation_results(scope, options)
     if unit.kind == "implementation":
-        return [r for r in results if r.kind == "implementation" and r.id == unit.id]
-    return [r for r in results if r.kind != "implementation"]
+        return [r for r in implementations if r.id == unit.id]
+    return [r for r in check_scope(restrict(scope, unit), options, implementations)
+            if r.kind != "implementation"]
 
 
 # -- content hash ---------------------------------------------------------------------------

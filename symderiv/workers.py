@@ -229,11 +229,13 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
     """
     global _OPTIONS
     from symderiv.run import FileResult, Report, discover
+    from symderiv.units import forget_implementations
 
     jobs = default_jobs() if jobs is None else jobs
     settings = _settings(options)
     _FILES.clear()
     _SCOPES.clear()
+    forget_implementations()
     _OPTIONS = options
     versions = cache.versions if cache is not None else {}
     files: list[Any] = []  # FileResult, or [display, spec, scope, file key, per-unit results]

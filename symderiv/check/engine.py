@@ -295,12 +295,14 @@ def _largest_errors(outcomes: list[Outcome]) -> tuple[tuple[str, object], ...]:
     return tuple(out.items())
 
 
-def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
+def check_scope(scope: Scope, options: Options,
+                implementations: list[CheckResult] | None = None) -> list[CheckResult]:
     """Every check of one spec: claims (each with its ID.tex), derivations, implementations,
-    then examples."""
+    then examples. `implementations`: their results if already known (symderiv.units)."""
     from symderiv.check.tex import check_tex
 
-    implementations = numeric.implementation_checks(scope, options)
+    if implementations is None:
+        implementations = numeric.implementation_checks(scope, options)
     engine = Engine(scope, options, numeric.trusted_implementations(scope, implementations))
     results = []
     for claim in scope.spec.claims:
