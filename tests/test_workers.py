@@ -22,9 +22,12 @@ def summary(report: object) -> list[tuple[str, str, str, str, int]]:
 
 
 def test_jobs_do_not_change_the_report() -> None:
-    """--jobs 2, --jobs 1 and no workers give the same checks, verdicts and order."""
+    """--jobs 2, --jobs 1, no workers and the plain check_scope run give the same report."""
+    from symderiv.run import run as plain_run
+
     paths = [str(SPECS)]
     in_process = run(paths, Options(), jobs=0)
+    assert summary(plain_run(paths, Options())) == summary(in_process)
     assert summary(run(paths, Options(), jobs=1)) == summary(in_process)
     assert summary(run(paths, Options(), jobs=2)) == summary(in_process)
     assert [f.errors[0].message for f in in_process.files if f.errors] == ["unknown name 'b'"]
@@ -69,3 +72,14 @@ def test_a_crashed_worker_is_an_error_and_replaced() -> None:
     assert crashed.verdict == Verdict.ERROR  # type: ignore[attr-defined]
     assert "died" in crashed.message  # type: ignore[attr-defined]
     assert results[1] == ["after"]
+
+
+def test_course_specs_split_into_units_like_check_scope() -> None:
+    """Over derivations/ (claims, .tex, derivations, implementations, examples) the unit
+    pipeline reports exactly what one check_scope per file reports."""
+    from symderiv.run import run as plain_run
+
+    paths = [str(Path(__file__).parent.parent / "derivations")]
+    plain = plain_run(paths, Options())
+    assert {c.kind for c in plain.checks} == {"claim", "derivation", "implementation", "example"}
+    assert summary(run(paths, Options(), jobs=2)) == summary(plain)
