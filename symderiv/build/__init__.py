@@ -1,0 +1,1 @@
+"""Building: name resolution and shapes (`scope`), then sympy objects (`symbolic`)."""

@@ -1,0 +1,388 @@
+"""Name resolution and shape checking of every formula in a spec, with located errors.
+
+Shapes are tuples of sympy expressions in the size symbols: () is a scalar, (N,) a vector
+(a column), (T, N) a matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import mul
+
+import sympy
+
+from symderiv.errors import SymderivError
+from symderiv.language import ast
+from symderiv.load.loader import SpecErrors
+from symderiv.load.model import Definition, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl
+
+Shape = tuple[sympy.Expr, ...]
+
+SCALAR_FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1}
+NUMPY_ONLY = {"max", "min", "abs", "outer"}
+
+
+def size_symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+def describe(shape: Shape) -> str:
+    if not shape:
+        return "a scalar"
+    if len(shape) == 1:
+        return f"a vector of length {shape[0]}"
+    return f"a {shape[0]}×{shape[1]} matrix"
+
+
+def same_shape(left: Shape, right: Shape) -> bool:
+    def canonical(shape: Shape) -> tuple[sympy.Expr, ...]:
+        if len(shape) == 1:
+            return (shape[0], sympy.Integer(1))
+        return shape
+    a, b = canonical(left), canonical(right)
+    return len(a) == len(b) and all(sympy.expand(x - y) == 0 for x, y in zip(a, b))
+
+
+def entry_count(shape: Shape) -> sympy.Expr:
+    return reduce(mul, shape, sympy.Integer(1))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The declarations of one spec, looked up by name, with every definition's shape."""
+
+    spec: Spec
+    sizes: dict[str, SizeDecl]
+    indices: dict[str, IndexDecl]
+    symbols: dict[str, SymbolDecl]
+    definitions: dict[str, Definition]
+    shapes: dict[str, Shape] = field(default_factory=dict)
+
+    def index_size(self, index: str) -> sympy.Symbol:
+        return size_symbol(self.indices[index].size)
+
+    def symbol_shape(self, symbol: SymbolDecl) -> Shape:
+        return tuple(sympy.Integer(d) if isinstance(d, int) else size_symbol(d)
+                     for d in symbol.shape)
+
+
+class _Checker:
+    """Walks one formula; `bound` holds the indices bound by enclosing sums."""
+
+    def __init__(self, scope: Scope, formula: Formula, visible: set[str]) -> None:
+        self.scope = scope
+        self.formula = formula
+        self.visible = visible  # definitions defined so far
+
+    def fail(self, message: str, node: ast.Node, code: str = "name") -> SymderivError:
+        return SymderivError(message, self.formula.at(node), code)
+
+    # -- integer (index) expressions ------------------------------------------------------
+
+    def integer(self, node: ast.Node, bound: frozenset[str], what: str) -> None:
+        if isinstance(node, ast.Number):
+            if node.value.denominator != 1:
+                raise self.fail(f"{what} must be an integer, not {node.text}", node, "index")
+            return
+        if isinstance(node, ast.Name):
+            if node.name in self.scope.indices or node.name in self.scope.sizes:
+                return
+            if node.name in self.scope.symbols or node.name in self.scope.definitions:
+                raise self.fail(f"{what} must be made of indices and sizes; {node.name!r} is "
+                                "not an index", node, "index")
+            raise self.fail(f"unknown name {node.name!r} (not a declared index)", node)
+        if isinstance(node, ast.Neg):
+            self.integer(node.operand, bound, what)
+            return
+        if isinstance(node, ast.BinOp) and node.op in "+-*":
+            self.integer(node.left, bound, what)
+            self.integer(node.right, bound, what)
+            return
+        raise self.fail(f"{what} must be integer arithmetic (+ - *) of indices, sizes and "
+                        "integers", node, "index")
+
+    def condition(self, node: ast.Node) -> None:
+        if isinstance(node, ast.BoolOp):
+            self.condition(node.left)
+            if node.right is not None:
+                self.condition(node.right)
+            return
+        if isinstance(node, ast.Compare):
+            self.integer(node.left, frozenset(), "a condition")
+            self.integer(node.right, frozenset(), "a condition")
+            return
+        raise self.fail("a condition compares indices: i == j, i != j, i < j, ... joined by "
+                        "and / or / not", node, "where")
+
+    # -- values ---------------------------------------------------------------------------
+
+    def entry_shape(self, name: str, node: ast.Node) -> Shape:
+        if name in self.scope.symbols:
+            return self.scope.symbol_shape(self.scope.symbols[name])
+        if name in self.scope.definitions:
+            if name not in self.visible:
+                raise self.fail(f"{name!r} is used before it is defined", node, "order")
+            return self.scope.shapes[name]
+        if name in self.scope.indices or name in self.scope.sizes:
+            return ()
+        if name in SCALAR_FUNCTIONS or name in {"D", "sum", "delta", "jacobian", "diag", "eye"}:
+            raise self.fail(f"{name!r} is a function: write {name}(...)", node)
+        if name in NUMPY_ONLY:
+            raise self.fail(f"{name!r} exists only in numpy implementations", node)
+        raise self.fail(f"unknown name {name!r}", node)
+
+    def shape(self, node: ast.Node, bound: frozenset[str]) -> Shape:
+        if isinstance(node, ast.Number):
+            return ()
+        if isinstance(node, ast.Name):
+            return self.entry_shape(node.name, node)
+        if isinstance(node, ast.Index):
+            base_shape = self.shape(node.base, bound)
+            if isinstance(node.base, ast.Name) and node.base.name in (
+                    set(self.scope.indices) | set(self.scope.sizes)):
+                raise self.fail(f"{node.base.name!r} is an index or size and cannot be indexed",
+                                node.base, "index")
+            if len(node.indices) != len(base_shape):
+                name = node.base.name if isinstance(node.base, ast.Name) else "this expression"
+                raise self.fail(
+                    f"wrong number of indices: {name} is {describe(base_shape)} and takes "
+                    f"{len(base_shape)}, got {len(node.indices)}", node, "index")
+            for index in node.indices:
+                self.integer(index, bound, "an index")
+            return ()
+        if isinstance(node, ast.Neg):
+            return self.shape(node.operand, bound)
+        if isinstance(node, ast.Transpose):
+            inner = self.shape(node.operand, bound)
+            if not inner:
+                return ()
+            if len(inner) == 1:
+                return (sympy.Integer(1), inner[0])
+            return (inner[1], inner[0])
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, bound)
+        if isinstance(node, ast.Call):
+            return self.call(node, bound)
+        if isinstance(node, ast.Compare | ast.BoolOp):
+            raise self.fail("a comparison cannot be used as a value here", node, "claim")
+        raise self.fail("unsupported construct", node, "syntax")  # pragma: no cover
+
+    def binop(self, node: ast.BinOp, bound: frozenset[str]) -> Shape:
+        left = self.shape(node.left, bound)
+        right = self.shape(node.right, bound)
+        if node.op == "@":
+            a = left if len(left) == 2 else (left[0], sympy.Integer(1)) if left else None
+            b = right if len(right) == 2 else (right[0], sympy.Integer(1)) if right else None
+            if a is None or b is None:
+                raise self.fail("'@' multiplies matrices or vectors, not scalars", node, "shape")
+            if sympy.expand(a[1] - b[0]) != 0:
+                raise self.fail(f"shape mismatch in '@': {describe(left)} @ {describe(right)}",
+                                node, "shape")
+            if b[1] == 1 and len(right) == 1:
+                return (a[0],) if a[0] != 1 else ()
+            return (a[0], b[1])
+        if node.op == "^":
+            if left or right:
+                raise self.fail("'^' takes scalars", node, "shape")
+            return ()
+        if node.op in "+-":
+            if not left:
+                return right if not right else self._mismatch(node, left, right)
+            if not same_shape(left, right):
+                return self._mismatch(node, left, right)
+            return left
+        # * and /
+        if left and right:
+            raise self.fail(f"'{node.op}' of {describe(left)} and {describe(right)}: use '@' "
+                            "for a matrix product", node, "shape")
+        if node.op == "/" and right:
+            raise self.fail("cannot divide by a vector or matrix", node, "shape")
+        return left or right
+
+    def _mismatch(self, node: ast.BinOp, left: Shape, right: Shape) -> Shape:
+        raise self.fail(f"shape mismatch in '{node.op}': {describe(left)} and {describe(right)}",
+                        node, "shape")
+
+    def scalar(self, node: ast.Node, bound: frozenset[str], what: str) -> None:
+        shape = self.shape(node, bound)
+        if shape:
+            raise self.fail(f"{what} needs a scalar, got {describe(shape)}", node, "shape")
+
+    def arity(self, node: ast.Call, counts: tuple[int, ...]) -> None:
+        if len(node.args) not in counts:
+            wanted = " or ".join(str(c) for c in counts)
+            raise self.fail(f"{node.function}() takes {wanted} arguments, got {len(node.args)}",
+                            node, "call")
+
+    def call(self, node: ast.Call, bound: frozenset[str]) -> Shape:
+        function = node.function
+        if function in SCALAR_FUNCTIONS:
+            self.arity(node, (1,))
+            self.scalar(node.args[0], bound, f"{function}()")
+            return ()
+        if function == "sum":
+            self.arity(node, (2, 4))
+            variable = node.args[1]
+            if not (isinstance(variable, ast.Name) and variable.name in self.scope.indices):
+                raise self.fail("the second argument of sum() must be a declared index",
+                                variable, "sum")
+            for limit in node.args[2:]:
+                self.integer(limit, bound, "a sum's limit")
+            self.scalar(node.args[0], bound | {variable.name}, "sum()")
+            return ()
+        if function == "delta":
+            self.arity(node, (2,))
+            for argument in node.args:
+                self.integer(argument, bound, "an argument of delta()")
+            return ()
+        if function == "D":
+            self.arity(node, (2,))
+            self.scalar(node.args[0], bound, "D()")
+            self.variable(node.args[1], bound)
+            return ()
+        if function == "jacobian":
+            self.arity(node, (2,))
+            f_shape = self.shape(node.args[0], bound)
+            x = node.args[1]
+            if not (isinstance(x, ast.Name) and x.name in self.scope.symbols):
+                raise self.fail("the second argument of jacobian() must be a declared symbol",
+                                x, "call")
+            x_shape = self.scope.symbol_shape(self.scope.symbols[x.name])
+            return (entry_count(f_shape), entry_count(x_shape))
+        if function == "diag":
+            self.arity(node, (1,))
+            shape = self.shape(node.args[0], bound)
+            if len(shape) != 1:
+                raise self.fail(f"diag() takes a vector, got {describe(shape)}", node, "shape")
+            return (shape[0], shape[0])
+        if function == "eye":
+            self.arity(node, (1,))
+            argument = node.args[0]
+            if isinstance(argument, ast.Name) and argument.name in self.scope.sizes:
+                n: sympy.Expr = size_symbol(argument.name)
+            elif isinstance(argument, ast.Number) and argument.value.denominator == 1 \
+                    and argument.value > 0:
+                n = sympy.Integer(int(argument.value))
+            else:
+                raise self.fail("eye() takes a size or a positive integer", argument, "call")
+            return (n, n)
+        if function in NUMPY_ONLY:
+            raise self.fail(f"{function}() exists only in numpy implementations", node, "call")
+        raise self.fail(f"unknown function {function!r}", node, "call")
+
+    def variable(self, node: ast.Node, bound: frozenset[str]) -> None:
+        """The x of D(f, x): a scalar symbol or one entry of a symbol."""
+        if isinstance(node, ast.Name) and node.name in self.scope.symbols:
+            if self.scope.symbols[node.name].shape:
+                raise self.fail(f"D() differentiates by a scalar: write an entry of "
+                                f"{node.name!r} such as {node.name}[j]", node, "call")
+            return
+        if isinstance(node, ast.Index) and isinstance(node.base, ast.Name) \
+                and node.base.name in self.scope.symbols:
+            self.shape(node, bound)
+            return
+        raise self.fail("the second argument of D() must be an input symbol or one of its "
+                        "entries", node, "call")
+
+
+def free_indices(node: ast.Node, scope: Scope) -> set[str]:
+    """Indices that occur in `node` outside the sums that bind them."""
+    if isinstance(node, ast.Name):
+        return {node.name} if node.name in scope.indices else set()
+    if isinstance(node, ast.Call) and node.function == "sum" and node.args:
+        variable = node.args[1]
+        inner = free_indices(node.args[0], scope)
+        if isinstance(variable, ast.Name):
+            inner.discard(variable.name)
+        for limit in node.args[2:]:
+            inner |= free_indices(limit, scope)
+        return inner
+    out: set[str] = set()
+    for child in ast.children(node):
+        out |= free_indices(child, scope)
+    return out
+
+
+def build_scope(spec: Spec) -> Scope:
+    """Check every definition, claim and step of `spec`.
+
+    Raises:
+        SpecErrors: all the errors found, located.
+    """
+    scope = Scope(
+        spec,
+        {s.name: s for s in spec.sizes},
+        {i.name: i for i in spec.indices},
+        {s.name: s for s in spec.symbols},
+        {d.name: d for d in spec.definitions},
+    )
+    errors: list[SymderivError] = []
+    visible: set[str] = set()
+    for definition in spec.definitions:
+        checker = _Checker(scope, definition.body, visible)
+        try:
+            for param in definition.params:
+                if param not in scope.indices:
+                    raise SymderivError(f"parameter {param!r} of {definition.name} is not a "
+                                        "declared index", definition.location, "name")
+            if len(set(definition.params)) != len(definition.params):
+                raise SymderivError(f"repeated parameter in {definition.name}",
+                                    definition.location, "name")
+            body_shape = checker.shape(definition.body.node, frozenset())
+            if definition.params and body_shape:
+                raise checker.fail(f"the entry {definition.name}[...] must be a scalar, got "
+                                   f"{describe(body_shape)}", definition.body.node, "shape")
+            stray = free_indices(definition.body.node, scope) - set(definition.params)
+            if stray:
+                raise checker.fail(
+                    f"index {sorted(stray)[0]!r} is free in the definition of {definition.name} "
+                    "but is not one of its parameters", definition.body.node, "index")
+            scope.shapes[definition.name] = (
+                tuple(scope.index_size(p) for p in definition.params) if definition.params
+                else body_shape)
+        except SymderivError as error:
+            errors.append(error)
+            scope.shapes[definition.name] = tuple(
+                scope.index_size(p) for p in definition.params if p in scope.indices)
+        visible.add(definition.name)
+
+    def equation(formula: Formula) -> None:
+        checker = _Checker(scope, formula, visible)
+        node = formula.node
+        assert isinstance(node, ast.Compare)
+        left = checker.shape(node.left, frozenset())
+        right = checker.shape(node.right, frozenset())
+        if not same_shape(left, right) and not (not left and not right):
+            raise checker.fail(f"shape mismatch: the left side is {describe(left)}, the right "
+                               f"side is {describe(right)}", node, "shape")
+
+    def condition(formula: Formula | None) -> None:
+        if formula is not None:
+            _Checker(scope, formula, visible).condition(formula.node)
+
+    for claim in spec.claims:
+        try:
+            if claim.claim is not None:
+                equation(claim.claim)
+            condition(claim.where)
+        except SymderivError as error:
+            errors.append(error)
+    for derivation in spec.derivations:
+        try:
+            shapes = []
+            for step in derivation.steps:
+                checker = _Checker(scope, step.formula, visible)
+                shapes.append((checker.shape(step.formula.node, frozenset()), step))
+            first = shapes[0][0]
+            for shape, step in shapes[1:]:
+                if not same_shape(first, shape):
+                    raise SymderivError(f"shape mismatch: this step is {describe(shape)}, the "
+                                        f"first is {describe(first)}", step.formula.location,
+                                        "shape")
+            condition(derivation.where)
+        except SymderivError as error:
+            errors.append(error)
+    if errors:
+        raise SpecErrors(errors)
+    return scope

@@ -1,0 +1,222 @@
+"""AST -> sympy, with sizes as positive integer symbols and sums over symbolic bounds.
+
+Every sum gets a fresh `Dummy` as its variable, so no sum variable ever shares a name with an
+index of the variable we differentiate by (sympy issue 21891). Definitions are substituted
+("expanded") before `D` differentiates; `folded=True` keeps them as entries for printing.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import sympy
+from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
+
+from symderiv.build.scope import Scope, size_symbol
+from symderiv.language import ast
+
+#: Integer exponents beyond this are not expanded symbolically.
+MAX_SYMBOLIC_EXPONENT = 1_000
+
+
+class Unsupported(Exception):
+    """A construct the generic (all-sizes) engine does not handle; other layers may."""
+
+
+class Derivative(sympy.Function):
+    """An unevaluated D(f, x), for folded (printing) mode only."""
+
+
+class SympyBuilder:
+    def __init__(self, scope: Scope, folded: bool = False) -> None:
+        self.scope = scope
+        self.folded = folded
+        self._definitions: dict[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]] = {}
+
+    @cached_property
+    def index_symbols(self) -> dict[str, sympy.Symbol]:
+        return {name: sympy.Symbol(name, integer=True) for name in self.scope.indices}
+
+    def ranges(self) -> dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]:
+        """Every index symbol with its range 1..size."""
+        return {symbol: (sympy.Integer(1), self.scope.index_size(name))
+                for name, symbol in self.index_symbols.items()}
+
+    def base(self, name: str) -> sympy.Expr:
+        symbol = self.scope.symbols[name]
+        assumptions = {"positive": True} if symbol.domain == "positive" else {"real": True}
+        if not symbol.shape:
+            return sympy.Symbol(name, **assumptions)
+        return IndexedBase(name, shape=self.scope.symbol_shape(symbol), **assumptions)
+
+    def definition_base(self, name: str) -> IndexedBase:
+        return IndexedBase(name, real=True)
+
+    def definition(self, name: str) -> tuple[tuple[sympy.Symbol, ...], sympy.Expr]:
+        if name not in self._definitions:
+            definition = self.scope.definitions[name]
+            params = tuple(self.index_symbols[p] for p in definition.params)
+            body = self.expr(definition.body.node, {})
+            self._definitions[name] = (params, body)
+        return self._definitions[name]
+
+    def integer(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        return self.expr(node, bound)
+
+    def expr(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        """Build `node`; `bound` maps sum variables to their dummies."""
+        if isinstance(node, ast.Number):
+            return sympy.Rational(node.value.numerator, node.value.denominator)
+        if isinstance(node, ast.Name):
+            name = node.name
+            if name in bound:
+                return bound[name]
+            if name in self.index_symbols:
+                return self.index_symbols[name]
+            if name in self.scope.sizes:
+                return size_symbol(name)
+            if name in self.scope.symbols:
+                if self.scope.symbols[name].shape:
+                    raise Unsupported(f"{name} is a vector or matrix")
+                return self.base(name)
+            if name in self.scope.definitions:
+                definition = self.scope.definitions[name]
+                if definition.params or self.scope.shapes.get(name):
+                    raise Unsupported(f"{name} is a vector or matrix")
+                if self.folded:
+                    return sympy.Symbol(name, real=True)
+                return self.definition(name)[1]
+            raise Unsupported(f"unknown name {name}")
+        if isinstance(node, ast.Index):
+            return self.entry(node, bound)
+        if isinstance(node, ast.Neg):
+            return -self.expr(node.operand, bound)
+        if isinstance(node, ast.BinOp):
+            if node.op == "@":
+                raise Unsupported("matrix product")
+            left = self.expr(node.left, bound)
+            right = self.expr(node.right, bound)
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+            if node.op == "/":
+                return left / right
+            if right.is_Integer and abs(int(right)) > MAX_SYMBOLIC_EXPONENT and left.is_Number:
+                raise Unsupported(f"exponent {right} is too large to expand")
+            return sympy.Pow(left, right)
+        if isinstance(node, ast.Call):
+            return self.call(node, bound)
+        raise Unsupported(type(node).__name__)
+
+    def entry(self, node: ast.Index, bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        indices = tuple(self.integer(i, bound) for i in node.indices)
+        base = node.base
+        if isinstance(base, ast.Name) and base.name in self.scope.symbols:
+            return self.base(base.name)[indices]  # type: ignore[index]
+        if isinstance(base, ast.Name) and base.name in self.scope.definitions:
+            definition = self.scope.definitions[base.name]
+            if definition.params:
+                if self.folded:
+                    return self.definition_base(base.name)[indices]
+                params, body = self.definition(base.name)
+                return body.xreplace(dict(zip(params, indices)))
+            return self.matrix_entry(definition.body.node, indices, bound, base.name)
+        return self.matrix_entry(base, indices, bound, None)
+
+    def matrix_entry(self, node: ast.Node, indices: tuple[sympy.Expr, ...],
+                     bound: dict[str, sympy.Expr], name: str | None) -> sympy.Expr:
+        """An entry of a matrix-valued expression; only jacobian(f, x)[r, c] is supported."""
+        if self.folded and name is not None:
+            return self.definition_base(name)[indices]
+        if not (isinstance(node, ast.Call) and node.function == "jacobian"
+                and len(indices) == 2):
+            raise Unsupported("entries of matrix expressions other than jacobian()")
+        f, x = node.args
+        assert isinstance(x, ast.Name)
+        row = self.unravel(indices[0], self.value_shape(f))
+        column = self.unravel(indices[1], self.scope.symbol_shape(self.scope.symbols[x.name]))
+        f_entry = self.indexed_value(f, row, bound)
+        variable = self.base(x.name)
+        target = variable[column] if column else variable  # type: ignore[index]
+        return self.differentiate(f_entry, target)
+
+    def value_shape(self, node: ast.Node) -> tuple[sympy.Expr, ...]:
+        if isinstance(node, ast.Name) and node.name in self.scope.definitions:
+            return self.scope.shapes[node.name]
+        if isinstance(node, ast.Name) and node.name in self.scope.symbols:
+            return self.scope.symbol_shape(self.scope.symbols[node.name])
+        raise Unsupported("jacobian of an expression")
+
+    def indexed_value(self, node: ast.Node, index: tuple[sympy.Expr, ...],
+                      bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        assert isinstance(node, ast.Name)
+        if node.name in self.scope.symbols:
+            base = self.base(node.name)
+            return base[index] if index else base  # type: ignore[index]
+        params, body = self.definition(node.name)
+        if len(params) != len(index):
+            raise Unsupported("jacobian of a matrix-valued definition")
+        return body.xreplace(dict(zip(params, index)))
+
+    def unravel(self, flat: sympy.Expr, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
+        """Row-major position `flat` (1-based) -> the index tuple in `shape`, symbolically."""
+        if len(shape) == 0:
+            return ()
+        if len(shape) == 1:
+            return (flat,)
+        if len(shape) != 2:
+            raise Unsupported("more than two dimensions")
+        columns = shape[1]
+        flat = sympy.expand(flat)
+        ranges = self.ranges()
+        for symbol in flat.free_symbols:
+            if symbol in ranges and sympy.expand(ranges[symbol][1] - columns) == 0 \
+                    and flat.coeff(symbol) == 1:
+                rest = sympy.expand((flat - symbol) / columns)
+                if rest.is_polynomial() and all(
+                        c.is_integer for c in sympy.Poly(rest, *rest.free_symbols).coeffs()
+                ) if rest.free_symbols else rest.is_integer:
+                    return (rest + 1, symbol)
+        raise Unsupported(f"cannot split column {flat} into row and column")
+
+    def differentiate(self, f: sympy.Expr, variable: sympy.Expr) -> sympy.Expr:
+        from symderiv.check.normalize import normalize
+
+        return normalize(sympy.diff(f, variable), self.ranges())
+
+    def call(self, node: ast.Call, bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        function, args = node.function, node.args
+        if function in ("exp", "log", "sqrt"):
+            inner = self.expr(args[0], bound)
+            return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[function](inner)
+        if function == "delta":
+            return KroneckerDelta(self.integer(args[0], bound), self.integer(args[1], bound))
+        if function == "sum":
+            variable = args[1]
+            assert isinstance(variable, ast.Name)
+            if self.folded:
+                dummy: sympy.Expr = self.index_symbols[variable.name]
+            else:
+                dummy = Dummy(variable.name, integer=True)
+            low: sympy.Expr = sympy.Integer(1)
+            high: sympy.Expr = self.scope.index_size(variable.name)
+            if len(args) == 4:
+                low = self.integer(args[2], bound)
+                high = self.integer(args[3], bound)
+            body = self.expr(args[0], {**bound, variable.name: dummy})
+            return Sum(body, (dummy, low, high))
+        if function == "D":
+            x = args[1]
+            if isinstance(x, ast.Name):
+                target = self.base(x.name)
+            else:
+                assert isinstance(x, ast.Index)
+                target = self.entry(x, bound)
+            f = self.expr(args[0], bound)
+            if self.folded:
+                return Derivative(f, target)
+            return self.differentiate(f, target)
+        raise Unsupported(f"{function}() in the generic engine")
