@@ -37,6 +37,24 @@ def _sizes(text: str) -> tuple[str, tuple[int, ...]]:
     return name.strip(), numbers
 
 
+def _limit(text: str) -> tuple[str, int]:
+    from symderiv.limits import BY_NAME
+
+    name, _, value = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if name not in BY_NAME:
+        raise argparse.ArgumentTypeError(
+            f"unknown limit {name!r}; choose from {', '.join(sorted(BY_NAME))}")
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected {name}=N with a positive integer N, got "
+                                         f"{text!r}")
+    return name, number
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -66,6 +84,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--limit", type=_limit, action="append", default=[], metavar="NAME=N",
+                       help="raise or lower a resource limit, e.g. max_size=128 (see "
+                            "docs/security.md)")
     return main
 
 
@@ -90,6 +111,10 @@ def _main(argv: list[str] | None) -> int:
     from symderiv.report import json_report, text
     from symderiv.run import run
 
+    if arguments.limit:
+        from symderiv.limits import apply
+
+        apply(dict(arguments.limit))
     options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
                       sizes=dict(arguments.sizes), seed=arguments.seed)
     report = run(arguments.paths, options)

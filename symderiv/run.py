@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,29 +42,55 @@ class Report:
         return 0 if all(check.ok for check in self.checks) else 1
 
 
+def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, SymderivError]]]:
+    """Spec files under `folder`, and an error for each unreadable folder or bad link.
+
+    Symbolic links to folders are not followed (no loops); links to files are.
+    """
+    files: list[Path] = []
+    errors: list[tuple[Path, SymderivError]] = []
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename or folder)
+        errors.append((where, SymderivError(
+            f"cannot read directory: {error.strerror or error}", Location(str(where), 1, 1),
+            "io")))
+
+    for root, folders, names in os.walk(folder, onerror=unreadable, followlinks=False):
+        folders.sort()
+        for name in sorted(names):
+            candidate = Path(root) / name
+            if candidate.suffix not in SPEC_SUFFIXES:
+                continue
+            if candidate.is_file():
+                files.append(candidate)
+            elif candidate.is_symlink():
+                errors.append((candidate, SymderivError(
+                    "broken or looping symbolic link", Location(str(candidate), 1, 1), "io")))
+    return sorted(files), sorted(errors, key=lambda pair: str(pair[0]))
+
+
 def discover(paths: list[str]) -> list[tuple[Path, str, SymderivError | None]]:
     """Spec files under `paths` (folders recursively), each with an error if unusable."""
     found: list[tuple[Path, str, SymderivError | None]] = []
     for text in paths:
         path = Path(text)
         if path.is_dir():
-            try:
-                files = sorted(
-                    p for p in path.rglob("*")
-                    if p.suffix in SPEC_SUFFIXES and p.is_file()
-                )
-            except OSError as error:
-                found.append((path, text, SymderivError(
-                    f"cannot read directory: {error.strerror or error}", Location(text, 1, 1),
-                    "io")))
-                continue
-            if not files:
+            files, errors = _walk(path)
+            found.extend((where, str(where), error) for where, error in errors)
+            if not files and not errors:
                 found.append((path, text, SymderivError(
                     "no spec files (*.yaml, *.yml) in this directory", Location(text, 1, 1),
                     "io")))
             found.extend((file, str(file), None) for file in files)
-        elif path.exists():
+        elif path.is_file():
             found.append((path, text, None))
+        elif path.is_symlink() and not path.exists():
+            found.append((path, text, SymderivError(
+                "broken or looping symbolic link", Location(text, 1, 1), "io")))
+        elif path.exists():  # a FIFO or device would block or never end
+            found.append((path, text, SymderivError(
+                "not a regular file", Location(text, 1, 1), "io")))
         else:
             found.append((path, text, SymderivError(
                 "no such file or directory", Location(text, 1, 1), "io")))
@@ -90,5 +117,10 @@ def run(paths: list[str], options: object) -> Report:
         if error is not None:
             results.append(FileResult(display, None, (error,), ()))
             continue
-        results.append(check_file(path, display, options))
+        try:
+            results.append(check_file(path, display, options))
+        except (Exception, RecursionError) as failure:  # noqa: BLE001 - one file never stops the run
+            message = f"internal error ({type(failure).__name__}): {failure}"[:500]
+            results.append(FileResult(display, None, (SymderivError(
+                message, Location(display, 1, 1), "internal"),), ()))
     return Report(tuple(results))

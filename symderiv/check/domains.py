@@ -16,6 +16,9 @@ from typing import Any
 import mpmath
 
 PRIME = (1 << 61) - 1
+#: exp(a) for |a| beyond this has no usable value at finite precision (mpmath overflows
+#: its integer conversions on exp(exp(exp(1000)))): the point counts as undefined.
+MAX_EXP_ARGUMENT = 10**8
 
 
 class Undefined(ArithmeticError):
@@ -162,6 +165,8 @@ class MpmathDomain(Domain):
         return self.context.power(a, self.const(q))
 
     def exp(self, a: Any) -> Any:
+        if abs(a) > MAX_EXP_ARGUMENT:
+            raise Undefined("exp() of a number too large to evaluate")
         return self.context.exp(a)
 
     def log(self, a: Any) -> Any:

@@ -61,13 +61,23 @@ class Engine:
             return Outcome(Verdict.ERROR, "evaluation", f"cannot evaluate: {error}")
         except RecursionError:
             return Outcome(Verdict.ERROR, "evaluation", "formula too deeply nested to evaluate")
+        except MemoryError:
+            return Outcome(Verdict.ERROR, "limit", "out of memory while deciding this check")
+        except Exception as error:  # noqa: BLE001 - a spec must never crash the run
+            # a check that breaks the engine is an `error` verdict, never a traceback: the
+            # other checks and files still run (hardening: hostile specs)
+            return Outcome(Verdict.ERROR, "internal",
+                           f"internal error ({type(error).__name__}): {error}"[:500])
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],
                 combos: list[dict[str, int]]) -> Outcome:
         scope, seed = self.scope, self.options.seed
         if "generic" in self.options.strategies:
-            proof = generic.prove(self.builder, lhs, rhs, where, free)
+            try:
+                proof = generic.prove(self.builder, lhs, rhs, where, free)
+            except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
+                proof = None  # sympy gave up on this formula: the bounded layer decides
             if proof is not None:
                 return self._cross_check(proof, lhs, rhs, where, free, combos)
         if "bounded" not in self.options.strategies:

@@ -99,7 +99,7 @@ def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
                                   DIGITS, candidate.entry)
         left2, right2 = evaluate_at(scope, lhs, rhs, candidate.sizes, candidate.indices, values,
                                     CONFIRM_DIGITS, candidate.entry)
-    except (Undefined, KeyError, ZeroDivisionError, ValueError):
+    except (Undefined, KeyError, ArithmeticError, ValueError):
         return None
     import mpmath
 

@@ -13,10 +13,36 @@ _PLAIN_TAGS = {
 
 #: Bound on composed nodes, against alias expansion and huge files.
 MAX_NODES = 200_000
+#: Bound on the nesting of lists and mappings: PyYAML composes recursively, so `[[[[...` ten
+#: thousand deep would end in a RecursionError.
+MAX_DEPTH = 50
 
 
 def location(path: str, node: yaml.Node) -> Location:
     return Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _scan(path: str, text: str) -> None:
+    """Refuse aliases, deep nesting and too many nodes from the event stream, before composing."""
+    depth = 0
+    count = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        mark = event.start_mark
+        where = Location(path, mark.line + 1, mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
+            raise SymderivError("YAML aliases (*name) are not supported in specs", where, "yaml")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SymderivError(f"YAML nested more than {MAX_DEPTH} levels deep "
+                                    "(--limit max_yaml_depth=...)", where, "limit")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > MAX_NODES:
+                raise SymderivError(f"spec has more than {MAX_NODES} YAML nodes "
+                                    "(--limit max_nodes=...)", where, "limit")
 
 
 def compose(path: str, text: str) -> yaml.Node | None:
@@ -26,6 +52,7 @@ def compose(path: str, text: str) -> yaml.Node | None:
         SymderivError: located at the offending node.
     """
     try:
+        _scan(path, text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
