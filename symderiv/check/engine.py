@@ -113,7 +113,8 @@ class Engine:
                            "the exact screen found lhs ≠ rhs, but no counterexample could be "
                            "confirmed numerically (relations between exp/log/sqrt may be lost)")
         where = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
-        return Outcome(Verdict.REFUTED, method, f"fails at {where}", counterexample=found)
+        return Outcome(Verdict.REFUTED, method, f"fails at {where}" if where else "fails",
+                       counterexample=found)
 
     def _cross_check(self, proof: Outcome, lhs: ast.Node, rhs: ast.Node,
                      where: ast.Node | None, free: list[str],
