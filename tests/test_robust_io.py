@@ -140,3 +140,13 @@ def test_internal_error_in_one_file_does_not_stop_the_run(
     assert _errors(run.stderr) == [f"{first}:1:1: error: internal error (KeyError): 'boom'  "
                                    "[internal]"]
     assert run.report["files"][1]["checks"][0]["verdict"] == "proved"
+
+
+def test_control_character_in_yaml_is_one_located_line(tmp_path: Path) -> None:
+    """A NUL byte (found by fuzzing: PyYAML's ReaderError spans lines) is one located line."""
+    spec = tmp_path / "nul.yaml"
+    spec.write_bytes(b"title: a\nsource: b\x00c\n")
+    run = check(str(spec))
+    assert run.status == 2
+    assert _errors(run.stderr) == [
+        f"{spec}:2:10: error: invalid YAML: character '\\x00' is not allowed  [yaml]"]

@@ -59,8 +59,15 @@ def compose(path: str, text: str) -> yaml.Node | None:
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path, 1, 1)
         problem = error.problem or error.context or "invalid YAML"
         raise SymderivError(f"invalid YAML: {problem}", where, "yaml") from error
+    except yaml.reader.ReaderError as error:  # a control character such as NUL
+        before = text[: error.position]
+        where = Location(path, before.count("\n") + 1, error.position - before.rfind("\n"))
+        character = chr(error.character) if isinstance(error.character, int) else error.character
+        raise SymderivError(f"invalid YAML: character {character!r} is not allowed", where,
+                            "yaml") from error
     except yaml.YAMLError as error:
-        raise SymderivError(f"invalid YAML: {error}", Location(path, 1, 1), "yaml") from error
+        message = " ".join(str(error).split())  # one line, whatever PyYAML wrote
+        raise SymderivError(f"invalid YAML: {message}", Location(path, 1, 1), "yaml") from error
     if root is None:
         return None
     seen: set[int] = set()
