@@ -86,3 +86,36 @@ def test_every_operator_was_exercised() -> None:
     if not OPERATORS_SEEN:
         pytest.skip("run together with test_every_false_mutant_is_refuted")
     assert {op for op, count in OPERATORS_SEEN.items() if count} == set(mutation.OPERATORS)
+
+
+ABSORPTION = """\
+    title: absorption
+    symbols:
+      x: []
+    claims:
+      - id: big
+        claim: exp(x + 1000) + 1 - exp(x) * exp(1000) == 1
+      - id: tiny
+        claim: (1 + exp(x - 1000) - 1) * exp(1000 - x) == 1
+      - id: false
+        claim: exp(x + 1000) + 2 - exp(x) * exp(1000) == 1
+    """
+
+
+@pytest.mark.parametrize("strategy", [("bounded",), ("generic", "bounded")])
+def test_absorbed_terms_are_no_counterexample(strategy: tuple[str, ...]) -> None:
+    """Regression: `1` absorbed by exp(1000) at 40 and 60 digits alike refuted a true claim
+    (and made the generic proof look inconsistent); the false variant is still refuted."""
+    from symderiv.check.engine import Options, check_scope
+
+    scope = _scope(ABSORPTION)
+    results = check_scope(scope, Options(strategies=strategy, seed=0, timeout=30))
+    verdicts = {result.id: result.verdict.value for result in results}
+    assert verdicts["big"] != "refuted"
+    assert verdicts["tiny"] != "refuted"
+    assert verdicts["false"] == "refuted"
+    if strategy == ("generic", "bounded"):
+        assert verdicts["big"] == "proved"
+    counterexample = [r for r in results if r.id == "false"][0].counterexample
+    assert counterexample is not None
+    assert (counterexample.lhs, counterexample.rhs) == ("2.0", "1.0")
