@@ -16,6 +16,9 @@ from symderiv.load.yaml_nodes import compose, formula_location, location
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*\Z")
+#: Terminal escapes and other C0/C1 controls (tab and newline are fine), and the bidirectional
+#: overrides that make text read differently from what it is ("Trojan Source").
+UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 DEFAULT_SIZE_VALUES = (1, 2, 3, 4)
 #: Largest concrete size value a spec may ask for (adjustable: `--limit max_size=N`).
 MAX_SIZE = 64
@@ -90,7 +93,13 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
             self.error(f"{what} must be text", node, "type")
             return None
-        return str(node.value)
+        value = str(node.value)
+        hidden = UNSAFE_CHARACTER.search(value)
+        if hidden is not None:  # "\e[2J" in a title would reach the teacher's terminal
+            self.error(f"{what} contains the control character U+{ord(hidden.group()):04X}",
+                       node, "type")
+            return None
+        return value
 
     def integer(self, node: yaml.Node, what: str) -> int | None:
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
