@@ -9,7 +9,7 @@ import sys
 
 from symderiv import __version__
 
-STRATEGIES = ("generic", "bounded")
+STRATEGIES = ("generic", "bounded", "numeric")
 
 
 class UsageError(Exception):
@@ -81,13 +81,32 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
                        help="time limit per check (default 30)")
     check.add_argument("--strategy", type=_strategies, default=STRATEGIES, metavar="LIST",
-                       help="comma-separated layers, strongest first (default generic,bounded)")
+                       help="comma-separated layers, strongest first (default "
+                            "generic,bounded,numeric)")
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
     check.add_argument("--limit", type=_limit, action="append", default=[], metavar="NAME=N",
                        help="raise or lower a resource limit, e.g. max_size=128 (see "
                             "docs/security.md)")
+    check.add_argument("--latex", metavar="OUT", default=None,
+                       help="also write a LaTeX report: OUT/NAME.tex per spec and OUT/report.tex")
+    check.add_argument("--pdf", action="store_true",
+                       help="with --latex: compile OUT/report.tex to PDF (needs XeLaTeX)")
+    check.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                       help="float type of the numpy side (default float64); numeric "
+                            "tolerances follow it")
+    check.add_argument("--no-diagnosis", dest="diagnose", action="store_false",
+                       help="do not explain refuted checks (regions, error class, suggestion)")
+    extract = commands.add_parser(
+        "extract", help="draft a spec from the formulas in Markdown or LaTeX course material",
+        description="Find the formulas in FILE ($…$, $$…$$, \\[…\\], equation/align, "
+                    "matrices), keep those that look like equations and write a spec skeleton "
+                    "with one tex: claim per equation and the names it could infer (marked "
+                    "TODO). Also counts images that may hold formulas.")
+    extract.add_argument("file", metavar="FILE", help="a .md or .tex file")
+    extract.add_argument("-o", "--output", metavar="SPEC.yaml",
+                         help="write the skeleton here (default: standard output)")
     return main
 
 
@@ -115,11 +134,41 @@ def _silence_stdout() -> None:
         pass
 
 
+def _extract(file: str, output: str | None) -> int:
+    from pathlib import Path
+
+    from symderiv.extract import extract, skeleton
+
+    try:
+        text = Path(file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"{file}:1:1: error: cannot read: {error}  [io]", file=sys.stderr)
+        return 2
+    extraction = extract(file, text)
+    draft = skeleton(extraction)
+    if output is None:
+        sys.stdout.write(draft)
+    else:
+        try:
+            Path(output).write_text(draft, "utf-8")
+        except OSError as error:
+            print(f"{output}:1:1: error: cannot write: {error}  [io]", file=sys.stderr)
+            return 2
+    print(f"{file}: {len(extraction.formulas)} formulas, {len(extraction.equations)} look like "
+          f"equations (claims); {len(extraction.images)} images may hold formulas that cannot "
+          "be read", file=sys.stderr)
+    return 0
+
+
 def _main(argv: list[str] | None) -> int:
     arguments = parser().parse_args(argv)
     if arguments.command is None:
         parser().print_help()
         return 2
+    if arguments.command == "extract":
+        return _extract(arguments.file, arguments.output)
+    if arguments.pdf and arguments.latex is None:
+        parser().error("--pdf needs --latex OUT")
     from rich.console import Console
 
     from symderiv.check.engine import Options
@@ -131,7 +180,8 @@ def _main(argv: list[str] | None) -> int:
 
         apply(dict(arguments.limit))
     options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
-                      sizes=dict(arguments.sizes), seed=arguments.seed)
+                      sizes=dict(arguments.sizes), seed=arguments.seed,
+                      dtype=arguments.dtype, diagnose=arguments.diagnose)
     report = run(arguments.paths, options)
     if arguments.format == "json":
         for result in report.files:
@@ -140,5 +190,29 @@ def _main(argv: list[str] | None) -> int:
         json.dump(json_report.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        text.render(report, Console(highlight=False))
+        text.render(report, Console(highlight=False, soft_wrap=True))
+    if arguments.latex is not None:
+        return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
     return report.exit_code
+
+
+def _latex(report: object, directory: str, pdf: bool) -> int:
+    """Write (and compile) the LaTeX report; 2 when that fails, else 0."""
+    from pathlib import Path
+
+    from symderiv.report import latex
+
+    try:
+        written = latex.write(report, Path(directory))  # type: ignore[arg-type]
+    except OSError as error:
+        print(f"symderiv: error: cannot write the LaTeX report to {directory}: {error}",
+              file=sys.stderr)
+        return 2
+    print(f"LaTeX report: {written.report}", file=sys.stderr)
+    if pdf:
+        try:
+            print(f"PDF: {latex.compile_pdf(written.report)}", file=sys.stderr)
+        except latex.LatexError as error:
+            print(f"symderiv: error: {error}", file=sys.stderr)
+            return 2
+    return 0

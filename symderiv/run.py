@@ -98,6 +98,7 @@ def discover(paths: list[str]) -> list[tuple[Path, str, SymderivError | None]]:
 
 
 def check_file(path: Path, display: str, options: object) -> FileResult:
+    from symderiv.build.numpy_scope import check_numpy
     from symderiv.build.scope import build_scope
     from symderiv.check.engine import check_scope
     from symderiv.load.loader import SpecErrors, load_file
@@ -105,6 +106,7 @@ def check_file(path: Path, display: str, options: object) -> FileResult:
     try:
         spec = load_file(path, display)
         scope = build_scope(spec)
+        check_numpy(scope)
     except SpecErrors as errors:
         return FileResult(display, None, tuple(errors.errors), ())
     checks = check_scope(scope, options)  # type: ignore[arg-type]

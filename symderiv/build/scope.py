@@ -369,6 +369,12 @@ def build_scope(spec: Spec) -> Scope:
         try:
             if claim.claim is not None:
                 equation(claim.claim)
+            tex = claim.tex_formula
+            if tex is not None and tex is not claim.claim:
+                if isinstance(tex.node, ast.Compare):
+                    equation(tex)
+                else:
+                    _Checker(scope, tex, visible).shape(tex.node, frozenset())
             condition(claim.where)
         except SymderivError as error:
             errors.append(error)

@@ -114,14 +114,8 @@ class SympyBuilder:
                 raise Unsupported("matrix product")
             left = self.expr(node.left, bound)
             right = self.expr(node.right, bound)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            if node.op == "/":
-                return left / right
+            if node.op in ast.ARITHMETIC:
+                return ast.ARITHMETIC[node.op](left, right)
             if _too_large(left, right):
                 raise Unsupported("a power of two numbers is too large to compute exactly")
             return sympy.Pow(left, right)
@@ -224,6 +218,12 @@ class SympyBuilder:
             if len(args) == 4:
                 low = self.integer(args[2], bound)
                 high = self.integer(args[3], bound)
+                from symderiv.check.normalize import decide
+
+                # sympy's Sum runs backwards when hi < lo (Karr's convention); symderiv's sum is
+                # then empty. Only sums that are never backwards are handled symbolically.
+                if decide(sympy.Le(low, high + 1), self.ranges()) is not True:
+                    raise Unsupported("a sum whose upper limit may be below its lower limit")
             body = self.expr(args[0], {**bound, variable.name: dummy})
             return Sum(body, (dummy, low, high))
         if function == "D":

@@ -51,6 +51,7 @@ class ModularDomain(Domain):
 
     zero = 0
     one = 1
+    atomic = True
 
     def __init__(self, seed: int) -> None:
         self.random = random.Random(seed)

@@ -1,23 +1,27 @@
-"""Decide every check of a spec: strongest evidence first (generic, then bounded)."""
+"""Decide every check of a spec: strongest evidence first (generic, bounded, then numeric)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from symderiv.build.scope import Scope, free_indices
 from symderiv.build.symbolic import SympyBuilder
-from symderiv.check import bounded, generic
+from symderiv.check import bounded, generic, numeric
 from symderiv.check.evaluate import EvaluationError
+from symderiv.check.numpy_eval import NumpyError
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.verdict import (
     CheckResult, Outcome, StepResult, Verdict, weakest,
 )
 from symderiv.language import ast
-from symderiv.load.model import Claim, Derivation
+from symderiv.load.model import Claim, Derivation, Implementation
 
-STRATEGIES = ("generic", "bounded")
+#: How far beyond its error estimate a finite difference must be off to earn a warning.
+FD_WARNING_GAP = 100.0
+
+STRATEGIES = ("generic", "bounded", "numeric")
 EXTRA_SIZES = (1, 2, 3)
 
 
@@ -27,6 +31,8 @@ class Options:
     timeout: float = 30.0
     sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     seed: int = 0
+    dtype: str = "float64"
+    diagnose: bool = True  # explain refuted checks (region, error class, suggestion)
 
 
 def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
@@ -34,10 +40,13 @@ def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
 
 
 class Engine:
-    def __init__(self, scope: Scope, options: Options) -> None:
+    def __init__(self, scope: Scope, options: Options,
+                 implementations: dict[str, Implementation] | None = None) -> None:
         self.scope = scope
         self.options = options
         self.builder = SympyBuilder(scope)
+        # definition -> the numpy implementation whose finite differences give its D(...)
+        self.implementations = implementations or {}
 
     def size_values(self, names: list[str]) -> dict[str, tuple[int, ...]]:
         return {n: self.options.sizes.get(n, self.scope.sizes[n].values) for n in names}
@@ -51,6 +60,14 @@ class Engine:
         names = bounded.used_sizes(scope, nodes)
         values = self.size_values(names)
         combos = bounded.size_combinations(scope, names, values)
+        outcome = self._symbolic(lhs, rhs, where, free, names, values, combos)
+        if "numeric" in self.options.strategies:
+            outcome = self._numeric(outcome, lhs, rhs, where, free, combos)
+        return outcome
+
+    def _symbolic(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
+                  names: list[str], values: dict[str, tuple[int, ...]],
+                  combos: list[dict[str, int]]) -> Outcome:
         try:
             with deadline(self.options.timeout):
                 return self._decide(lhs, rhs, where, free, names, values, combos)
@@ -61,13 +78,70 @@ class Engine:
             return Outcome(Verdict.ERROR, "evaluation", f"cannot evaluate: {error}")
         except RecursionError:
             return Outcome(Verdict.ERROR, "evaluation", "formula too deeply nested to evaluate")
-        except MemoryError:
-            return Outcome(Verdict.ERROR, "limit", "out of memory while deciding this check")
-        except Exception as error:  # noqa: BLE001 - a spec must never crash the run
-            # a check that breaks the engine is an `error` verdict, never a traceback: the
-            # other checks and files still run (hardening: hostile specs)
-            return Outcome(Verdict.ERROR, "internal",
-                           f"internal error ({type(error).__name__}): {error}"[:500])
+        except Exception as error:  # noqa: BLE001 - a failing layer must never crash the run
+            return Outcome(Verdict.UNDECIDED, "internal",
+                           f"internal error, no verdict: {type(error).__name__}: {error}")
+
+    def _numeric(self, symbolic: Outcome, lhs: ast.Node, rhs: ast.Node,
+                 where: ast.Node | None, free: list[str],
+                 combos: list[dict[str, int]]) -> Outcome:
+        """Random points: a warning beside a symbolic verdict, or the verdict when none."""
+        if symbolic.verdict in (Verdict.REFUTED, Verdict.ERROR):
+            return symbolic
+        seed, dtype = self.options.seed, self.options.dtype
+        try:
+            with deadline(self.options.timeout):
+                found = numeric.evidence(self.scope, lhs, rhs, where, free, combos or [{}],
+                                         self.implementations, seed, dtype)
+                numeric.resolve_rounding(self.scope, lhs, rhs, found)
+                counterexample = numeric.confirm_mismatch(
+                    self.scope, lhs, rhs, found, seed) if found.mismatches \
+                    and not symbolic.verdict.holds else None
+        except CheckTimeout:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric layer: no result within {self.options.timeout:g} s",))
+        except (EvaluationError, RecursionError, NumpyError, KeyError) as error:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric layer: cannot evaluate: {error}",))
+        details = found.errors.details() + (("points", found.points), ("dtype", dtype))
+        why = "no symbolic layer was selected" if symbolic.method == "none" \
+            and "generic" not in self.options.strategies else symbolic.message
+        summary = found.summary(seed, dtype)
+        if symbolic.verdict.holds:
+            warnings = symbolic.warnings
+            # points where mpmath shows the claim holds are finite-difference error; they are
+            # worth a warning only when far outside the error estimate (ill-conditioning)
+            far = found.differenced and found.worst_gap >= FD_WARNING_GAP
+            disagreements = found.mismatches + (found.resolved if far else [])
+            if disagreements:
+                warnings += (f"numeric disagreement with the {symbolic.verdict.value} verdict "
+                             f"(not a refutation) "
+                             f"{numeric.mismatch_text(found, disagreements)}; "
+                             "finite differences or rounding may be inaccurate here",)
+            return replace(symbolic, warnings=warnings, details=details)
+        if found.resolved and found.differenced:
+            symbolic = replace(symbolic, warnings=symbolic.warnings + (
+                f"finite differences disagreed {numeric.mismatch_text(found, found.resolved)}, "
+                "but the claim holds there in mpmath (40 digits): finite-difference error at "
+                "an ill-conditioned point",))
+        if counterexample is not None:
+            at = ", ".join(f"{k} = {v}" for k, v in counterexample.sizes
+                           + counterexample.indices)
+            return Outcome(Verdict.REFUTED, "numeric",
+                           f"fails at {at}: found at random points, confirmed in mpmath "
+                           f"(no symbolic verdict: {why})", counterexample=counterexample,
+                           details=details)
+        if found.mismatches:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric difference {numeric.mismatch_text(found)}, not confirmed in mpmath; "
+                f"{summary}",), details=details)
+        if found.points == 0:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                "numeric layer: both sides undefined at every random point",))
+        return Outcome(Verdict.CONSISTENT, "numeric",
+                       f"consistent: numeric evidence only, no symbolic proof ({why}); no "
+                       f"difference at {summary}", details=details,
+                       warnings=symbolic.warnings)
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],
@@ -113,8 +187,8 @@ class Engine:
                            "the exact screen found lhs ≠ rhs, but no counterexample could be "
                            "confirmed numerically (relations between exp/log/sqrt may be lost)")
         where = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
-        return Outcome(Verdict.REFUTED, method, f"fails at {where}" if where else "fails",
-                       counterexample=found)
+        message = f"fails at {where}" if where else "fails at the inputs below"
+        return Outcome(Verdict.REFUTED, method, message, counterexample=found)
 
     def _cross_check(self, proof: Outcome, lhs: ast.Node, rhs: ast.Node,
                      where: ast.Node | None, free: list[str],
@@ -141,14 +215,24 @@ class Engine:
         assert claim.claim is not None
         node = claim.claim.node
         assert isinstance(node, ast.Compare)
-        outcome = self.decide(node.left, node.right,
-                              claim.where.node if claim.where is not None else None)
+        where = claim.where.node if claim.where is not None else None
+        outcome = self.decide(node.left, node.right, where)
         return CheckResult(
             id=claim.id, kind="claim", verdict=outcome.verdict, expect=claim.expect,
             message=outcome.message, location=claim.location, method=outcome.method,
             seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
-            proof=outcome.proof, warnings=outcome.warnings,
+            proof=outcome.proof, warnings=outcome.warnings, details=outcome.details,
+            diagnosis=self.diagnosis(node.left, node.right, where, outcome),
         )
+
+    def diagnosis(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+                  outcome: Outcome) -> object:
+        """What is wrong and how to fix it, for refuted equations only (None otherwise)."""
+        if outcome.verdict != Verdict.REFUTED or not self.options.diagnose:
+            return None
+        from symderiv.check.diagnose import diagnose
+
+        return diagnose(self, lhs, rhs, where, outcome.counterexample)
 
     def derivation(self, derivation: Derivation) -> CheckResult:
         started = time.perf_counter()
@@ -157,6 +241,10 @@ class Engine:
         for number in range(1, len(derivation.steps)):
             before, after = derivation.steps[number - 1], derivation.steps[number]
             outcome = self.decide(before.formula.node, after.formula.node, where)
+            if not steps or all(s.verdict.holds for s in steps):
+                # the first broken step only: later ones are judged against a wrong start
+                outcome = replace(outcome, diagnosis=self.diagnosis(
+                    before.formula.node, after.formula.node, where, outcome))
             steps.append(StepResult(number + 1, outcome.verdict, after.by, "holds", outcome,
                                     after.formula.location))
         verdict = weakest([s.verdict for s in steps])
@@ -168,17 +256,64 @@ class Engine:
         else:
             message = f"all {len(steps)} steps hold"
         counterexample = broken[0].outcome.counterexample if broken else None
+        diagnosis = None
+        if broken and broken[0].outcome.diagnosis is not None:
+            diagnosis = self.final(derivation, broken[0], where)
         return CheckResult(
             id=derivation.id, kind="derivation", verdict=verdict, expect=derivation.expect,
             message=message, location=derivation.location, method="steps",
             seconds=time.perf_counter() - started, counterexample=counterexample,
-            steps=tuple(steps),
+            steps=tuple(steps), diagnosis=diagnosis,
+            warnings=tuple(f"step {s.step}: {w}" for s in steps for w in s.outcome.warnings),
+            details=_largest_errors([s.outcome for s in steps]),
         )
+
+    def final(self, derivation: Derivation, broken: StepResult, where: ast.Node | None
+              ) -> object:
+        """The broken step's diagnosis, plus whether the last step still equals the first."""
+        first, last = derivation.steps[0].formula.node, derivation.steps[-1].formula.node
+        outcome = self.decide(first, last, where)
+        holds = outcome.verdict.holds
+        if holds:
+            text = (f"the final result still holds ({outcome.verdict.value}): a later step "
+                    f"cancels the error in step {broken.step}")
+        elif outcome.verdict == Verdict.REFUTED:
+            text = "the final result is wrong too (last step ≠ first step)"
+        else:
+            text = f"the final result is {outcome.verdict.value}"
+        return replace(broken.outcome.diagnosis, step=broken.step, final_holds=holds
+                       if outcome.verdict in (Verdict.REFUTED,) or holds else None,
+                       final_message=text)
+
+
+def _largest_errors(outcomes: list[Outcome]) -> tuple[tuple[str, object], ...]:
+    """The numeric layer's largest errors over several outcomes (a derivation's steps)."""
+    out: dict[str, object] = {}
+    for outcome in outcomes:
+        for key, value in outcome.details:
+            if key in ("max_abs_error", "max_rel_error", "points"):
+                out[key] = max(out.get(key, 0), value)  # type: ignore[call-overload]
+            else:
+                out.setdefault(key, value)
+    return tuple(out.items())
 
 
 def check_scope(scope: Scope, options: Options) -> list[CheckResult]:
-    """Every check of one spec, in file order: claims, then derivations."""
-    engine = Engine(scope, options)
-    results = [engine.claim(claim) for claim in scope.spec.claims if claim.claim is not None]
+    """Every check of one spec: claims (each with its ID.tex), derivations, implementations,
+    then examples."""
+    from symderiv.check.tex import check_tex
+
+    implementations = numeric.implementation_checks(scope, options)
+    engine = Engine(scope, options, numeric.trusted_implementations(scope, implementations))
+    results = []
+    for claim in scope.spec.claims:
+        if claim.claim is None:  # tex not read (a Spec built without the loader)
+            continue
+        results.append(engine.claim(claim))
+        if claim.tex_formula is not None and claim.tex_formula is not claim.claim:
+            results.append(check_tex(engine, claim))
     results += [engine.derivation(derivation) for derivation in scope.spec.derivations]
+    results += implementations
+    results += [numeric.example_check(scope, example, options)
+                for example in scope.spec.examples]
     return results

@@ -62,6 +62,11 @@ class Evaluator:
         self.domain = domain
         self.memo: dict[tuple[str, tuple[int, ...]], Any] = {}
         self.children: dict[tuple[str, tuple[int, ...]], Evaluator] = {}
+        base = domain
+        while isinstance(base, DualDomain):
+            base = base.base
+        #: exp/log are opaque atoms here (exact modular screening): use their identities
+        self.atomic = getattr(base, "atomic", False)
 
     # -- integers ----------------------------------------------------------------------------
 
@@ -76,15 +81,9 @@ class Evaluator:
             raise EvaluationError(f"index {node.name!r} has no value here")
         if isinstance(node, ast.Neg):
             return -self.integer(node.operand, env)
-        if isinstance(node, ast.BinOp):
-            left = self.integer(node.left, env)
-            right = self.integer(node.right, env)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
+        if isinstance(node, ast.BinOp) and node.op in "+-*":
+            return int(ast.ARITHMETIC[node.op](self.integer(node.left, env),
+                                               self.integer(node.right, env)))
         raise EvaluationError("not an integer expression")
 
     def condition(self, node: ast.Node, env: dict[str, int]) -> bool:
@@ -233,15 +232,9 @@ class Evaluator:
         if isinstance(node, ast.BinOp) and node.op in "+-*/":
             left = self.constant_exponent(node.left, env)
             right = self.constant_exponent(node.right, env)
-            if left is None or right is None:
+            if left is None or right is None or (node.op == "/" and right == 0):
                 return None
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
-            if node.op == "*":
-                return left * right
-            return None if right == 0 else left / right
+            return Fraction(ast.ARITHMETIC[node.op](left, right))
         return None
 
     def binop(self, node: ast.BinOp, env: dict[str, int]) -> Any:
@@ -291,6 +284,42 @@ class Evaluator:
             return Tensor((rows,), tuple(data)) if rows != 1 else data[0]
         return Tensor((rows, cols), tuple(data))
 
+    def exp_atomic(self, node: ast.Node, env: dict[str, int]) -> Any:
+        """exp(u) in a domain where exp is an opaque atom: first use exp's true identities.
+
+        exp(u + v) = exp(u)·exp(v), exp(−u) = 1/exp(u), exp(n·u) = exp(u)^n, exp(log u) = u
+        and exp(sum(...)) = product(...), so that the atoms only ever see the simplest
+        arguments and true claims relying on these identities are recognised.
+        """
+        domain = self.domain
+        if isinstance(node, ast.BinOp) and node.op in "+-":
+            left = self.exp_atomic(node.left, env)
+            right = self.exp_atomic(node.right, env)
+            return domain.mul(left, right) if node.op == "+" else domain.div(left, right)
+        if isinstance(node, ast.Neg):
+            return domain.div(domain.one, self.exp_atomic(node.operand, env))
+        if isinstance(node, ast.BinOp) and node.op == "*":
+            for factor, other in ((node.left, node.right), (node.right, node.left)):
+                n = self.constant_exponent(factor, env)
+                if n is not None and n.denominator == 1 and abs(n) <= 64:
+                    return domain.ipow(self.exp_atomic(other, env), int(n))
+        if isinstance(node, ast.Call) and node.function == "log":
+            return self.value(node.args[0], env)
+        if isinstance(node, ast.Call) and node.function == "sum":
+            variable = node.args[1]
+            assert isinstance(variable, ast.Name)
+            if len(node.args) == 4:
+                low, high = self.integer(node.args[2], env), self.integer(node.args[3], env)
+            else:
+                low, high = 1, self.range_of(variable.name)
+            product = domain.one
+            inner = dict(env)
+            for value in range(low, high + 1):
+                inner[variable.name] = value
+                product = domain.mul(product, self.exp_atomic(node.args[0], inner))
+            return product
+        return domain.exp(self.value(node, env))
+
     def child(self, variable: tuple[str, tuple[int, ...]]) -> Evaluator:
         """The evaluator that carries derivatives by `variable` (cached)."""
         found = self.children.get(variable)
@@ -303,9 +332,14 @@ class Evaluator:
         domain = self.domain
         function, args = node.function, node.args
         if function == "exp":
+            if self.atomic:
+                return self.exp_atomic(args[0], env)
             return domain.exp(self.value(args[0], env))
         if function == "log":
-            return domain.log(self.value(args[0], env))
+            inner = args[0]
+            if self.atomic and isinstance(inner, ast.Call) and inner.function == "exp":
+                return self.value(inner.args[0], env)  # log(exp(u)) = u for real u
+            return domain.log(self.value(inner, env))
         if function == "sqrt":
             return domain.sqrt(self.value(args[0], env))
         if function == "delta":

@@ -14,7 +14,7 @@ import sympy
 from sympy import KroneckerDelta, Sum
 
 from symderiv.build.symbolic import SympyBuilder, Unsupported
-from symderiv.check.normalize import canonical_sums, decide, normalize
+from symderiv.check.normalize import canonical_sums, decide, normalize, sums_to_symbols
 from symderiv.check.verdict import Outcome, ProofStep, Verdict
 from symderiv.language import ast
 
@@ -60,19 +60,7 @@ def describe_pattern(partition: list[list[sympy.Symbol]]) -> str:
 
 def _atomise(expr: sympy.Expr) -> sympy.Expr:
     """Sums -> symbols, exp(c·u + ...) -> E_u^c: a rational function for `cancel`."""
-    sums: dict[sympy.Basic, sympy.Symbol] = {}
-
-    def replace_sums(node: sympy.Basic) -> sympy.Basic:
-        if isinstance(node, Sum):
-            if node not in sums:
-                sums[node] = sympy.Symbol(f"_sigma{len(sums)}", real=True)
-            return sums[node]
-        if node.is_Atom or not node.args:
-            return node
-        args = [replace_sums(a) for a in node.args]
-        return node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
-
-    expr = replace_sums(expr)
+    expr, _ = sums_to_symbols(expr, "_sigma", real=True)
     exponentials: dict[sympy.Basic, sympy.Symbol] = {}
 
     def split_exp(node: sympy.Basic) -> sympy.Basic:

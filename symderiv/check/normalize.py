@@ -22,6 +22,8 @@ def _bounds(expr: sympy.Expr, ranges: Ranges) -> tuple[sympy.Expr | None, sympy.
     for symbol in expr.free_symbols:
         if symbol not in ranges:
             continue
+        if any(bound.free_symbols & set(ranges) for bound in ranges[symbol]):
+            return None, None  # a range that depends on another index: no simple bound
         coefficient = expr.coeff(symbol)
         if coefficient.free_symbols & set(ranges) or not coefficient.is_number:
             return None, None
@@ -197,3 +199,24 @@ def canonical_sums(expr: sympy.Expr) -> sympy.Expr:
         return node.func(*[new for new, _ in parts]), height
 
     return visit(expr)[0]
+
+
+def sums_to_symbols(expr: sympy.Basic, prefix: str, **assumptions: bool
+                    ) -> tuple[sympy.Basic, dict[sympy.Basic, sympy.Symbol]]:
+    """Replace each outermost sum by a symbol (equal sums by the same one).
+
+    Returns the new expression and the table sum -> symbol.
+    """
+    table: dict[sympy.Basic, sympy.Symbol] = {}
+
+    def visit(node: sympy.Basic) -> sympy.Basic:
+        if isinstance(node, Sum):
+            if node not in table:
+                table[node] = sympy.Symbol(f"{prefix}{len(table)}", **assumptions)
+            return table[node]
+        if node.is_Atom or not node.args:
+            return node
+        args = [visit(a) for a in node.args]
+        return node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
+
+    return visit(expr), table

@@ -136,6 +136,9 @@ def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
             shape = tuple(d if isinstance(d, int) else candidate.sizes[d] for d in symbol.shape)
             entries = {index: values[(symbol.name, index)] for index in index_tuples(shape)}
             shown[symbol.name] = _nested(entries, shape)
+    rational = tuple((label, text) for label, value in
+                     (("lhs", left2), ("rhs", right2), ("difference", difference))
+                     if (text := rational_text(value)) is not None)
     return Counterexample(
         sizes=tuple(sorted(candidate.sizes.items())),
         indices=tuple(sorted(candidate.indices.items())),
@@ -143,15 +146,33 @@ def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
         lhs=mpmath.nstr(left2, SHOWN_DIGITS),
         rhs=mpmath.nstr(right2, SHOWN_DIGITS),
         entry=candidate.entry or None,
+        difference=mpmath.nstr(difference, SHOWN_DIGITS),
+        rational=rational,
     )
+
+
+def rational_text(value: Any) -> str | None:
+    """'p/q' when a 60-digit value is a fraction with a small denominator, else None."""
+    import mpmath
+
+    if not mpmath.isfinite(value):
+        return None
+    exact = Fraction(mpmath.nstr(value, CONFIRM_DIGITS - 5)).limit_denominator(10**6)
+    if abs(value - mpmath.mpf(exact.numerator) / exact.denominator) > \
+            mpmath.mpf(10) ** -45 * max(1, abs(value)):
+        return None
+    return str(exact)
 
 
 def find_counterexample(scope: Scope, lhs: ast.Node, rhs: ast.Node,
                         candidates: list[Candidate], seed: int) -> Counterexample | None:
     """Try simple values at each candidate assignment (smallest sizes first)."""
     names = used_names(scope, [lhs, rhs])
+    # smallest sizes first, then the smallest index values: the easiest point to check by hand
     for candidate in sorted(candidates, key=lambda c: (sum(c.sizes.values()),
-                                                        tuple(c.sizes.values()))):
+                                                        tuple(c.sizes.values()),
+                                                        sum(c.indices.values()),
+                                                        tuple(c.indices.values()))):
         layout = _layout(scope, names, candidate.sizes)
         domains = {s.name: s.domain for s in scope.spec.symbols}
         positive = _patterns(True, seed)

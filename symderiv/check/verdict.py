@@ -52,6 +52,9 @@ class Counterexample:
     rhs: str
     entry: tuple[int, ...] | None = None  # for matrix claims: the entry that differs
     digits: int = 30
+    difference: str | None = None  # lhs − rhs, decimal text like lhs and rhs
+    #: exact rational values where the point gives one: ("lhs", "1/4"), ("difference", "-1/2")
+    rational: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     sizes_checked: tuple[tuple[str, tuple[int, ...]], ...] = ()
     diagnosis: Any = None
+    details: tuple[tuple[str, Any], ...] = ()  # e.g. the numeric layer's largest errors
 
 
 @dataclass(frozen=True, slots=True)

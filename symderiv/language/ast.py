@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
+
+#: The meaning of `+ - * /` on any numbers (ints, Fractions, sympy expressions).
+ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+}
 
 
 @dataclass(frozen=True, slots=True)

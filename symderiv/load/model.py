@@ -77,6 +77,9 @@ class Claim:
     location: Location
     tex_location: Location | None = None
     wrt: str | None = None
+    #: `tex` read against the declarations (by `loader.load_text`); for a claim given by
+    #: `tex` alone, `claim` is this same formula.
+    tex_formula: Formula | None = None
 
 
 @dataclass(frozen=True, slots=True)

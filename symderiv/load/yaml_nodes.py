@@ -76,7 +76,7 @@ def compose(path: str, text: str) -> yaml.Node | None:
         node = stack.pop()
         if id(node) in seen:
             raise SymderivError(
-                "YAML aliases (*name) are not supported in specs", location(path, node), "yaml"
+                "YAML anchors and aliases (&name, *name) are not supported in specs", location(path, node), "yaml"
             )
         seen.add(id(node))
         if len(seen) > MAX_NODES:

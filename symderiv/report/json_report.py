@@ -39,6 +39,11 @@ def counterexample(found: Counterexample | None) -> dict[str, Any] | None:
         "lhs_exact": found.lhs,
         "rhs_exact": found.rhs,
     }
+    if found.difference is not None:
+        out["difference"] = _float(found.difference)
+        out["difference_exact"] = found.difference
+    for label, text in found.rational:
+        out[f"{label}_rational"] = text
     if found.entry is not None:
         out["entry"] = list(found.entry)
     return out
@@ -55,6 +60,8 @@ def check(result: CheckResult) -> dict[str, Any]:
         "counterexample": counterexample(result.counterexample),
         "steps": [
             {"step": step.step, "verdict": step.verdict.value, "ok": step.ok, "by": step.by}
+            | ({"diagnosis": step.outcome.diagnosis.as_json()}
+               if step.outcome.diagnosis is not None else {})
             for step in result.steps
         ],
         "line": result.location.line,
@@ -63,6 +70,8 @@ def check(result: CheckResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 4),
         "warnings": list(result.warnings),
     }
+    for key, value in result.details:  # e.g. max_abs_error, max_rel_error, dtype
+        out.setdefault(key, value)
     if result.diagnosis is not None:
         out["diagnosis"] = result.diagnosis if isinstance(result.diagnosis, dict) \
             else result.diagnosis.as_json()

@@ -30,12 +30,26 @@ def number(value: Any) -> str:
 def counterexample_lines(found: Counterexample) -> list[str]:
     assignment = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
     values = ", ".join(f"{name} = {number(value)}" for name, value in found.values)
-    lines = [f"counterexample: {assignment}" + (f"; {values}" if values else "")]
+    lines = [f"counterexample: {'; '.join(p for p in (assignment, values) if p)}"]
     if found.entry is not None:
         lines.append(f"  at entry [{', '.join(map(str, found.entry))}]")
-    lines.append(f"  lhs = {found.lhs}")
-    lines.append(f"  rhs = {found.rhs}")
+    rational = dict(found.rational)
+    for label, value in (("lhs", found.lhs), ("rhs", found.rhs),
+                         ("lhs − rhs", found.difference)):
+        if value is None:
+            continue
+        exact = rational.get("difference" if label == "lhs − rhs" else label)
+        lines.append(f"  {label} = {exact if exact is not None else value}"
+                     + ("" if exact is not None else f"  (≈ {rounded(value)})"))
     return lines
+
+
+def rounded(text: str) -> str:
+    """A 30-digit decimal shortened to 6 significant digits for reading."""
+    try:
+        return f"{float(text):.6g}"
+    except ValueError:
+        return text
 
 
 def check_lines(check: CheckResult) -> Iterable[RenderableType]:
@@ -50,7 +64,8 @@ def check_lines(check: CheckResult) -> Iterable[RenderableType]:
         line.append("  (expected refuted)", style="dim")
     yield line
     details: list[str] = []
-    if not check.ok or check.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.ERROR):
+    if not check.ok or check.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.ERROR) \
+            or check.verdict == Verdict.CONSISTENT or check.kind in ("example", "implementation"):
         details.append(check.message)
     for step in check.steps:
         if not step.ok:

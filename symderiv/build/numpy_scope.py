@@ -1,0 +1,232 @@
+"""Check the numpy implementations and worked examples of a spec, with located errors.
+
+numpy expressions may use only the input symbols, sizes, earlier definitions that have exactly
+one implementation, numbers, arithmetic, `@`, `.T` and the functions of
+`symderiv.check.numpy_eval.FUNCTIONS`. Anything else is a spec error at load time, so nothing
+unexpected is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from symderiv.build.scope import Scope
+from symderiv.check.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
+from symderiv.errors import SymderivError
+from symderiv.language import ast
+from symderiv.load.loader import SpecErrors
+from symderiv.load.model import Array, Example, Implementation, Value
+
+ALLOWED = ", ".join(sorted(FUNCTIONS))
+
+
+def single_implementations(scope: Scope) -> dict[str, ast.Node]:
+    """Definition name -> its implementation, for definitions with exactly one."""
+    found: dict[str, list[ast.Node]] = {}
+    for implementation in scope.spec.implementations:
+        found.setdefault(implementation.definition, []).append(implementation.formula.node)
+    return {name: nodes[0] for name, nodes in found.items() if len(nodes) == 1}
+
+
+def _names_before(scope: Scope, definition: str) -> set[str]:
+    names = [d.name for d in scope.spec.definitions]
+    return set(names[: names.index(definition)]) if definition in names else set()
+
+
+def _check_nodes(scope: Scope, implementation: Implementation,
+                 singles: dict[str, ast.Node]) -> None:
+    formula = implementation.formula
+    earlier = _names_before(scope, implementation.definition)
+
+    def fail(message: str, node: ast.Node, code: str = "numpy") -> SymderivError:
+        return SymderivError(message, formula.at(node), code)
+
+    for node in ast.walk(formula.node):
+        if isinstance(node, ast.Index):
+            raise fail("indexing is not available in numpy expressions: they compute the "
+                       "whole array (write exp(a), not exp(a[i]))", node)
+        if isinstance(node, ast.Compare | ast.BoolOp):
+            raise fail("a comparison is not a numpy value", node)
+        if isinstance(node, ast.Call):
+            if node.function not in FUNCTIONS:
+                raise fail(f"{node.function}() is not available in numpy expressions; only "
+                           f"{ALLOWED} can be called", node, "call")
+            counts = FUNCTIONS[node.function]
+            if len(node.args) not in counts:
+                wanted = " or ".join(map(str, counts))
+                raise fail(f"{node.function}() takes {wanted} argument"
+                           f"{'s' if counts != (1,) else ''} in numpy expressions, got "
+                           f"{len(node.args)}", node, "call")
+            if node.function == "eye":
+                argument = node.args[0]
+                if not ((isinstance(argument, ast.Name) and argument.name in scope.sizes)
+                        or (isinstance(argument, ast.Number) and argument.value.denominator == 1
+                            and argument.value > 0)):
+                    raise fail("eye() takes a size or a positive integer", argument, "call")
+        if isinstance(node, ast.Name):
+            name = node.name
+            if name in scope.symbols or name in scope.sizes:
+                continue
+            if name in scope.definitions:
+                if name not in earlier:
+                    raise fail(f"{name!r} is not defined before {implementation.definition}",
+                               node, "order")
+                if name not in singles:
+                    raise fail(f"{name!r} has no single numpy implementation to use here",
+                               node, "numpy")
+                continue
+            if name in scope.indices:
+                raise fail(f"{name!r} is an index; numpy expressions have no indices", node)
+            if name in FUNCTIONS:
+                raise fail(f"{name!r} is a function: write {name}(...)", node)
+            raise fail(f"unknown name {name!r}", node, "name")
+
+
+def _size_combos(scope: Scope, names: list[str]) -> list[dict[str, int]]:
+    pools = [scope.sizes[name].values for name in names]
+    return [dict(zip(names, combo)) for combo in itertools.product(*pools)]
+
+
+def expected_shape(scope: Scope, definition: str, sizes: dict[str, int]) -> tuple[int, ...]:
+    """The concrete shape of a definition's whole value, from its declared shape."""
+    return tuple(int(d.subs({_symbol(n): v for n, v in sizes.items()}))
+                 for d in scope.shapes[definition])
+
+
+def _symbol(name: str) -> object:
+    from symderiv.build.scope import size_symbol
+    return size_symbol(name)
+
+
+def _check_shapes(scope: Scope, implementation: Implementation,
+                  singles: dict[str, ast.Node]) -> None:
+    formula = implementation.formula
+    for sizes in _size_combos(scope, sorted(scope.sizes)):
+        inputs = {}
+        for symbol in scope.spec.symbols:
+            shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
+            inputs[symbol.name] = np.ones((1,) + shape)
+        evaluator = NumpyEvaluator(inputs, sizes, implementations=singles)
+        try:
+            shape = evaluator.value(formula.node).shape
+        except NumpyError as error:
+            raise SymderivError(f"{error.message} (at {_sizes_text(sizes)})",
+                                formula.at(error.node), "shape") from error
+        wanted = expected_shape(scope, implementation.definition, sizes)
+        if shape != wanted:
+            raise SymderivError(
+                f"{implementation.qualified_name} returns shape {shape} but "
+                f"{implementation.definition} has shape {wanted} (at {_sizes_text(sizes)})",
+                formula.location, "shape")
+
+
+def _sizes_text(sizes: dict[str, int]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in sizes.items()) or "no sizes"
+
+
+def array_shape(array: Array) -> tuple[int, ...] | None:
+    """The shape of a nested list of values, or None if it is ragged."""
+    if isinstance(array, Value):
+        return ()
+    shapes = {array_shape(item) for item in array}
+    if len(shapes) != 1 or None in shapes:
+        return None if array else (0,)
+    return (len(array),) + shapes.pop()  # type: ignore[operator]
+
+
+def example_sizes(scope: Scope, example: Example) -> dict[str, int]:
+    """The sizes an example's given arrays imply.
+
+    Raises:
+        SymderivError: an unknown or ragged input, or lengths that disagree.
+    """
+    sizes: dict[str, int] = {}
+    for name, array in example.given:
+        if name not in scope.symbols:
+            raise SymderivError(f"example {example.id}: 'given' names inputs; {name!r} is not "
+                                "a declared symbol", example.location, "example")
+        shape = array_shape(array)
+        declared = scope.symbols[name].shape
+        if shape is None or len(shape) != len(declared):
+            raise SymderivError(f"example {example.id}: {name} must be a "
+                                f"{['number', 'list', 'list of rows'][min(len(declared), 2)]} "
+                                f"(its shape is {list(declared)})", example.location, "example")
+        for dimension, length in zip(declared, shape):
+            if isinstance(dimension, int):
+                if dimension != length:
+                    raise SymderivError(f"example {example.id}: {name} has length {length}, "
+                                        f"expected {dimension}", example.location, "example")
+            elif sizes.setdefault(dimension, length) != length:
+                raise SymderivError(f"example {example.id}: {name} gives {dimension} = "
+                                    f"{length}, but another input gives {dimension} = "
+                                    f"{sizes[dimension]}", example.location, "example")
+            if length == 0:
+                raise SymderivError(f"example {example.id}: {name} is empty",
+                                    example.location, "example")
+    return sizes
+
+
+def _check_example(scope: Scope, example: Example, qualified: set[str]) -> None:
+    from symderiv.check.bounded import used_names
+
+    sizes = example_sizes(scope, example)
+    given = {name for name, _ in example.given}
+    locations = dict(example.expect_locations)
+    for name, array in example.expect:
+        where = locations.get(name, example.location)
+        if name not in scope.definitions:
+            raise SymderivError(f"example {example.id}: 'expect' names definitions; {name!r} "
+                                "is not one", where, "example")
+        needed = used_names(scope, [scope.definitions[name].body.node])
+        missing = sorted(n for n in needed if n in scope.symbols and n not in given)
+        if missing:
+            raise SymderivError(f"example {example.id}: {name} needs the input "
+                                f"{missing[0]!r} in 'given'", example.location, "example")
+        unknown = sorted(n for n in needed if n in scope.sizes and n not in sizes)
+        unknown += sorted(scope.indices[p].size for p in scope.definitions[name].params
+                          if scope.indices[p].size not in sizes)
+        if unknown:
+            raise SymderivError(f"example {example.id}: the given inputs do not fix the size "
+                                f"{unknown[0]}", example.location, "example")
+        wanted = expected_shape(scope, name, sizes)
+        if array_shape(array) != wanted:
+            raise SymderivError(f"example {example.id}: {name} has shape {wanted} here, the "
+                                f"expected value has shape {array_shape(array)}", where,
+                                "example")
+    for entry in example.fails:
+        if entry not in qualified:
+            raise SymderivError(f"example {example.id}: fails names {entry!r}, which is not an "
+                                f"implementation (known: {', '.join(sorted(qualified)) or 'none'})",
+                                example.location, "example")
+    if example.tol is not None and example.tol <= 0:
+        raise SymderivError(f"example {example.id}: tol must be positive", example.location,
+                            "example")
+
+
+def check_numpy(scope: Scope) -> None:
+    """Check every implementation and example of the scope's spec.
+
+    Raises:
+        SpecErrors: all the errors found, located.
+    """
+    errors: list[SymderivError] = []
+    singles = single_implementations(scope)
+    for implementation in scope.spec.implementations:
+        try:
+            if implementation.definition not in scope.definitions:
+                raise SymderivError(f"numpy: {implementation.definition!r} is not a definition",
+                                    implementation.formula.location, "name")
+            _check_nodes(scope, implementation, singles)
+            _check_shapes(scope, implementation, singles)
+        except SymderivError as error:
+            errors.append(error)
+    qualified = {i.qualified_name for i in scope.spec.implementations}
+    for example in scope.spec.examples:
+        try:
+            _check_example(scope, example, qualified)
+        except SymderivError as error:
+            errors.append(error)
+    if errors:
+        raise SpecErrors(errors)

@@ -1,0 +1,640 @@
+"""Say what is wrong with a refuted equation: where it fails, what kind of slip, and the fix.
+
+Three questions, each answered only with evidence the engine itself checked:
+
+- where: every index assignment at every listed size is screened exactly (GF(p), as in the
+  bounded layer) and grouped by the equality pattern of the free indices (i = j, i ≠ j, ...)
+  and by whether a size is 1; the patterns that always hold and those that fail are named.
+- what kind: each error class is a hypothesis written as a changed right side (−rhs, c·rhs,
+  rhs with two indices swapped, with a delta restored, times a chain factor D(inner), with a
+  term dropped or added, transposed); the class is named only if `Engine.decide` proves or
+  verifies the changed equation.
+- the fix: the true value of the left side, re-expressed in the spec's definitions
+  (`fold`), printed in the formula language and shown only once the engine has proved or
+  verified `lhs == suggestion`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from symderiv.build.scope import free_indices
+from symderiv.check import bounded
+from symderiv.check.domains import ModularDomain, Undefined
+from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
+from symderiv.check.timeout import CheckTimeout, deadline
+from symderiv.check.verdict import Counterexample, Verdict
+from symderiv.language import ast
+from symderiv.language.parser import parse
+from symderiv.language.printer import unparse
+
+if TYPE_CHECKING:
+    from symderiv.check.engine import Engine
+
+ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "layout",
+                 "chain_factor", "missing_delta")
+#: At most this many changed equations go to the full engine (each is a complete check).
+MAX_DECIDED = 24
+#: Index tuples tried per definition for a chain factor D(d[...], x).
+MAX_CHAIN_CANDIDATES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What is wrong with one refuted equation lhs == rhs (or one derivation step)."""
+
+    holds_when: tuple[str, ...] = ()
+    fails_when: tuple[str, ...] = ()
+    error_class: str | None = None
+    evidence: str | None = None
+    suggestion: str | None = None
+    suggestion_verdict: str | None = None  # proved / verified: how `lhs == suggestion` was shown
+    lhs: str | None = None
+    step: int | None = None  # derivations: the first broken step
+    final_holds: bool | None = None  # derivations: does the last step equal the first?
+    final_message: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "holds_when": list(self.holds_when),
+            "fails_when": list(self.fails_when),
+            "error_class": self.error_class,
+            "suggestion": self.suggestion,
+            "evidence": self.evidence,
+            "suggestion_verdict": self.suggestion_verdict,
+        }
+        if self.step is not None:
+            out["step"] = self.step
+            out["final_holds"] = self.final_holds
+            out["final_message"] = self.final_message
+        return out
+
+    def text_lines(self) -> list[str]:
+        lines = []
+        prefix = f"step {self.step}: " if self.step is not None else ""
+        if self.holds_when or self.fails_when:
+            parts = []
+            if self.holds_when:
+                parts.append("holds when " + " or ".join(self.holds_when))
+            if self.fails_when and not self.holds_when and len(self.fails_when) > 1:
+                parts.append("fails in every case: " + "; ".join(self.fails_when))
+            elif self.fails_when:
+                parts.append("fails when " + " or ".join(self.fails_when))
+            lines.append(f"{prefix}where: " + "; ".join(parts))
+        else:
+            lines.append(f"{prefix}where: fails at every size and index pattern checked")
+        if self.error_class is not None:
+            lines.append(f"error: {self.error_class} — {self.evidence}")
+        if self.suggestion is not None:
+            left = f"{self.lhs} == " if self.lhs else ""
+            lines.append(f"suggested: {left}{self.suggestion}  ({self.suggestion_verdict})")
+        if self.final_message is not None:
+            lines.append(self.final_message)
+        return lines
+
+
+# -- AST surgery ---------------------------------------------------------------------------
+
+
+def _rebuild(node: ast.Node, function: Any) -> ast.Node:
+    """`node` with `function` applied to every sub-node, children first."""
+    changes: dict[str, Any] = {}
+    for item in fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, ast.Node):
+            changes[item.name] = _rebuild(value, function)
+        elif isinstance(value, tuple) and value and isinstance(value[0], ast.Node):
+            changes[item.name] = tuple(_rebuild(v, function) for v in value)
+    return function(replace(node, **changes) if changes else node)
+
+
+def _replace_node(root: ast.Node, target: ast.Node, new: ast.Node) -> ast.Node:
+    """`root` with the one sub-node that *is* `target` replaced by `new`."""
+    if root is target:
+        return new
+    changes: dict[str, Any] = {}
+    for item in fields(root):
+        value = getattr(root, item.name)
+        if isinstance(value, ast.Node):
+            changed = _replace_node(value, target, new)
+            if changed is not value:
+                changes[item.name] = changed
+        elif isinstance(value, tuple) and value and isinstance(value[0], ast.Node):
+            parts = tuple(_replace_node(v, target, new) for v in value)
+            if any(a is not b for a, b in zip(parts, value)):
+                changes[item.name] = parts
+    return replace(root, **changes) if changes else root
+
+
+def _name(text: str) -> ast.Name:
+    return ast.Name(0, 0, text)
+
+
+def _number(value: Fraction) -> ast.Node:
+    if value < 0:
+        return ast.Neg(0, 0, _number(-value))
+    return ast.Number(0, 0, value, str(value))
+
+
+def _times(left: ast.Node, right: ast.Node) -> ast.Node:
+    return ast.BinOp(0, 0, "*", left, right)
+
+
+def _delta(a: str, b: str) -> ast.Node:
+    return ast.Call(0, 0, "delta", (_name(a), _name(b)))
+
+
+def negate(node: ast.Node) -> ast.Node:
+    """−node, written the way a teacher would: flip a difference rather than add a minus."""
+    if isinstance(node, ast.Neg):
+        return node.operand
+    if isinstance(node, ast.Number):
+        return _number(-node.value)
+    if isinstance(node, ast.BinOp) and node.op == "-":
+        return ast.BinOp(0, 0, "-", node.right, node.left)
+    if isinstance(node, ast.BinOp) and node.op in "*/":
+        for side in ("right", "left"):
+            part = getattr(node, side)
+            if isinstance(part, ast.Neg) or (isinstance(part, ast.BinOp) and part.op == "-"):
+                return replace(node, **{side: negate(part)})
+        return replace(node, left=negate(node.left))  # -a * b rather than -(a * b)
+    return ast.Neg(0, 0, node)
+
+
+def terms(node: ast.Node) -> list[tuple[int, ast.Node]]:
+    """The top-level additive terms of `node` with their signs (+1 / −1)."""
+    if isinstance(node, ast.BinOp) and node.op in "+-":
+        right_sign = 1 if node.op == "+" else -1
+        return terms(node.left) + [(right_sign * s, t) for s, t in terms(node.right)]
+    if isinstance(node, ast.Neg):
+        return [(-s, t) for s, t in terms(node.operand)]
+    return [(1, node)]
+
+
+def from_terms(parts: list[tuple[int, ast.Node]]) -> ast.Node:
+    sign, first = parts[0]
+    result = first if sign > 0 else negate(first)
+    for sign, term in parts[1:]:
+        result = ast.BinOp(0, 0, "+" if sign > 0 else "-", result, term)
+    return result
+
+
+def _value_positions(node: ast.Node) -> list[ast.Node]:
+    """Sub-nodes in value position (not index arithmetic, not sum variables or bounds)."""
+    out: list[ast.Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        if isinstance(current, ast.Index):
+            stack.append(current.base)
+        elif isinstance(current, ast.Call) and current.function in ("sum", "D", "jacobian"):
+            stack.append(current.args[0])
+        elif isinstance(current, ast.Call) and current.function == "delta":
+            continue
+        else:
+            stack.extend(ast.children(current))
+    return out
+
+
+# -- the diagnosis -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Regions:
+    holds_when: tuple[str, ...]
+    fails_when: tuple[str, ...]
+    diagonal: tuple[str, str] | None  # holds exactly when these two indices are equal
+
+
+class Diagnoser:
+    """Diagnoses refuted equations of one engine's scope."""
+
+    def __init__(self, engine: Engine) -> None:
+        from symderiv.check.engine import Engine
+
+        self.scope = engine.scope
+        timeout = engine.options.timeout
+        # the whole diagnosis gets one check's time; each changed equation a third of it
+        self.ends = time.monotonic() + timeout
+        self.engine = Engine(engine.scope, replace(engine.options, timeout=max(1.0, timeout / 3),
+                                                   diagnose=False))
+        self.decided = 0
+        self.cache: dict[tuple[str, str, str], str | None] = {}
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def remaining(self) -> float:
+        return self.ends - time.monotonic()
+
+    def limited(self, work: Callable[[], Any], fallback: Any) -> Any:
+        """`work()` within the diagnosis's remaining time, else `fallback`."""
+        if self.remaining() <= 0:
+            return fallback
+        try:
+            with deadline(self.remaining()):
+                return work()
+        except CheckTimeout:
+            return fallback
+
+    def free(self, *nodes: ast.Node | None) -> list[str]:
+        out: set[str] = set()
+        for node in nodes:
+            if node is not None:
+                out |= free_indices(node, self.scope)
+        return sorted(out)
+
+    def combos(self, nodes: list[ast.Node]) -> tuple[list[str], list[dict[str, int]]]:
+        names = bounded.used_sizes(self.scope, nodes)
+        values = self.engine.size_values(names)
+        combos = bounded.size_combinations(self.scope, names, values)
+        extra = [c for c in bounded.size_combinations(
+            self.scope, names, {n: (1, 2, 3) for n in names}) if c not in combos]
+        return names, combos + extra
+
+    def screens_equal(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> bool:
+        """The cheap filter: no difference at the two smallest size combinations."""
+        _, combos = self.combos([lhs, rhs])
+        try:
+            result = bounded.screen(self.scope, lhs, rhs, where, self.free(lhs, rhs, where),
+                                    combos[:2], self.engine.options.seed + 1)
+        except (EvaluationError, Undefined, RecursionError):
+            return False
+        return not result.candidates and result.assignments > 0
+
+    def proves(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> str | None:
+        """'proved' / 'verified' when the engine shows lhs == rhs, else None."""
+        key = (unparse(lhs), unparse(rhs), unparse(where) if where is not None else "")
+        if key in self.cache:
+            return self.cache[key]
+        if self.decided >= MAX_DECIDED or self.remaining() <= 0 \
+                or not self.limited(lambda: self.screens_equal(lhs, rhs, where), False):
+            return None
+        self.decided += 1
+        outcome = self.engine.decide(lhs, rhs, where)
+        verdict = outcome.verdict.value \
+            if outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED) else None
+        self.cache[key] = verdict
+        return verdict
+
+    # -- where ----------------------------------------------------------------------------
+
+    def regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
+        return self.limited(lambda: self._regions(lhs, rhs, where), _Regions((), (), None))  # type: ignore[no-any-return]
+
+    def _regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
+        scope = self.scope
+        free = self.free(lhs, rhs, where)
+        names, combos = self.combos([lhs, rhs] + ([where] if where is not None else []))
+        pairs = [(a, b) for a, b in itertools.combinations(free, 2)
+                 if scope.indices[a].size == scope.indices[b].size]
+        pattern_fails: dict[tuple[bool, ...], bool] = {}
+        small_fails: dict[str, bool | None] = {n: None for n in names}  # None: no assignment
+        large_fails: dict[str, bool | None] = {n: None for n in names}
+        try:
+            for number, sizes in enumerate(combos):
+                evaluators = [Evaluator(scope, sizes, ModularDomain(9173 + number * 31 + k))
+                              for k in range(2)]
+                for env in bounded.assignments(evaluators[0], free, where):
+                    fails = False
+                    for evaluator in evaluators:
+                        try:
+                            left, right = evaluator.value(lhs, env), evaluator.value(rhs, env)
+                        except Undefined:
+                            continue
+                        if bounded.difference_entry(left, right, None) is not None:
+                            fails = True
+                            break
+                    pattern = tuple(env[a] == env[b] for a, b in pairs)
+                    pattern_fails[pattern] = pattern_fails.get(pattern, False) or fails
+                    for n in names:
+                        bucket = small_fails if sizes[n] == 1 else large_fails
+                        bucket[n] = bucket[n] or fails
+        except (EvaluationError, RecursionError):
+            return _Regions((), (), None)
+        holding = [p for p, failed in pattern_fails.items() if not failed]
+        failing = [p for p, failed in pattern_fails.items() if failed]
+        if holding and failing:
+            for position, (a, b) in enumerate(pairs):
+                if all(p[position] for p in holding) and not any(p[position] for p in failing):
+                    return _Regions((f"{a} == {b}",), (f"{a} != {b}",), (a, b))
+                if not any(p[position] for p in holding) and all(p[position] for p in failing):
+                    return _Regions((f"{a} != {b}",), (f"{a} == {b}",), None)
+            return _Regions(tuple(self.pattern_text(pairs, p, free) for p in holding),
+                            tuple(self.pattern_text(pairs, p, free) for p in failing), None)
+        for n in names:
+            if small_fails[n] is False and large_fails[n]:
+                return _Regions((f"{n} == 1",), (f"{n} >= 2",), None)
+        if len(failing) > 1:
+            return _Regions((), tuple(self.pattern_text(pairs, p, free) for p in failing), None)
+        return _Regions((), (), None)
+
+    @staticmethod
+    def pattern_text(pairs: list[tuple[str, str]], pattern: tuple[bool, ...],
+                     free: list[str]) -> str:
+        """'i == j and i != k' for one equality pattern (implied relations left out)."""
+        group = {index: index for index in free}
+        for (a, b), equal in zip(pairs, pattern):
+            if equal:
+                group[b] = group[a]
+        parts = [f"{group[b]} == {b}" for b in free if group[b] != b]
+        parts += [f"{a} != {b}" for (a, b), equal in zip(pairs, pattern)
+                  if not equal and group[a] == a and group[b] == b]
+        return " and ".join(parts)
+
+    # -- what kind ------------------------------------------------------------------------
+
+    def hypotheses(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+                   regions: _Regions, found: Counterexample | None
+                   ) -> list[tuple[str, ast.Node, str]]:
+        """(class, changed right side, evidence) in the order they are tried."""
+        out: list[tuple[str, ast.Node, str]] = []
+        flipped = negate(rhs)
+        out.append(("sign", flipped, "the claim holds with the sign flipped: lhs = −rhs"))
+        for factor, text in self.factors(lhs, rhs, found):
+            out.append(("factor", _times(factor, rhs),
+                        f"lhs = {text}·rhs: the right side is off by a constant factor {text}"))
+        free = self.free(lhs, rhs, where)
+        rhs_free = free_indices(rhs, self.scope)
+        for a, b in itertools.combinations(free, 2):
+            if self.scope.indices[a].size != self.scope.indices[b].size:
+                continue
+            if a not in rhs_free and b not in rhs_free:
+                continue
+            names = {a: b, b: a}
+            swapped = _rebuild(rhs, lambda n, names=names: _name(names[n.name])
+                               if isinstance(n, ast.Name) and n.name in names else n)
+            out.append(("index_swap", swapped,
+                        f"the claim holds with {a} and {b} swapped on the right side"))
+        for changed in self.layouts(rhs):
+            out.append(("layout", changed, "the claim holds with the other layout: "
+                        f"`{unparse(changed)}` (transpose / row- vs column-major order)"))
+        if regions.diagonal is not None:
+            a, b = regions.diagonal
+            for changed in self.deltas(rhs, a, b):
+                out.append(("missing_delta", changed,
+                            f"holds only on the diagonal {a} == {b}; a Kronecker delta "
+                            f"delta({a}, {b}) is missing"))
+        for inner in self.chain_inners(lhs, free):
+            assert isinstance(lhs, ast.Call)
+            factor = ast.Call(0, 0, "D", (inner, lhs.args[1]))
+            out.append(("chain_factor", _times(rhs, factor),
+                        f"lhs = rhs·{unparse(factor)}: the chain-rule factor for the inner "
+                        f"function {unparse(inner)} is missing"))
+        parts = terms(rhs)
+        if len(parts) > 1:
+            for position, (_, term) in enumerate(parts):
+                rest = parts[:position] + parts[position + 1:]
+                out.append(("extra_term", from_terms(rest),
+                            f"the term `{unparse(term)}` on the right side should not be there"))
+        return out
+
+    def factors(self, lhs: ast.Node, rhs: ast.Node, found: Counterexample | None
+                ) -> list[tuple[ast.Node, str]]:
+        """c with lhs = c·rhs at two points of the counterexample's assignment."""
+        if found is None:
+            return []
+        from symderiv.check.refute import evaluate_at
+
+        sizes, env = dict(found.sizes), dict(found.indices)
+        ratios = []
+        for shift in (Fraction(0), Fraction(1, 3)):
+            values = {}
+            for name, value in found.values:
+                self._flatten(name, value, (), values, shift)
+            try:
+                left, right = evaluate_at(self.scope, lhs, rhs, sizes, env, values, 40,
+                                          found.entry or ())
+            except (Undefined, EvaluationError, KeyError, ZeroDivisionError, ValueError):
+                return []
+            if right == 0:
+                return []
+            ratios.append(left / right)
+        import mpmath
+
+        if abs(ratios[0] - ratios[1]) > mpmath.mpf(10) ** -25 * max(1, abs(ratios[0])):
+            return []
+        exact = Fraction(mpmath.nstr(ratios[0], 35)).limit_denominator(1000)
+        if abs(ratios[0] - mpmath.mpf(exact.numerator) / exact.denominator) > \
+                mpmath.mpf(10) ** -25 or exact in (0, 1, -1):
+            return []
+        out: list[tuple[ast.Node, str]] = []
+        for name, size in found.sizes:
+            if exact == size:
+                out.append((_name(name), name))
+            if exact == Fraction(1, size):
+                out.append((ast.BinOp(0, 0, "/", _number(Fraction(1)), _name(name)), f"1/{name}"))
+        out.append((_number(exact), str(exact)))
+        return out
+
+    def _flatten(self, name: str, value: Any, prefix: tuple[int, ...],
+                 out: dict[tuple[str, tuple[int, ...]], Fraction], shift: Fraction) -> None:
+        if isinstance(value, tuple):
+            for position, part in enumerate(value, start=1):
+                self._flatten(name, part, prefix + (position,), out, shift)
+        else:
+            out[(name, prefix)] = value + shift * (len(out) % 3 + 1)
+
+    def layouts(self, node: ast.Node) -> list[ast.Node]:
+        """`node` transposed (when matrix-valued) and with flat positions in the other order."""
+        out: list[ast.Node] = []
+        try:
+            sizes = {n: 2 for n in self.scope.sizes}
+            value = Evaluator(self.scope, sizes, ModularDomain(1)).value(
+                node, {i: 1 for i in free_indices(node, self.scope)})
+            if isinstance(value, Tensor) and len(value.shape) == 2:
+                out.append(node.operand if isinstance(node, ast.Transpose)
+                           else ast.Transpose(0, 0, node))
+        except (EvaluationError, Undefined, KeyError):
+            pass
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Index):
+                continue
+            for position in sub.indices:
+                other = self.other_major(position)
+                if other is not None:
+                    out.append(_replace_node(node, position, other))
+        return out
+
+    def other_major(self, node: ast.Node) -> ast.Node | None:
+        """(a − 1)·X + b  ->  (b − 1)·size(a) + a: the same entry in the other order."""
+        if not (isinstance(node, ast.BinOp) and node.op == "+"
+                and isinstance(node.left, ast.BinOp) and node.left.op == "*"
+                and isinstance(node.left.left, ast.BinOp) and node.left.left.op == "-"
+                and isinstance(node.left.left.left, ast.Name)
+                and isinstance(node.right, ast.Name)):
+            return None
+        a, b = node.left.left.left.name, node.right.name
+        if a not in self.scope.indices or b not in self.scope.indices:
+            return None
+        size_a = self.scope.indices[a].size
+        one = _number(Fraction(1))
+        return ast.BinOp(0, 0, "+", _times(ast.BinOp(0, 0, "-", _name(b), one), _name(size_a)),
+                         _name(a))
+
+    def deltas(self, rhs: ast.Node, a: str, b: str) -> list[ast.Node]:
+        """rhs with delta(a, b) in place of a 1, or multiplying one term."""
+        out = []
+        for node in _value_positions(rhs):
+            if isinstance(node, ast.Number) and node.value == 1:
+                out.append(_replace_node(rhs, node, _delta(a, b)))
+        parts = terms(rhs)
+        for position, (sign, term) in enumerate(parts):
+            changed = list(parts)
+            changed[position] = (sign, _times(_delta(a, b), term))
+            out.append(from_terms(changed))
+        if len(parts) > 1:
+            out.append(_times(_delta(a, b), rhs))
+        return out
+
+    def chain_inners(self, lhs: ast.Node, free: list[str]) -> list[ast.Node]:
+        """Inner functions of lhs = D(f, x) whose derivative may be the missing factor."""
+        if not (isinstance(lhs, ast.Call) and lhs.function == "D"):
+            return []
+        f = lhs.args[0]
+        out: list[ast.Node] = []
+        seen_definitions: list[str] = []
+        stack = [f]
+        while stack:
+            for node in ast.walk(stack.pop()):
+                if isinstance(node, ast.Call) and node.function in ("exp", "log", "sqrt") \
+                        and not free_indices(node.args[0], self.scope) - set(free):
+                    out.append(node.args[0])
+                if isinstance(node, ast.Name) and node.name in self.scope.definitions \
+                        and node.name not in seen_definitions:
+                    seen_definitions.append(node.name)
+                    stack.append(self.scope.definitions[node.name].body.node)
+        for name in seen_definitions:
+            definition = self.scope.definitions[name]
+            if not definition.params:
+                if not self.scope.shapes.get(name):
+                    out.append(_name(name))
+                continue
+            choices = [[i for i in free if self.scope.indices[i].size
+                        == self.scope.indices[p].size] for p in definition.params]
+            for index in itertools.islice(itertools.product(*choices), MAX_CHAIN_CANDIDATES):
+                out.append(ast.Index(0, 0, _name(name), tuple(_name(i) for i in index)))
+        unique: list[ast.Node] = []
+        for node in out:
+            if node not in unique and node != f:
+                unique.append(node)
+        return unique
+
+    # -- the fix --------------------------------------------------------------------------
+
+    def folder(self, nodes: list[ast.Node]) -> Any:
+        """A Folder for the definitions these formulas use (others would surprise a reader)."""
+        from symderiv.check.fold import Folder
+
+        return Folder(self.scope, bounded.used_names(self.scope, nodes)
+                      & set(self.scope.definitions))
+
+    def true_values(self, node: ast.Node, context: tuple[ast.Node, ...] = ()) -> list[str]:
+        """`node` differentiated, simplified and folded into definitions; shortest first."""
+        return self.limited(lambda: self._true_values(node, context), [])  # type: ignore[no-any-return]
+
+    def _true_values(self, node: ast.Node, context: tuple[ast.Node, ...]) -> list[str]:
+        from symderiv.build.symbolic import Unsupported
+        from symderiv.check.fold import shortest_texts
+        from symderiv.check.normalize import canonical_sums, normalize
+
+        builder = self.engine.builder
+        try:
+            value = canonical_sums(normalize(builder.expr(node, {}), builder.ranges()))
+            texts = shortest_texts(self.folder([node, *context]).fold(value), self.scope)
+            texts += shortest_texts(value, self.scope)  # folding does not always shorten
+        except (Unsupported, ValueError, TypeError, RecursionError, AttributeError):
+            return []
+        return sorted(dict.fromkeys(texts), key=len)
+
+    def residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
+        """lhs − rhs folded and printed, and whether it is a single term."""
+        return self.limited(lambda: self._residual(lhs, rhs), None)  # type: ignore[no-any-return]
+
+    def _residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
+        import sympy
+
+        from symderiv.build.symbolic import Unsupported
+        from symderiv.check.fold import Unprintable, forms, formula
+        from symderiv.check.normalize import normalize
+
+        builder = self.engine.builder
+        try:
+            value = normalize(builder.expr(lhs, {}) - builder.expr(rhs, {}), builder.ranges())
+            folded = self.folder([lhs, rhs]).fold(value)
+        except (Unsupported, ValueError, TypeError, RecursionError, AttributeError):
+            return None
+        best: tuple[str, bool] | None = None
+        for form in forms(folded):
+            try:
+                text = formula(form, self.scope)
+            except Unprintable:
+                continue
+            if best is None or len(text) < len(best[0]):
+                best = (text, not isinstance(sympy.expand(form), sympy.Add))
+        return best
+
+    def simplified(self, node: ast.Node, where: ast.Node | None) -> ast.Node:
+        """Every D(...) factor of `node` replaced by its proved simplified value."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and sub.function == "D":
+                for text in self.true_values(sub)[:2]:
+                    value = parse(text)
+                    if "D(" not in text and self.proves(sub, value, where):
+                        return self.simplified(_replace_node(node, sub, value), where)
+        return node
+
+    def diagnose(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+                 found: Counterexample | None) -> Diagnosis:
+        regions = self.regions(lhs, rhs, where)
+        error_class = evidence = None
+        template: ast.Node | None = None
+        hypotheses = self.limited(lambda: self.hypotheses(lhs, rhs, where, regions, found), [])
+        for kind, changed, why in hypotheses:
+            if self.proves(lhs, changed, where):
+                error_class, evidence, template = kind, why, changed
+                break
+        if error_class is None:
+            residual = self.residual(lhs, rhs)
+            if residual is not None and residual[1]:
+                text, _ = residual
+                changed = ast.BinOp(0, 0, "+", rhs, parse(text))  # printed by us: it parses
+                if self.proves(lhs, changed, where):
+                    error_class = "missing_term"
+                    evidence = f"the term `{text}` is missing from the right side"
+                    template = changed
+        if error_class is None and regions.diagonal is not None:
+            # no delta placement proved, but the exact screen says: only on the diagonal
+            a, b = regions.diagonal
+            error_class = "missing_delta"
+            evidence = f"holds only on the diagonal {a} == {b} (a Kronecker delta dropped?)"
+        options = [] if template is None else [unparse(self.simplified(template, where))]
+        suggestion, verdict = self.suggest(lhs, rhs, where, options)
+        return Diagnosis(regions.holds_when, regions.fails_when, error_class, evidence,
+                         suggestion, verdict, unparse(lhs))
+
+    def suggest(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, options: list[str]
+                ) -> tuple[str | None, str | None]:
+        """The shortest right side the engine shows equal to lhs, as formula text."""
+        # the spec's own definitions first on equal length (canonical delta order and all)
+        texts = [t for t in self.true_values(lhs, (rhs,))[:3] if t not in options] + options
+        for text in sorted(texts, key=len):
+            try:
+                parsed = parse(text)  # what is shown must read back
+            except ValueError:
+                continue
+            verdict = self.proves(lhs, parsed, where)
+            if verdict is not None:
+                return text, verdict
+        return None, None
+
+
+def diagnose(engine: Engine, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+             found: Counterexample | None) -> Diagnosis:
+    """The diagnosis of a refuted equation lhs == rhs (see the module docstring)."""
+    return Diagnoser(engine).diagnose(lhs, rhs, where, found)

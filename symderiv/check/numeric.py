@@ -1,0 +1,851 @@
+"""The numeric layer: numpy implementations, worked examples, and claims at random points.
+
+Three checks live here:
+
+- `implementation_checks`: each numpy implementation against its definition's value at random
+  points (scales 0.1, 1, 10) for every listed size combination;
+- `example_check`: a worked example against the definition at 60 digits and against every
+  implementation in the chosen float dtype, at the precision the numbers are written with;
+- `evidence`: a claim at random points, every `D(f, x)` of a definition f with a numpy
+  implementation taken from finite differences of that implementation (complex-step when the
+  implementation is analytic, central differences with a per-point step otherwise), so the
+  numbers do not depend on sympy. A difference found here is only a candidate: it becomes a
+  refutation after `refute.confirm` reproduces it in mpmath.
+
+All evaluation is vectorised over points: every value has a leading axis of P points.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from symderiv.build.numpy_scope import example_sizes, expected_shape, single_implementations
+from symderiv.build.scope import Scope
+from symderiv.check.bounded import Candidate, assignments, used_names
+from symderiv.check.domains import Domain, DualDomain, MpmathDomain, Undefined
+from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
+from symderiv.check.numpy_eval import RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks
+from symderiv.check.refute import confirm, evaluate_at, find_counterexample
+from symderiv.check.verdict import CheckResult, Counterexample, Verdict
+from symderiv.language import ast
+from symderiv.load.model import Array, Example, Implementation, Value
+
+SCALES = (0.1, 1.0, 10.0)
+POINTS_PER_SCALE = 16
+SIMPLE_POINTS = 2
+DTYPES = {"float64": np.float64, "float32": np.float32}
+COMPLEX = {"float64": np.complex128, "float32": np.complex64}
+#: Relative tolerance of an implementation against its definition, by dtype.
+IMPLEMENTATION_RTOL = {"float64": 1e-9, "float32": 1e-4}
+#: Relative tolerance of a claim's two sides at a random point, by dtype (finite-difference
+#: error is added per point on top of this).
+CLAIM_RTOL = {"float64": 1e-7, "float32": 1e-3}
+#: Written precision of an implementation's value is widened to this many ulps of the dtype.
+EXAMPLE_ULPS = 8
+EXAMPLE_DIGITS = 60
+MAX_MISMATCHES = 4
+#: Largest number of input entries evaluated in one batched finite-difference evaluation.
+MAX_BATCH = 500_000
+
+
+# -- random points -------------------------------------------------------------------------
+
+
+def random_inputs(scope: Scope, names: set[str], sizes: dict[str, int],
+                  rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Every used input symbol at P points: shape (P, *shape).
+
+    Two simple points come first (entries 1, 2, 3, ... and 1, -1, 1, ...; positive symbols
+    1, 1/2, 1, ...) so that a difference is shown at readable values when it shows there,
+    then a block of random points per scale.
+    """
+    out = {}
+    position = 0
+    for symbol in scope.spec.symbols:
+        if symbol.name not in names:
+            continue
+        shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
+        count = int(np.prod(shape, dtype=int))
+        numbers = np.arange(position, position + count)
+        position += count
+        alternate = np.where(numbers % 2 == 0, 1.0, 0.5 if symbol.domain == "positive" else -1.0)
+        blocks = [(numbers + 1.0).reshape((1,) + shape),
+                  alternate.reshape((1,) + shape)][:SIMPLE_POINTS]
+        for scale in SCALES:
+            if symbol.domain == "positive":
+                block = scale * np.exp(rng.uniform(-0.7, 0.7, (POINTS_PER_SCALE,) + shape))
+            else:
+                block = scale * rng.standard_normal((POINTS_PER_SCALE,) + shape)
+            blocks.append(block)
+        out[symbol.name] = np.concatenate(blocks)
+    return out
+
+
+class NumpyDomain(Domain):
+    """Floats at P points at once: every value is an array of shape (P,) (or a number)."""
+
+    zero = 0.0
+    one = 1.0
+
+    def __init__(self, inputs: dict[str, np.ndarray]) -> None:
+        self.inputs = inputs
+
+    def const(self, value: Fraction) -> Any:
+        return float(value)
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def div(self, a: Any, b: Any) -> Any:
+        return np.divide(a, b)
+
+    def neg(self, a: Any) -> Any:
+        return -a
+
+    def ipow(self, a: Any, n: int) -> Any:
+        return np.power(a, float(n)) if n < 0 else a ** n
+
+    def rpow(self, a: Any, q: Fraction) -> Any:
+        return np.power(a, float(q))
+
+    def exp(self, a: Any) -> Any:
+        return np.exp(a)
+
+    def log(self, a: Any) -> Any:
+        return np.log(a)
+
+    def sqrt(self, a: Any) -> Any:
+        return np.sqrt(a)
+
+    def input(self, name: str, index: tuple[int, ...]) -> Any:
+        return self.inputs[name][(slice(None),) + tuple(i - 1 for i in index)]
+
+    def is_zero(self, a: Any) -> bool:
+        return bool(np.all(a == 0))
+
+
+def _stack(value: Any, points: int) -> np.ndarray:
+    """A scalar or Tensor of (P,) arrays as one array (P, *shape)."""
+    if isinstance(value, Tensor):
+        entries = [np.broadcast_to(np.asarray(v, dtype=float), (points,)) for v in value.data]
+        return np.stack(entries, axis=1).reshape((points,) + value.shape)
+    return np.broadcast_to(np.asarray(value, dtype=float), (points,)).copy()
+
+
+def definition_values(scope: Scope, name: str, sizes: dict[str, int],
+                      inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """The definition's whole value at every point, from its formula, in float64."""
+    points = next(iter(inputs.values())).shape[0] if inputs else 1
+    with np.errstate(all="ignore"):
+        value = Evaluator(scope, sizes, NumpyDomain(inputs)).definition_value(name)
+    return _stack(value, points)
+
+
+def implementation_values(scope: Scope, implementation: Implementation, sizes: dict[str, int],
+                          inputs: dict[str, np.ndarray], dtype: str = "float64",
+                          events: list[str] | None = None,
+                          magnitude: list[np.ndarray] | None = None) -> np.ndarray:
+    """The implementation's value at every point, computed in `dtype`.
+
+    `events` receives what went wrong in floating point (overflow, 0/0, ...); `magnitude`
+    receives, per point, the largest term added or subtracted (the rounding-error scale).
+    """
+    cast = {name: value.astype(DTYPES[dtype]) for name, value in inputs.items()}
+    evaluator = NumpyEvaluator(cast, sizes, DTYPES[dtype], single_implementations(scope))
+    data = evaluator.value(implementation.formula.node).data
+    points = next(iter(inputs.values())).shape[0] if inputs else 1
+    if events is not None:
+        events.extend(evaluator.events)
+    if magnitude is not None:
+        magnitude.append(np.broadcast_to(np.asarray(evaluator.magnitude, float), (points,)))
+    return np.broadcast_to(data, (points,) + data.shape[1:]).astype(np.float64)
+
+
+# -- error measures --------------------------------------------------------------------------
+
+
+@dataclass
+class Errors:
+    """The largest absolute and relative error seen, for the reports."""
+
+    absolute: float = 0.0
+    relative: float = 0.0
+
+    def update(self, got: np.ndarray, want: np.ndarray, floor: Any = 0.0) -> None:
+        """Record |got - want|; relative to max(|got|, |want|, floor)."""
+        finite = np.isfinite(got) & np.isfinite(want)
+        if not np.any(finite):
+            return
+        with np.errstate(all="ignore"):
+            difference = np.abs(got - want)[finite]
+            size = np.maximum(np.maximum(np.abs(got), np.abs(want)), floor)[finite]
+        self.absolute = max(self.absolute, float(np.max(difference)))
+        with np.errstate(all="ignore"):
+            relative = np.where(size > 0, difference / np.where(size > 0, size, 1), 0.0)
+        self.relative = max(self.relative, float(np.max(relative)))
+
+    def text(self) -> str:
+        return f"largest error {self.absolute:.2g} absolute, {self.relative:.2g} relative"
+
+    def details(self) -> tuple[tuple[str, Any], ...]:
+        return (("max_abs_error", self.absolute), ("max_rel_error", self.relative))
+
+
+def _sizes_text(sizes: dict[str, int]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in sizes.items())
+
+
+def _listed_combos(scope: Scope, names: list[str],
+                   overrides: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
+    from symderiv.check.bounded import size_combinations
+    values = {n: overrides.get(n, scope.sizes[n].values) for n in names}
+    return size_combinations(scope, names, values)
+
+
+def _entry_text(name: str, entry: tuple[int, ...]) -> str:
+    return f"{name}[{', '.join(map(str, entry))}]" if entry else name
+
+
+def _nested(array: np.ndarray) -> Any:
+    return tuple(_nested(a) for a in array) if array.ndim else Fraction(float(array))
+
+
+def _point(inputs: dict[str, np.ndarray], point: int) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, _nested(values[point])) for name, values in inputs.items())
+
+
+# -- implementation checks ---------------------------------------------------------------------
+
+
+def implementation_check(scope: Scope, implementation: Implementation, options: Any
+                         ) -> CheckResult:
+    """The numpy value against the definition's value at random points, every listed size."""
+    started = time.perf_counter()
+    dtype = getattr(options, "dtype", "float64")
+    rtol = IMPLEMENTATION_RTOL[dtype]
+    name = implementation.definition
+    definition = scope.definitions[name]
+    names = used_names(scope, [definition.body.node, implementation.formula.node])
+    from symderiv.check.bounded import used_sizes
+    size_names = used_sizes(scope, [definition.body.node, implementation.formula.node])
+    combos = _listed_combos(scope, size_names, getattr(options, "sizes", {}))
+    rng = np.random.default_rng(getattr(options, "seed", 0))
+    errors = Errors()
+    checked = 0
+    warnings: list[str] = []
+    out_of_range = [0, 0.0]  # points, largest input there
+    for sizes in combos:
+        inputs = random_inputs(scope, names, sizes, rng)
+        reference = definition_values(scope, name, sizes, inputs)
+        scales: list[np.ndarray] = []
+        try:
+            got = implementation_values(scope, implementation, sizes, inputs, dtype,
+                                        magnitude=scales)
+        except NumpyError as error:
+            return CheckResult(implementation.qualified_name, "implementation", Verdict.ERROR,
+                               "holds", f"cannot evaluate at {_sizes_text(sizes)}: "
+                               f"{error.message}", implementation.formula.location,
+                               method="numeric", seconds=time.perf_counter() - started)
+        defined = np.isfinite(reference)
+        overflowed = _range_failures(scope, implementation, sizes, inputs, got, defined, dtype)
+        if np.any(overflowed):
+            out_of_range[0] += int(np.sum(overflowed))
+            out_of_range[1] = max(out_of_range[1], _largest_input(inputs, overflowed))
+            defined &= ~np.expand_dims(overflowed, tuple(range(1, defined.ndim)))
+        axes = tuple(range(1, reference.ndim))
+        magnitude = np.max(np.where(defined, np.abs(reference), 0), axis=axes, keepdims=True) \
+            if axes else np.abs(reference)
+        errors.update(np.where(defined, got, reference), reference, magnitude)
+        checked += int(np.sum(np.all(defined.reshape(defined.shape[0], -1), axis=1)))
+        # a point's tolerance is relative to the largest entry there (cancellation in sums)
+        eps = float(np.finfo(DTYPES[dtype]).eps)
+        rounding = 64 * eps * np.expand_dims(scales[0], tuple(range(1, reference.ndim)))
+        with np.errstate(invalid="ignore"):
+            bad = defined & ~(np.abs(got - reference) <= rtol * (np.abs(reference) + magnitude)
+                              + rounding + np.finfo(DTYPES[dtype]).tiny)
+        if np.any(bad):
+            found = _confirm_implementation(scope, implementation, sizes, inputs, got,
+                                            bad, rtol, np.broadcast_to(rounding, got.shape))
+            if found is not None:
+                counterexample, relative = found
+                where = f" at {_sizes_text(sizes)}" if sizes else ""
+                entry = _entry_text(name, counterexample.entry or ())
+                message = (f"{implementation.qualified_name} disagrees with the definition"
+                           f"{where}: {entry} is {counterexample.lhs} (numpy, {dtype}) but "
+                           f"{counterexample.rhs} (definition, {counterexample.digits} "
+                           f"digits); relative error {relative:.3g}")
+                return CheckResult(
+                    implementation.qualified_name, "implementation", Verdict.REFUTED, "holds",
+                    message, implementation.formula.location, method="numeric",
+                    seconds=time.perf_counter() - started, counterexample=counterexample,
+                    warnings=tuple(warnings), details=errors.details() + (("dtype", dtype),))
+    if out_of_range[0]:
+        warnings.append(f"{implementation.qualified_name} gives inf or nan because {dtype} "
+                        f"overflows or underflows at {out_of_range[0]} random points (inputs "
+                        f"up to {out_of_range[1]:.3g} in size); not counted as a difference: "
+                        "an example with fails documents such a limit")
+    verdict = Verdict.CONSISTENT if checked else Verdict.UNDECIDED
+    sizes_text = "; ".join(_sizes_text(s) for s in combos if s) or "no sizes"
+    message = (f"numeric evidence only: {implementation.qualified_name} equals {name} at "
+               f"{checked} random points (seed {getattr(options, 'seed', 0)}, scales "
+               f"{', '.join(f'{s:g}' for s in SCALES)}; {sizes_text}; {dtype}, rtol {rtol:g}); "
+               f"{errors.text()}")
+    if not checked:
+        message = f"{name} is undefined at every random point; nothing to compare"
+    return CheckResult(implementation.qualified_name, "implementation", verdict, "holds",
+                       message, implementation.formula.location, method="numeric",
+                       seconds=time.perf_counter() - started, warnings=tuple(warnings),
+                       details=errors.details() + (("dtype", dtype), ("points", checked)))
+
+
+def _range_failures(scope: Scope, implementation: Implementation, sizes: dict[str, int],
+                    inputs: dict[str, np.ndarray], got: np.ndarray, defined: np.ndarray,
+                    dtype: str) -> np.ndarray:
+    """Points where the implementation is inf/nan only because the float range ran out."""
+    points = got.shape[0]
+    flat_got = got.reshape(points, -1)
+    flat_defined = defined.reshape(points, -1)
+    suspect = np.any(flat_defined & ~np.isfinite(flat_got), axis=1)
+    out = np.zeros(points, dtype=bool)
+    for point in np.flatnonzero(suspect):
+        events: list[str] = []
+        single = {name: values[point:point + 1] for name, values in inputs.items()}
+        implementation_values(scope, implementation, sizes, single, dtype, events)
+        out[point] = bool(set(events) & RANGE_EVENTS)
+    return out
+
+
+def _largest_input(inputs: dict[str, np.ndarray], points: np.ndarray) -> float:
+    return max((float(np.max(np.abs(v[points]))) for v in inputs.values() if v[points].size),
+               default=0.0)
+
+
+def _confirm_implementation(scope: Scope, implementation: Implementation,
+                            sizes: dict[str, int], inputs: dict[str, np.ndarray],
+                            got: np.ndarray, bad: np.ndarray, rtol: float,
+                            rounding: np.ndarray) -> tuple[Counterexample, float] | None:
+    """Recompute the definition at 40 digits where numpy disagreed; keep a real difference."""
+    flat = bad.reshape(bad.shape[0], -1)
+    for point in np.flatnonzero(np.any(flat, axis=1))[:MAX_MISMATCHES]:
+        values = {(symbol, tuple(i + 1 for i in index)): Fraction(float(array[point][index]))
+                  for symbol, array in inputs.items()
+                  for index in np.ndindex(array.shape[1:])}
+        try:
+            exact = Evaluator(scope, sizes, MpmathDomain(values, 40)).definition_value(
+                implementation.definition)
+        except (Undefined, ZeroDivisionError, ValueError):
+            continue
+        exact_entries = exact.data if isinstance(exact, Tensor) else (exact,)
+        shape = got.shape[1:]
+        numbers = got[point].reshape(-1)
+        allowance = rounding[point].reshape(-1)
+        size = max([abs(v) for v in exact_entries] + [mpmath.mpf(0)])
+        for position, (value, want) in enumerate(zip(numbers, exact_entries)):
+            difference = abs(mpmath.mpf(float(value)) - want) if np.isfinite(value) else None
+            if difference is not None and difference <= rtol * 10 * (abs(want) + size) \
+                    + float(allowance[position]):
+                continue
+            entry = tuple(int(i) + 1 for i in np.unravel_index(position, shape)) if shape \
+                else ()
+            relative = float(difference / abs(want)) if difference is not None and want != 0 \
+                else float("inf")
+            return Counterexample(
+                sizes=tuple(sorted(sizes.items())), indices=(),
+                values=_point(inputs, int(point)), lhs=repr(float(value)),
+                rhs=mpmath.nstr(want, 30), entry=entry or None, digits=40), relative
+    return None
+
+
+def implementation_checks(scope: Scope, options: Any) -> list[CheckResult]:
+    return [implementation_check(scope, implementation, options)
+            for implementation in scope.spec.implementations]
+
+
+def trusted_implementations(scope: Scope, results: list[CheckResult]) -> dict[str, Implementation]:
+    """Per definition, the first implementation its implementation check did not refute."""
+    refuted = {r.id for r in results if r.kind == "implementation" and not r.verdict.holds}
+    out: dict[str, Implementation] = {}
+    for implementation in scope.spec.implementations:
+        if implementation.qualified_name not in refuted:
+            out.setdefault(implementation.definition, implementation)
+    return out
+
+
+# -- worked examples ---------------------------------------------------------------------------
+
+
+def written_tolerance(value: Value, tol: Fraction | None) -> Fraction:
+    """Half a unit in the last written digit: 0.93 -> 0.005; integers -> 0.5e-6; or `tol`."""
+    if tol is not None:
+        return tol
+    text = value.text.strip().lstrip("+-")
+    if "." not in text and "e" not in text.lower():
+        return Fraction(1, 2_000_000)
+    exponent = Decimal(text).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Fraction(1, 2) * Fraction(10) ** exponent
+
+
+def _rule(expected: Value, tolerance: Fraction) -> str:
+    low, high = expected.exact - tolerance, expected.exact + tolerance
+    return f"{expected.text} ± {_short(tolerance)}, i.e. {_short(low)} … {_short(high)}"
+
+
+def _short(value: Fraction) -> str:
+    return f"{float(value):.10g}"
+
+
+def _flat(array: Array) -> list[Value]:
+    return [array] if isinstance(array, Value) else [v for item in array for v in _flat(item)]
+
+
+def _array_text(values: np.ndarray) -> str:
+    if values.ndim == 0:
+        return f"{float(values):.6g}"
+    if np.all(np.isnan(values)):
+        return "nan" if values.size == 1 else f"[{', '.join(['nan'] * values.size)}]"
+    return "[" + ", ".join(_array_text(v) for v in values) + "]"
+
+
+def _given_text(example: Example) -> str:
+    def show(array: Array) -> str:
+        if isinstance(array, Value):
+            return array.text
+        return "[" + ", ".join(show(a) for a in array) + "]"
+    return ", ".join(f"{name} = {show(array)}" for name, array in example.given)
+
+
+def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
+    """The definition (60 digits) and every implementation (in --dtype) at the given inputs."""
+    started = time.perf_counter()
+    dtype = getattr(options, "dtype", "float64")
+    eps = float(np.finfo(DTYPES[dtype]).eps)
+    sizes = example_sizes(scope, example)
+    exact_inputs: dict[tuple[str, tuple[int, ...]], Fraction] = {}
+    float_inputs: dict[str, np.ndarray] = {}
+    for name, array in example.given:
+        shape = tuple(d if isinstance(d, int) else sizes[d] for d in scope.symbols[name].shape)
+        flat = _flat(array)
+        for index, value in zip(index_tuples(shape), flat):
+            exact_inputs[(name, index)] = value.exact
+        float_inputs[name] = np.array([_to_float(v.exact) for v in flat]).reshape((1,) + shape)
+    problems: list[str] = []
+    notes: list[str] = []
+    errors = Errors()
+    counterexample = None
+    evaluator = Evaluator(scope, sizes, MpmathDomain(exact_inputs, EXAMPLE_DIGITS))
+    for name, array in example.expect:
+        expected = _flat(array)
+        shape = expected_shape(scope, name, sizes)
+        positions = index_tuples(shape)
+        try:
+            exact = evaluator.definition_value(name)
+        except (Undefined, ZeroDivisionError, EvaluationError) as error:
+            problems.append(f"{name} is undefined at {_given_text(example)}: {error}")
+            continue
+        entries = exact.data if isinstance(exact, Tensor) else (exact,)
+        failed_before = len(problems)
+        for position, want, actual in zip(positions, expected, entries):
+            tolerance = written_tolerance(want, example.tol)
+            if abs(actual - (mpmath.mpf(want.exact.numerator) / want.exact.denominator)) \
+                    > mpmath.mpf(tolerance.numerator) / tolerance.denominator:
+                label = _entry_text(name, position)
+                problems.append(f"{label} is {mpmath.nstr(actual, 12)}, not "
+                                f"{_rule(want, tolerance)}")
+                if counterexample is None:
+                    counterexample = Counterexample(
+                        sizes=tuple(sorted(sizes.items())), indices=(),
+                        values=tuple((n, _exact_nested(a)) for n, a in example.given),
+                        lhs=mpmath.nstr(actual, 30), rhs=want.text,
+                        entry=position or None)
+        if len(problems) > failed_before:
+            actual_text = ", ".join(mpmath.nstr(v, 8) for v in entries)
+            written = ", ".join(w.text for w in expected)
+            problems.insert(failed_before, f"{name} is [{actual_text}] (definition, "
+                            f"{EXAMPLE_DIGITS} digits), written [{written}]")
+        for implementation in [i for i in scope.spec.implementations if i.definition == name]:
+            events: list[str] = []
+            try:
+                got = implementation_values(scope, implementation, sizes, float_inputs, dtype,
+                                            events)[0]
+            except NumpyError as error:
+                problems.append(f"{implementation.qualified_name} cannot be evaluated: "
+                                f"{error.message}")
+                continue
+            wants = np.array([_to_float(w.exact) for w in expected]).reshape(shape)
+            if implementation.qualified_name not in example.fails:
+                errors.update(got, wants)
+            wrong = []
+            for position, want, value in zip(positions, expected, got.reshape(-1)):
+                tolerance = max(written_tolerance(want, example.tol),
+                                EXAMPLE_ULPS * Fraction(eps) * abs(want.exact))
+                if not (np.isfinite(value)
+                        and abs(Fraction(float(value)) - want.exact) <= tolerance):
+                    wrong.append((position, want, value, tolerance))
+            how = f"{implementation.qualified_name} gives {_array_text(got)} at " \
+                  f"{_given_text(example)}"
+            cause = f": {'; '.join(events)}" if events and not np.all(np.isfinite(got)) else ""
+            if implementation.qualified_name in example.fails:
+                if wrong:
+                    notes.append(f"{how}{cause} (expected to fail)")
+                else:
+                    problems.append(f"{how}, within the written precision, but the example "
+                                    "lists it in fails")
+            elif wrong:
+                details = "; ".join(
+                    f"{_entry_text(name, p)} = {v:.10g}, not {w.text} ± {float(t):.2g}"
+                    for p, w, v, t in wrong[:4])
+                problems.append(f"{how}{cause} ({details})")
+    details = errors.details() + (("dtype", dtype),)
+    if problems:
+        message = "; ".join(problems)
+        if notes:
+            message += "; " + "; ".join(notes)
+        return CheckResult(example.id, "example", Verdict.REFUTED, example.expect_verdict,
+                           message, example.location, method="example",
+                           seconds=time.perf_counter() - started,
+                           counterexample=counterexample, details=details)
+    implementations = [i.qualified_name for i in scope.spec.implementations
+                       if i.definition in dict(example.expect)]
+    agreeing = [n for n in implementations if n not in example.fails]
+    parts = [f"the definition ({EXAMPLE_DIGITS} digits)"] + agreeing
+    subject = ' and '.join([', '.join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    verb = "match" if len(parts) > 1 else "matches"
+    message = f"{subject} {verb} the written values at {_given_text(example)}"
+    if notes:
+        message += "; " + "; ".join(notes)
+    if agreeing:
+        message += f"; {errors.text()} ({dtype})"
+    return CheckResult(example.id, "example", Verdict.VERIFIED, example.expect_verdict, message,
+                       example.location, method="example",
+                       seconds=time.perf_counter() - started, details=details)
+
+
+def _to_float(value: Fraction) -> float:
+    """The nearest float, or ±inf beyond the float range (e.g. 2.2340e+308)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
+def _exact_nested(array: Array) -> Any:
+    if isinstance(array, Value):
+        return array.exact
+    return tuple(_exact_nested(a) for a in array)
+
+
+# -- claims at random points -------------------------------------------------------------------
+
+
+class FiniteDifferences:
+    """Derivatives of numpy implementations by their inputs, at all points at once."""
+
+    def __init__(self, scope: Scope, sizes: dict[str, int], inputs: dict[str, np.ndarray],
+                 implementations: dict[str, Implementation], dtype: str) -> None:
+        self.scope = scope
+        self.sizes = sizes
+        self.inputs = inputs
+        self.implementations = implementations
+        self.dtype = dtype
+        self.singles = single_implementations(scope)
+        self.cache: dict[tuple[str, tuple[str, tuple[int, ...]]], np.ndarray] = {}
+        self.error = np.zeros(next(iter(inputs.values())).shape[0] if inputs else 1)
+        self.methods: set[str] = set()
+
+    def _evaluate(self, implementation: Implementation, inputs: dict[str, np.ndarray],
+                  dtype: Any) -> np.ndarray:
+        cast = {n: v.astype(dtype) for n, v in inputs.items()}
+        data = NumpyEvaluator(cast, self.sizes, dtype, self.singles).value(
+            implementation.formula.node).data
+        points = next(iter(inputs.values())).shape[0] if inputs else 1
+        return np.broadcast_to(data, (points,) + data.shape[1:])
+
+    def derivative(self, name: str, variable: tuple[str, tuple[int, ...]]) -> np.ndarray:
+        """d(name)/d(variable) at every point: shape (P, *shape of name).
+
+        The derivatives by all entries of the variable's symbol are computed together, in
+        evaluations of the implementation over (a group of entries × points).
+        """
+        key = (name, variable)
+        if key not in self.cache:
+            symbol = variable[0]
+            shape = self.inputs[symbol].shape
+            entries = [tuple(i + 1 for i in index) for index in np.ndindex(shape[1:])]
+            # groups of entries: fewer Python-level evaluations without quadratic memory
+            group = max(1, MAX_BATCH // max(1, sum(int(np.prod(v.shape))
+                                                   for v in self.inputs.values())))
+            for start in range(0, len(entries), group):
+                chunk = entries[start:start + group]
+                for index, result in zip(chunk, self._differentiate(name, symbol, chunk)):
+                    self.cache[(name, (symbol, index))] = result
+        return self.cache[key]
+
+    def _tiled(self, count: int, dtype: Any) -> dict[str, np.ndarray]:
+        return {n: np.tile(v.astype(dtype), (count,) + (1,) * (v.ndim - 1))
+                for n, v in self.inputs.items()}
+
+    def _differentiate(self, name: str, symbol: str,
+                       entries: list[tuple[int, ...]]) -> list[np.ndarray]:
+        implementation = self.implementations[name]
+        points = self.inputs[symbol].shape[0]
+        count = len(entries)
+        eps = float(np.finfo(DTYPES[self.dtype]).eps)
+
+        def perturb(inputs: dict[str, np.ndarray], steps: np.ndarray) -> None:
+            for k, index in enumerate(entries):
+                block = (slice(k * points, (k + 1) * points),) + tuple(i - 1 for i in index)
+                inputs[symbol][block] += steps[k]
+
+        def split(values: np.ndarray) -> np.ndarray:
+            return values.reshape((count, points) + values.shape[1:])
+
+        if not uses_kinks(implementation.formula.node, self.singles):
+            # complex step: f(x + ih) = f(x) + ih f'(x) + O(h^2), no cancellation
+            step = 1e-20
+            shifted = self._tiled(count, COMPLEX[self.dtype])
+            perturb(shifted, np.full((count, points), 1j * step))
+            values = split(self._evaluate(implementation, shifted, COMPLEX[self.dtype]))
+            results = np.imag(values).astype(np.float64) / step
+            size = np.abs(np.real(values)).reshape(count, points, -1).max(axis=(0, 2))
+            self.error = np.maximum(self.error, 4 * eps * np.nan_to_num(size))
+            self.methods.add(f"complex-step differentiation of {implementation.qualified_name}")
+            return list(results)
+        x = np.stack([self.inputs[symbol][(slice(None),) + tuple(i - 1 for i in index)]
+                      for index in entries])
+        step = np.cbrt(eps) * np.maximum(1.0, np.abs(x))  # (entries, points)
+
+        def central(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            plus, minus = self._tiled(count, DTYPES[self.dtype]), \
+                self._tiled(count, DTYPES[self.dtype])
+            perturb(plus, h)
+            perturb(minus, -h)
+            high = split(self._evaluate(implementation, plus, DTYPES[self.dtype])).astype(float)
+            low = split(self._evaluate(implementation, minus, DTYPES[self.dtype])).astype(float)
+            spread = h.reshape(h.shape + (1,) * (high.ndim - 2))
+            return (high - low) / (2 * spread), np.maximum(np.abs(high), np.abs(low))
+
+        with np.errstate(all="ignore"):
+            results, size = central(step)
+            coarse, _ = central(2 * step)
+            # Richardson-style estimate of the truncation error, plus rounding error
+            flat_size = size.reshape(count, points, -1).max(axis=2)
+            truncation = np.abs(results - coarse).reshape(count, points, -1).max(axis=2)
+            estimate = (4 * truncation + 8 * eps * flat_size / step).max(axis=0)
+        self.error = np.maximum(self.error, np.nan_to_num(estimate, nan=np.inf))
+        self.methods.add(f"central differences of {implementation.qualified_name} "
+                         "(step ∛ε·max(1, |x|) per point)")
+        return list(results)
+
+
+class _DifferencedEvaluator(Evaluator):
+    """Carries derivatives by one input; definitions with an implementation get theirs from
+    finite differences of it (the value itself still comes from the definition's formula)."""
+
+    def __init__(self, parent: Evaluator, variable: tuple[str, tuple[int, ...]],
+                 differences: FiniteDifferences) -> None:
+        super().__init__(parent.scope, parent.sizes, DualDomain(parent.domain, variable))
+        self.parent = parent
+        self.wrt = variable
+        self.differences = differences
+
+    def definition_entry(self, name: str, index: tuple[int, ...]) -> Any:
+        if name not in self.differences.implementations:
+            return super().definition_entry(name, index)
+        key = (name, index)
+        if key not in self.memo:
+            value = self.parent.definition_entry(name, index)
+            derivative = self.differences.derivative(name, self.wrt)
+            self.memo[key] = (value, derivative[(slice(None),) + tuple(i - 1 for i in index)])
+        return self.memo[key]
+
+    def definition_value(self, name: str) -> Any:
+        if name not in self.differences.implementations:
+            return super().definition_value(name)
+        whole = self.parent.definition_value(name)
+        if not isinstance(whole, Tensor):
+            return self.definition_entry(name, ())
+        return Tensor(whole.shape, tuple(self.definition_entry(name, index)
+                                         for index in index_tuples(whole.shape)))
+
+
+class NumericEvaluator(Evaluator):
+    """Evaluates claims at P points; `D(f, x)` by finite differences of f's implementation."""
+
+    def __init__(self, scope: Scope, sizes: dict[str, int], inputs: dict[str, np.ndarray],
+                 differences: FiniteDifferences) -> None:
+        super().__init__(scope, sizes, NumpyDomain(inputs))
+        self.differences = differences
+
+    def child(self, variable: tuple[str, tuple[int, ...]]) -> Evaluator:
+        found = self.children.get(variable)
+        if found is None:
+            found = self.children[variable] = _DifferencedEvaluator(self, variable,
+                                                                    self.differences)
+        return found
+
+
+@dataclass
+class Mismatch:
+    sizes: dict[str, int]
+    indices: dict[str, int]
+    entry: tuple[int, ...]
+    values: dict[tuple[str, tuple[int, ...]], Fraction]
+    lhs: float
+    rhs: float
+
+
+@dataclass
+class Evidence:
+    """What the random points say about one equation."""
+
+    points: int = 0
+    undefined: int = 0
+    errors: Errors = field(default_factory=Errors)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    methods: set[str] = field(default_factory=set)
+    combos: list[dict[str, int]] = field(default_factory=list)
+    worst_gap: float = 0.0  # largest |lhs - rhs| / allowed at a mismatch
+    rounding: int = 0  # float differences that mpmath showed to be rounding
+    differenced: bool = False  # did some D(...) come from an implementation?
+    resolved: list[Mismatch] = field(default_factory=list)  # mpmath: equal there
+
+    def summary(self, seed: int, dtype: str) -> str:
+        sizes = "; ".join(_sizes_text(c) for c in self.combos if c)
+        how = ", ".join(sorted(self.methods)) or "no derivatives"
+        undefined = f", {self.undefined} undefined" if self.undefined else ""
+        if self.rounding:
+            undefined += (f"; {self.rounding} float difference(s) re-evaluated in mpmath "
+                          "showed no difference")
+        return (f"{self.points} random point evaluations{undefined} (seed {seed}, scales "
+                f"{', '.join(f'{s:g}' for s in SCALES)}{'; ' + sizes if sizes else ''}; "
+                f"{dtype}); D by {how}; {self.errors.text()}")
+
+
+def _entries(value: Any) -> list[tuple[tuple[int, ...], Any]]:
+    if isinstance(value, Tensor):
+        return list(zip(index_tuples(value.shape), value.data))
+    return [((), value)]
+
+
+def evidence(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+             free: list[str], combos: list[dict[str, int]],
+             implementations: dict[str, Implementation], seed: int,
+             dtype: str = "float64") -> Evidence:
+    """Evaluate lhs and rhs at random points for every listed size and index assignment.
+
+    Raises:
+        EvaluationError: the formulas cannot be evaluated at these sizes.
+    """
+    result = Evidence(combos=combos)
+    rng = np.random.default_rng(seed)
+    names = used_names(scope, [lhs, rhs])
+    rtol = CLAIM_RTOL[dtype]
+    for sizes in combos:
+        inputs = random_inputs(scope, names, sizes, rng)
+        differences = FiniteDifferences(scope, sizes, inputs, implementations, dtype)
+        evaluator = NumericEvaluator(scope, sizes, inputs, differences)
+        points = next(iter(inputs.values())).shape[0] if inputs else 1
+        with np.errstate(all="ignore"):
+            for env in assignments(evaluator, free, where):
+                left = evaluator.value(lhs, env)
+                right = evaluator.value(rhs, env)
+                pairs = list(zip(_entries(left), _entries(right)))
+                scale = np.zeros(points)
+                for (_, a), (_, b) in pairs:
+                    a = np.broadcast_to(np.asarray(a, float), (points,))
+                    b = np.broadcast_to(np.asarray(b, float), (points,))
+                    scale = np.maximum(scale, np.nan_to_num(np.maximum(abs(a), abs(b))))
+                for (entry, a), (_, b) in pairs:
+                    a = np.broadcast_to(np.asarray(a, float), (points,))
+                    b = np.broadcast_to(np.asarray(b, float), (points,))
+                    defined = np.isfinite(a) & np.isfinite(b)
+                    result.points += int(np.sum(defined))
+                    result.undefined += int(np.sum(~defined))
+                    result.errors.update(np.where(defined, a, 0), np.where(defined, b, 0),
+                                         scale)
+                    allowed = (rtol * (np.maximum(abs(a), abs(b)) + 1e-3 * scale)
+                               + 16 * differences.error + np.finfo(float).tiny)
+                    gap = np.where(defined, np.abs(a - b) / allowed, 0.0)
+                    for point in np.flatnonzero(gap > 1)[:1]:
+                        result.worst_gap = max(result.worst_gap, float(gap[point]))
+                        if len(result.mismatches) < MAX_MISMATCHES:
+                            values = {(n, tuple(i + 1 for i in index)):
+                                      Fraction(float(array[point][index]))
+                                      for n, array in inputs.items()
+                                      for index in np.ndindex(array.shape[1:])}
+                            result.mismatches.append(Mismatch(
+                                dict(sizes), dict(env), entry, values, float(a[point]),
+                                float(b[point])))
+        result.methods |= differences.methods
+        result.differenced |= bool(differences.methods)
+    if not result.methods and any(isinstance(n, ast.Call) and n.function in ("D", "jacobian")
+                                  for side in (lhs, rhs) for n in ast.walk(side)):
+        result.methods.add("forward-mode differentiation of the definitions (no numpy "
+                           "implementation to difference)")
+    return result
+
+
+def equal_in_mpmath(scope: Scope, lhs: ast.Node, rhs: ast.Node, mismatch: Mismatch) -> bool:
+    """Do both sides agree to 25 digits at the mismatch's point (a float rounding artefact)?"""
+    try:
+        left, right = evaluate_at(scope, lhs, rhs, mismatch.sizes, mismatch.indices,
+                                  mismatch.values, 40, mismatch.entry)
+    except (Undefined, KeyError, ZeroDivisionError, ValueError, EvaluationError):
+        return False
+    size = max(mpmath.mpf(1), abs(left), abs(right))
+    return bool(abs(left - right) <= size * mpmath.mpf(10) ** -25)
+
+
+def resolve_rounding(scope: Scope, lhs: ast.Node, rhs: ast.Node, found: Evidence) -> None:
+    """Move mismatches where mpmath (40 digits) sees both sides equal to `found.resolved`.
+
+    Without finite differences such a mismatch is float rounding; with them it is
+    finite-difference error (an ill-conditioned point), which a caller may still report.
+    """
+    kept = []
+    for mismatch in found.mismatches:
+        if equal_in_mpmath(scope, lhs, rhs, mismatch):
+            found.resolved.append(mismatch)
+        else:
+            kept.append(mismatch)
+    found.rounding += len(found.resolved)
+    found.mismatches = kept
+
+
+def confirm_mismatch(scope: Scope, lhs: ast.Node, rhs: ast.Node, found: Evidence,
+                     seed: int) -> Counterexample | None:
+    """A numeric difference is a refutation only when mpmath reproduces it."""
+    candidates = [Candidate(m.sizes, m.indices, m.entry) for m in found.mismatches]
+    # simple values read better than the random point, so they are tried first
+    simple = find_counterexample(scope, lhs, rhs, candidates, seed) if candidates else None
+    if simple is not None:
+        return simple
+    for mismatch, candidate in zip(found.mismatches, candidates):
+        counterexample = confirm(scope, lhs, rhs, candidate, mismatch.values)
+        if counterexample is not None:
+            return counterexample
+    return None
+
+
+def mismatch_text(found: Evidence, mismatches: list[Mismatch] | None = None) -> str:
+    first = (mismatches or found.mismatches)[0]
+    where = ", ".join(f"{k} = {v}" for k, v in list(first.sizes.items())
+                      + list(first.indices.items()))
+    entry = f" entry {list(first.entry)}" if first.entry else ""
+    return (f"at {where or 'a random point'}{entry}: lhs = {first.lhs:.10g}, rhs = "
+            f"{first.rhs:.10g} (difference {abs(first.lhs - first.rhs):.3g}, "
+            f"{found.worst_gap:.3g}× the allowed finite-difference and rounding error)")

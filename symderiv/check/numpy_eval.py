@@ -1,0 +1,245 @@
+"""numpy implementations: the formula language read with numpy meaning, over whole arrays.
+
+Every value carries a leading axis of points, so one evaluation computes an implementation
+at many random points at once (no Python loop per point). A value is a `Batch`: `data` has
+shape (P, *shape) where P is the number of points, or 1 for a constant (numpy broadcasting
+does the rest). Only `exp log sqrt abs max min sum`, `@`, `.T`, `outer`, `diag`, `eye`,
+arithmetic and broadcasting exist; `check_formula` rejects everything else with a location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from symderiv.language import ast
+
+ELEMENTWISE = ("exp", "log", "sqrt", "abs")
+REDUCTIONS = ("max", "min", "sum")
+FUNCTIONS = {"exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "max": (1, 2),
+             "min": (1, 2), "sum": (1,), "outer": (2,), "diag": (1,), "eye": (1,)}
+#: Functions whose complex extension is not analytic: derivatives use central differences.
+KINKED = frozenset({"abs", "max", "min"})
+
+
+class NumpyError(ValueError):
+    """An implementation cannot be evaluated (a shape mismatch); `node` says where."""
+
+    def __init__(self, message: str, node: ast.Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A value at every point: data has shape (P or 1, *shape)."""
+
+    data: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape[1:])
+
+
+def _pad(value: Batch, rank: int) -> np.ndarray:
+    """Insert unit axes after the points axis so `value` has `rank` value axes (numpy rule)."""
+    missing = rank - len(value.shape)
+    if missing <= 0:
+        return value.data
+    return value.data.reshape((value.data.shape[0],) + (1,) * missing + value.shape)
+
+
+@dataclass
+class NumpyEvaluator:
+    """Evaluates numpy implementations at a batch of points.
+
+    Args:
+        inputs: symbol name -> array of shape (P, *symbol shape).
+        sizes: concrete size values (a size name in a formula is that number).
+        implementations: definition name -> the formula of its single implementation, for
+            implementations that use an earlier definition by name.
+        complex_mode: allow complex data (complex-step differentiation): `abs`, `max`, `min`
+            then act on the real part.
+    """
+
+    inputs: dict[str, np.ndarray]
+    sizes: dict[str, int]
+    dtype: Any = np.float64
+    implementations: dict[str, ast.Node] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+    #: per point, the largest |term| added or subtracted: the scale of rounding error after
+    #: cancellation (diag(P) - outer(P, P) near P = 1 loses digits, exactly as numpy does)
+    magnitude: Any = 0.0
+
+    def _track(self, data: np.ndarray) -> None:
+        size = np.abs(data).reshape(data.shape[0], -1)
+        if size.shape[1]:
+            with np.errstate(all="ignore"):
+                self.magnitude = np.fmax(self.magnitude, np.max(size, axis=1).real)
+
+    def value(self, node: ast.Node) -> Batch:
+        with np.errstate(all="ignore"):
+            return self._value(node)
+
+    def _note(self, event: str) -> None:
+        if event not in self.events:
+            self.events.append(event)
+
+    def _value(self, node: ast.Node) -> Batch:
+        if isinstance(node, ast.Number):
+            return Batch(np.full((1,), float(node.value), dtype=self.dtype))
+        if isinstance(node, ast.Name):
+            if node.name in self.inputs:
+                return Batch(self.inputs[node.name])
+            if node.name in self.sizes:
+                return Batch(np.full((1,), float(self.sizes[node.name]), dtype=self.dtype))
+            if node.name in self.implementations:
+                return self._value(self.implementations[node.name])
+            raise NumpyError(f"{node.name!r} has no value in a numpy expression", node)
+        if isinstance(node, ast.Neg):
+            return Batch(-self._value(node.operand).data)
+        if isinstance(node, ast.Transpose):
+            inner = self._value(node.operand)
+            if len(inner.shape) < 2:
+                return inner  # numpy: a 1-d array's .T is itself
+            return Batch(np.swapaxes(inner.data, -1, -2))
+        if isinstance(node, ast.BinOp):
+            return self._binop(node)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        raise NumpyError("not available in numpy expressions", node)
+
+    def _binop(self, node: ast.BinOp) -> Batch:
+        left, right = self._value(node.left), self._value(node.right)
+        if node.op == "@":
+            return self._matmul(node, left, right)
+        rank = max(len(left.shape), len(right.shape))
+        a, b = _pad(left, rank), _pad(right, rank)
+        if node.op in "+-":
+            self._track(left.data)
+            self._track(right.data)
+        try:
+            if node.op == "+":
+                out = a + b
+            elif node.op == "-":
+                out = a - b
+            elif node.op == "*":
+                out = a * b
+            elif node.op == "/":
+                out = a / b
+                if np.any(b == 0):
+                    self._note("division by zero")
+            else:
+                out = np.power(a, b)
+        except ValueError as error:
+            raise NumpyError(f"shapes {left.shape} and {right.shape} do not broadcast in "
+                             f"'{node.op}'", node) from error
+        if node.op in "/^" and not np.all(np.isfinite(out)) \
+                and np.all(np.isfinite(a)) and np.all(np.isfinite(b)):
+            self._note("division by zero" if node.op == "/" else "'^' overflows")
+        elif node.op in "/-" and np.any(np.isnan(out)) and not (np.any(np.isnan(a))
+                                                                or np.any(np.isnan(b))):
+            self._note("inf / inf gives nan" if node.op == "/" else "inf − inf gives nan")
+        return Batch(out)
+
+    def _matmul(self, node: ast.BinOp, left: Batch, right: Batch) -> Batch:
+        if not left.shape or not right.shape:
+            raise NumpyError("'@' multiplies arrays, not scalars", node)
+        a, b = left.data, right.data
+        inner_left = left.shape[-1]
+        inner_right = right.shape[0] if len(right.shape) == 1 else right.shape[-2]
+        if inner_left != inner_right or len(left.shape) > 2 or len(right.shape) > 2:
+            raise NumpyError(f"shapes {left.shape} and {right.shape} do not match in '@'", node)
+        if len(left.shape) == 1 and len(right.shape) == 1:
+            return Batch(np.sum(a * b, axis=-1))
+        if len(right.shape) == 1:
+            return Batch(np.matmul(a, b[..., None])[..., 0])
+        if len(left.shape) == 1:
+            return Batch(np.matmul(a[:, None, :], b)[:, 0, :])
+        return Batch(np.matmul(a, b))
+
+    def _call(self, node: ast.Call) -> Batch:
+        function = node.function
+        if function == "eye":
+            argument = node.args[0]
+            if isinstance(argument, ast.Name) and argument.name in self.sizes:
+                n = self.sizes[argument.name]
+            elif isinstance(argument, ast.Number):
+                n = int(argument.value)
+            else:
+                raise NumpyError("eye() takes a size or a positive integer", argument)
+            return Batch(np.eye(n, dtype=self.dtype)[None])
+        args = [self._value(a) for a in node.args]
+        data = args[0].data
+        complex_data = np.iscomplexobj(data)
+        if function == "exp":
+            out = np.exp(data)
+            if np.any(~np.isfinite(out) & np.isfinite(data)):
+                self._note("exp overflows")
+            if np.any((out == 0) & np.isfinite(data)):
+                self._note("exp underflows to 0")
+            return Batch(out)
+        if function == "log":
+            if np.any(np.real(data) <= 0):
+                self._note("log of a number ≤ 0")
+            return Batch(np.log(data))
+        if function == "sqrt":
+            if np.any(np.real(data) < 0):
+                self._note("square root of a negative number")
+            return Batch(np.sqrt(data))
+        if function == "abs":
+            return Batch(data * np.sign(np.real(data)) if complex_data else np.abs(data))
+        if function in ("max", "min"):
+            if len(args) == 2:
+                rank = max(len(args[0].shape), len(args[1].shape))
+                a, b = _pad(args[0], rank), _pad(args[1], rank)
+                pick = np.real(a) >= np.real(b) if function == "max" else np.real(a) <= np.real(b)
+                try:
+                    return Batch(np.where(pick, a, b))
+                except ValueError as error:
+                    raise NumpyError(f"shapes {args[0].shape} and {args[1].shape} do not "
+                                     f"broadcast in {function}()", node) from error
+            flat = data.reshape(data.shape[0], -1)
+            if flat.shape[1] == 0:
+                raise NumpyError(f"{function}() of an empty array", node)
+            chooser = np.argmax if function == "max" else np.argmin
+            position = chooser(np.real(flat), axis=1)
+            return Batch(np.take_along_axis(flat, position[:, None], axis=1)[:, 0])
+        if function == "sum":
+            self._track(data)
+            return Batch(data.reshape(data.shape[0], -1).sum(axis=1))
+        if function == "outer":
+            u = args[0].data.reshape(args[0].data.shape[0], -1)
+            v = args[1].data.reshape(args[1].data.shape[0], -1)
+            return Batch(u[:, :, None] * v[:, None, :])
+        if function == "diag":
+            shape = args[0].shape
+            if len(shape) == 1:
+                n = shape[0]
+                out = np.zeros(data.shape + (n,), dtype=data.dtype)
+                index = np.arange(n)
+                out[:, index, index] = data
+                return Batch(out)
+            if len(shape) == 2:
+                return Batch(np.diagonal(data, axis1=1, axis2=2).copy())
+            raise NumpyError("diag() takes a vector or a matrix", node)
+        raise NumpyError(f"{function}() is not available in numpy expressions", node)
+
+
+#: Events that mean the float range was exceeded, not that the formula is wrong.
+RANGE_EVENTS = frozenset({"exp overflows", "exp underflows to 0", "inf / inf gives nan",
+                          "inf − inf gives nan", "'^' overflows"})
+
+
+def uses_kinks(node: ast.Node, implementations: dict[str, ast.Node]) -> bool:
+    """Does the implementation use abs/max/min (directly or through another definition)?"""
+    for part in ast.walk(node):
+        if isinstance(part, ast.Call) and part.function in KINKED:
+            return True
+        if isinstance(part, ast.Name) and part.name in implementations:
+            if uses_kinks(implementations[part.name], implementations):
+                return True
+    return False

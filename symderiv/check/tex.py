@@ -1,0 +1,86 @@
+"""Does a claim's LaTeX say what its typed formula says? (the check `ID.tex`)."""
+
+from __future__ import annotations
+
+import time
+
+from symderiv.check.engine import Engine
+from symderiv.check.verdict import CheckResult, Outcome, Verdict, weakest
+from symderiv.language import ast
+from symderiv.load.model import Claim
+
+
+def _difference(node: ast.Compare) -> ast.Node:
+    return ast.BinOp(node.start, node.end, "-", node.left, node.right)
+
+
+Pair = tuple[str, ast.Node, ast.Node]
+
+
+def _pairs(tex: ast.Node, claim: ast.Compare) -> list[tuple[str, list[Pair]]]:
+    """The readings under which the LaTeX and the claim agree, most literal first; each
+    pair is (what is compared, LaTeX side, claim side)."""
+    if not isinstance(tex, ast.Compare):
+        return [("the LaTeX expression is the claim's left side",
+                 [("the LaTeX and the claim's left side differ", tex, claim.left)])]
+    difference = _difference(claim)
+    negated = ast.Neg(claim.start, claim.end, difference)
+    rearranged = "lhs − rhs of the LaTeX and of the claim differ"
+    return [
+        ("side by side", [("the left sides differ", tex.left, claim.left),
+                          ("the right sides differ", tex.right, claim.right)]),
+        ("with the sides swapped", [("", tex.left, claim.right), ("", tex.right, claim.left)]),
+        ("rearranged: lhs − rhs agree", [(rearranged, _difference(tex), difference)]),
+        ("rearranged: lhs − rhs agree up to sign", [(rearranged, _difference(tex), negated)]),
+    ]
+
+
+def check_tex(engine: Engine, claim: Claim) -> CheckResult:
+    """Decide that `claim.tex` and `claim.claim` are the same statement, where `where` holds.
+
+    Sides are compared first; only if that fails, swapped sides and the difference
+    lhs − rhs, so a rearranged equation is not reported as a typo. Refuted only when every
+    reading fails and the literal one has a confirmed counterexample.
+    """
+    started = time.perf_counter()
+    assert claim.tex_formula is not None and claim.claim is not None
+    typed = claim.claim.node
+    assert isinstance(typed, ast.Compare)
+    where = claim.where.node if claim.where is not None else None
+    first: Outcome | None = None
+    what = ""
+    for reading, pairs in _pairs(claim.tex_formula.node, typed):
+        outcomes = []
+        for label, left, right in pairs:
+            outcome = engine.decide(left, right, where)
+            outcomes.append(outcome)
+            if not outcome.verdict.holds:
+                if first is None:
+                    what = label
+                break
+        if all(o.verdict.holds for o in outcomes):
+            verdict = weakest([o.verdict for o in outcomes])
+            message = f"the LaTeX says what the claim says ({reading}): " + "; ".join(
+                o.message for o in outcomes)
+            decisive = next(o for o in outcomes if o.verdict == verdict)
+            return _result(claim, verdict, message, decisive, started)
+        if first is None:
+            first = outcomes[-1]
+    assert first is not None
+    if first.verdict == Verdict.REFUTED:
+        message = (f"the LaTeX does not say what the claim says ({what}, the LaTeX side "
+                   f"shown as lhs): {first.message}")
+    else:
+        message = f"could not show that the LaTeX says what the claim says: {first.message}"
+    return _result(claim, first.verdict, message, first, started)
+
+
+def _result(claim: Claim, verdict: Verdict, message: str, outcome: Outcome,
+            started: float) -> CheckResult:
+    assert claim.tex_location is not None
+    return CheckResult(
+        id=f"{claim.id}.tex", kind="claim", verdict=verdict, expect="holds", message=message,
+        location=claim.tex_location, method=outcome.method,
+        seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
+        warnings=outcome.warnings,
+    )

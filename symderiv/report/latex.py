@@ -1,0 +1,782 @@
+"""The LaTeX report: one fragment per spec (`NAME.tex`) and a `report.tex` that inputs them.
+
+Document assembly only; expressions are printed by `latex_printer`. Every text that comes
+from a spec (titles, sources, ids, `by`, messages) goes through `escape`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from symderiv.build.scope import Scope, free_indices
+from symderiv.build.symbolic import SympyBuilder, Unsupported
+from symderiv.check.generic import condition
+from symderiv.check.verdict import CheckResult, Counterexample, ProofStep, Verdict
+from symderiv.language import ast
+from symderiv.errors import Location
+from symderiv.language.parser import parse
+from symderiv.load.model import Formula, Spec
+from symderiv.report import latex_printer
+from symderiv.report.latex_printer import SymderivLatexPrinter
+from symderiv.run import FileResult, Report
+
+# -- text --------------------------------------------------------------------------------------
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\textunderscore{}", "%": r"\%",
+    "&": r"\&",
+    "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+#: Punctuation xeCJK would set as full-width CJK punctuation: TeX's own ligatures instead.
+_PUNCTUATION = {"—": "---", "–": "--", "“": "``", "”": "''", "‘": "`", "’": "'"}
+#: Symbols Latin Modern has no glyph for in text: typeset them in math.
+_MATH_CHARACTERS = {
+    "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "∈": r"\in", "∉": r"\notin", "−": "-",
+    "×": r"\times", "·": r"\cdot", "→": r"\to", "←": r"\leftarrow", "⇒": r"\Rightarrow",
+    "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "√": r"\surd", "∞": r"\infty",
+    "≈": r"\approx", "±": r"\pm", "∀": r"\forall", "∃": r"\exists", "ℝ": r"\mathbb{R}",
+    "⊤": r"\top", "∘": r"\circ", "…": r"\dots", "′": r"\prime", "∇": r"\nabla",
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon",
+    "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta", "ι": r"\iota", "κ": r"\kappa",
+    "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho",
+    "σ": r"\sigma", "τ": r"\tau", "υ": r"\upsilon", "φ": r"\varphi", "χ": r"\chi",
+    "ψ": r"\psi", "ω": r"\omega", "Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta",
+    "Λ": r"\Lambda", "Ξ": r"\Xi", "Π": r"\Pi", "Σ": r"\Sigma", "Φ": r"\Phi", "Ψ": r"\Psi",
+    "Ω": r"\Omega",
+}
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def escape(text: str) -> str:
+    """Spec text as LaTeX text: special characters quoted, math symbols in math mode.
+
+    Letters of any script stay as they are (xeCJK typesets CJK); control characters
+    become spaces, so no input can break the document.
+    """
+    out = []
+    for character in text:
+        if character in _SPECIAL:
+            out.append(_SPECIAL[character])
+        elif character in _PUNCTUATION:
+            out.append("{" + _PUNCTUATION[character] + "}")
+        elif character in _MATH_CHARACTERS:
+            out.append(rf"\ensuremath{{{_MATH_CHARACTERS[character]}}}")
+        elif character in "\n\t\r" or ord(character) < 32 or ord(character) == 127:
+            out.append(" ")
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+def code(text: str) -> str:
+    """Text shown verbatim in typewriter type (safe in arguments, unlike \\verb)."""
+    return r"\texttt{" + escape(text).replace("-", "-{}").replace(" ", r"\ ") + "}"
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+# -- expressions -------------------------------------------------------------------------------
+
+
+class Formulas:
+    """Spec formulas as LaTeX, definitions kept folded (`S_{i}`, not their bodies)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.builder = SympyBuilder(scope, folded=True)
+        names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
+        names.update({d.name: d.latex for d in scope.spec.definitions
+                      if getattr(d, "latex", None)})
+        self.printer = SymderivLatexPrinter(names)
+        self.written = SymderivLatexPrinter(names, {"order": "none"})
+
+    def sympy(self, node: ast.Node) -> sympy.Basic:
+        """`node` folded; matrix constructs the builder rejects become printing-only nodes."""
+        try:
+            return self.builder.expr(node, {})
+        except Unsupported:
+            pass
+        if isinstance(node, ast.Name):
+            return sympy.Symbol(node.name)
+        if isinstance(node, ast.Transpose):
+            return latex_printer.Transposed(self.sympy(node.operand))
+        if isinstance(node, ast.Neg):
+            return sympy.Mul(-1, self.sympy(node.operand), evaluate=False)
+        if isinstance(node, ast.BinOp):
+            left, right = self.sympy(node.left), self.sympy(node.right)
+            if node.op == "@":
+                return latex_printer.MatrixProduct(left, right)
+            if node.op == "+":
+                return sympy.Add(left, right, evaluate=False)
+            if node.op == "-":
+                return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
+            if node.op == "*":
+                return sympy.Mul(left, right, evaluate=False)
+            if node.op == "/":
+                return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
+            return sympy.Pow(left, right, evaluate=False)
+        if isinstance(node, ast.Call) and node.function == "sum":
+            # Printing only: a sum the builder refuses (e.g. bounds that may cross) is
+            # still written as the author wrote it.
+            body, variable, *limits = (self.sympy(a) for a in node.args)
+            low, high = limits or (sympy.Integer(1), self.scope.index_size(str(variable)))
+            return sympy.Sum(body, (variable, low, high))
+        if isinstance(node, ast.Call) and node.function == "delta":
+            return sympy.KroneckerDelta(*(self.sympy(a) for a in node.args), evaluate=False)
+        if isinstance(node, ast.Call):
+            args = [self.sympy(a) for a in node.args]
+            if node.function in ("exp", "log", "sqrt"):
+                return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[
+                    node.function](*args, evaluate=False)
+            special = {"jacobian": latex_printer.Jacobian, "diag": latex_printer.Diag,
+                       "eye": latex_printer.IdentityMatrix}
+            if node.function in special:
+                return special[node.function](*args)
+            if node.function == "D":
+                return latex_printer.symbolic.Derivative(*args)
+            return sympy.Function(node.function)(*args)
+        if isinstance(node, ast.Index):
+            return sympy.IndexedBase(self.sympy(node.base))[
+                tuple(self.sympy(i) for i in node.indices)]
+        raise Unsupported(type(node).__name__)
+
+    def latex(self, node: ast.Node) -> str:
+        """A spec formula as its author wrote it: sympy builds it without evaluating, so
+        factors keep their order and a step of a derivation is not already simplified."""
+        with sympy.evaluate(False):
+            built = self.sympy(node)
+        return str(self.written.doprint(as_written(built)))
+
+    def expression(self, expr: sympy.Basic) -> str:
+        """A sympy expression (e.g. from a proof) with readable sum variables."""
+        return str(self.printer.doprint(readable_dummies(expr, self.scope)))
+
+    def math(self, formula: Formula, node: ast.Node | None = None) -> str:
+        """`node` (default: the whole formula) in math mode; if it cannot be printed, its
+        text as written, so one odd formula never costs the rest of the report."""
+        node = formula.node if node is None else node
+        try:
+            return self.latex(node)
+        except Exception:  # noqa: BLE001 - printing is best effort, the verdict is not
+            return r"\text{" + code(formula.text[node.start:node.end]) + "}"
+
+    def condition(self, formula: Formula) -> str:
+        """A `where` formula as relations (`i \\neq j`)."""
+        try:
+            return str(self.printer.doprint(condition(self.builder, formula.node)))
+        except Exception:  # noqa: BLE001 - as in `math`
+            return r"\text{" + code(formula.text) + "}"
+
+    def equation(self, formula: Formula) -> str:
+        node = formula.node
+        if isinstance(node, ast.Compare) and node.op == "==":
+            return f"{self.math(formula, node.left)} = {self.math(formula, node.right)}"
+        return self.math(formula)
+
+
+def as_written(expr: sympy.Basic) -> sympy.Basic:
+    """Undo what unevaluated construction adds: `a + b + c` nests as `(a + b) + c` and
+    `Sum` wraps its body in `1 * body`."""
+    if expr.is_Atom or not expr.args:
+        return expr
+    args = [as_written(a) for a in expr.args]
+    if isinstance(expr, sympy.Add):
+        flat: list[sympy.Basic] = []
+        for arg in args:
+            flat.extend(arg.args if isinstance(arg, sympy.Add) else (arg,))
+        return sympy.Add(*flat, evaluate=False)
+    if isinstance(expr, sympy.Mul):
+        # A minus sign inside a factor ((-x) / y) is printed in front: -x/y, not (-1) x / y.
+        negative = False
+        kept = []
+        for arg in args:
+            if isinstance(arg, sympy.Mul) and len(arg.args) > 1 and arg.args[0] == -1:
+                negative = not negative
+                rest = arg.args[1:]
+                arg = rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False)
+            if arg != 1:
+                kept.append(arg)
+        product = (kept[0] if len(kept) == 1 else sympy.Mul(*kept, evaluate=False)) \
+            if kept else sympy.Integer(1)
+        return sympy.Mul(-1, product, evaluate=False) if negative else product
+    if isinstance(expr, sympy.Indexed | sympy.Sum) or not isinstance(expr, sympy.Expr):
+        return expr.func(*args)
+    return expr.func(*args, evaluate=False)
+
+
+_SUM_NAMES = ("k", "l", "m", "n", "p", "q", "r", "u", "v", "w")
+
+
+def readable_dummies(expr: sympy.Basic, scope: Scope) -> sympy.Basic:
+    """Rename generated sum variables (`_s1`, Dummies) to free letters, preferring an index
+    the spec declares over the same range (k for a sum up to N)."""
+    generated: dict[sympy.Symbol, sympy.Basic] = {}
+    for total in expr.atoms(sympy.Sum):
+        for variable, _, high in total.limits:
+            if isinstance(variable, sympy.Dummy) or variable.name.startswith("_"):
+                generated.setdefault(variable, high)
+    if not generated:
+        return expr
+    used = {s.name for s in expr.atoms(sympy.Symbol) if s not in generated}
+    by_size: dict[str, list[str]] = {}
+    for index in scope.indices.values():
+        by_size.setdefault(index.size, []).append(index.name)
+    mapping = {}
+    # The outermost sum (highest number) chooses first, conventional letters (k, n) first.
+    for variable in sorted(generated, key=lambda v: v.name, reverse=True):
+        high = generated[variable]
+        preferred = sorted(by_size.get(str(high), []),
+                           key=lambda n: _SUM_NAMES.index(n) if n in _SUM_NAMES else 99)
+        choices = [*preferred, *_SUM_NAMES] + [f"k_{n}" for n in range(1, len(generated) + 1)]
+        name = next(c for c in choices if c not in used)
+        used.add(name)
+        mapping[variable] = sympy.Symbol(name, integer=True)
+    return expr.xreplace(mapping)
+
+
+def display(body: str) -> str:
+    """A displayed equation, scaled down only if wider than the line."""
+    return ("\\begin{center}\\begin{adjustbox}{max width=\\linewidth}"
+            f"$\\displaystyle {body}$\\end{{adjustbox}}\\end{{center}}\n")
+
+
+def fit(body: str, width: str = "0.8\\linewidth") -> str:
+    """Math in an align cell, scaled down only if wider than `width`."""
+    return f"\\adjustbox{{max width={width}}}{{$\\displaystyle {body}$}}"
+
+
+# -- verdicts ----------------------------------------------------------------------------------
+
+CHECK = r"\textcolor{okgreen}{\ensuremath{\checkmark}}"
+NUMERIC = r"\textcolor{okblue}{\ensuremath{\checkmark}}"
+CROSS = r"\textcolor{badred}{\ensuremath{\boldsymbol{\times}}}"
+
+#: verdict -> (word, mark, headline)
+MARKS = {
+    Verdict.PROVED: ("proved", CHECK, "proved for all sizes"),
+    Verdict.VERIFIED: ("verified", CHECK, "verified"),
+    Verdict.CONSISTENT: ("consistent", NUMERIC, "numerically consistent"),
+    Verdict.REFUTED: ("refuted", CROSS, "refuted"),
+    Verdict.UNDECIDED: ("undecided", r"\textcolor{warnorange}{?}", "undecided"),
+    Verdict.ERROR: ("error", r"\textcolor{badred}{!}", "error"),
+}
+
+
+def verdict_line(check: CheckResult) -> str:
+    word, mark, headline = MARKS[check.verdict]
+    if check.verdict == Verdict.VERIFIED:
+        match = re.match(r"verified for (.*?):", check.message)
+        if match:
+            headline = "verified for " + match.group(1)
+    text = rf"{mark}\ \textbf{{{escape(headline)}}}"
+    if check.expect == "refuted":
+        text += (r" \emph{(expected: the spec records this as a mistake"
+                 + (")}" if check.ok else r"; it is not refuted)}"))
+    elif not check.ok:
+        text += r" \emph{(expected to hold)}"
+    if check.method:
+        text += rf" \hfill{{\small method: {escape(check.method)}}}"
+    return text
+
+
+# -- blocks ------------------------------------------------------------------------------------
+
+
+def declarations(spec: Spec, formulas: Formulas) -> str:
+    """Sizes, index ranges and symbol shapes as sentences."""
+    printer = formulas.printer
+    sentences = []
+    if spec.sizes:
+        parts = [f"${printer.name(s.name)} \\in \\{{{', '.join(map(str, s.values))}\\}}$"
+                 for s in spec.sizes]
+        sentences.append("Sizes (positive integers; the bounded checks use the listed "
+                         "values): " + ", ".join(parts) + ".")
+    by_size: dict[str, list[str]] = {}
+    for index in spec.indices:
+        by_size.setdefault(index.size, []).append(index.name)
+    for size, names in by_size.items():
+        letters = ", ".join(f"${printer.name(n)}$" for n in names)
+        verb = "ranges" if len(names) == 1 else "range"
+        sentences.append(f"{letters} {verb} over $1, \\dots, {printer.name(size)}$.")
+    if spec.symbols:
+        parts = []
+        for symbol in spec.symbols:
+            field = r"\mathbb{R}_{>0}" if symbol.domain == "positive" else r"\mathbb{R}"
+            dims = r" \times ".join(printer.name(d) if isinstance(d, str) else str(d)
+                                    for d in symbol.shape)
+            space = f"{field}^{{{dims}}}" if dims else field
+            parts.append(f"${printer.name(symbol.name)} \\in {space}$")
+        sentences.append("Inputs: " + ", ".join(parts) + ".")
+    return " ".join(sentences) + "\n" if sentences else ""
+
+
+def definitions(spec: Spec, formulas: Formulas) -> str:
+    if not spec.definitions:
+        return ""
+    lines = ["\\subsection*{Definitions}\n"]
+    for definition in spec.definitions:
+        head_symbol: sympy.Basic
+        if definition.params:
+            head_symbol = sympy.IndexedBase(definition.name)[
+                tuple(formulas.builder.index_symbols[p] for p in definition.params)]
+        else:
+            head_symbol = sympy.Symbol(definition.name)
+        head = formulas.expression(head_symbol)
+        lines.append(display(f"{head} = {formulas.math(definition.body)}"))
+    return "".join(lines)
+
+
+def counterexample_table(found: Counterexample, formulas: Formulas) -> str:
+    printer = formulas.printer
+    rows = [(f"${printer.name(name)}$", f"${value}$") for name, value in found.sizes]
+    rows += [(f"${printer.name(name)}$", f"${value}$") for name, value in found.indices]
+    rows += [(f"${printer.name(name)}$", f"${number(value)}$") for name, value in found.values]
+    if found.entry is not None:
+        rows.append(("entry", "$(" + ", ".join(map(str, found.entry)) + ")$"))
+    rational = dict(found.rational)
+    for label, key, value in (("left side", "lhs", found.lhs), ("right side", "rhs", found.rhs),
+                              ("left $-$ right", "difference", found.difference)):
+        if value is not None:
+            rows.append((label, f"${exact_or_rounded(rational.get(key), value)}$"))
+    body = "\n".join(f"{name} & {value} \\\\" for name, value in rows)
+    return ("\\begin{center}\\begin{tabular}{ll}\n\\toprule\n"
+            "\\multicolumn{2}{l}{\\textbf{Counterexample}} \\\\\n\\midrule\n"
+            f"{body}\n\\bottomrule\n\\end{{tabular}}\\end{{center}}\n")
+
+
+def number(value: Any) -> str:
+    """An input value at a counterexample: a number, or a vector/matrix of them."""
+    if isinstance(value, tuple):
+        if value and isinstance(value[0], tuple):
+            rows = " \\\\ ".join(" & ".join(number(v) for v in row) for row in value)
+            return f"\\begin{{pmatrix}} {rows} \\end{{pmatrix}}"
+        return "(" + ", ".join(number(v) for v in value) + ")"
+    if isinstance(value, Fraction):
+        sign = "-" if value < 0 else ""
+        value = abs(value)
+        if value.denominator == 1:
+            return f"{sign}{value.numerator}"
+        return f"{sign}\\tfrac{{{value.numerator}}}{{{value.denominator}}}"
+    return decimal(str(value))
+
+
+def exact_or_rounded(exact: str | None, text: str) -> str:
+    """'\\tfrac{1}{4}' for an exact value '1/4', else the decimal to 10 digits (≈)."""
+    if exact is not None:
+        try:
+            return number(Fraction(exact))
+        except (ValueError, ZeroDivisionError):
+            pass
+    try:
+        value = float(text)
+    except ValueError:
+        return decimal(text)
+    short = f"{value:.10g}"
+    return decimal(short) if Fraction(short) == Fraction(text) else r"\approx " + decimal(short)
+
+
+def decimal(text: str) -> str:
+    """A decimal as text, safe in math mode."""
+    return re.sub(r"[^0-9eE+\-.]", "", text) or "?"
+
+
+def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
+                sides: tuple[str, str] | None = None) -> str:
+    """The symbolic proof: what sympy computed for each side, the index cases, the zero.
+
+    `sides` are the claim's two sides as written (folded), shown left of what sympy made
+    of them after substituting the definitions and differentiating.
+    """
+    rows: list[str] = []
+    after: list[str] = []
+    side_number = 0
+    for step in proof:
+        label = step.label
+        if label.startswith("cases:"):
+            cases = [case_math(c.strip(), formulas) for c in label[len("cases:"):].split("|")]
+            after.append("sympy splits the difference by which free indices are equal; in "
+                         "every case it simplifies to $0$: "
+                         + ", ".join(f"({case})" for case in cases) + ".")
+        elif label in ("left − right", "left - right"):
+            after.append(r"Hence $\text{left} - \text{right} = "
+                         f"{formulas.expression(step.expression)}$. \\hfill$\\square$")
+        else:
+            computed = formulas.expression(step.expression)
+            written = sides[side_number] if sides and side_number < 2 else None
+            side_number += 1
+            name = rf"\text{{\small {escape(label)}:}}\quad"
+            if written is not None and written != computed:
+                rows.append(f"{name} & {fit(written, NARROW)} &&= {fit(computed)}")
+            else:
+                rows.append(f"{name} & {fit(computed)}")
+    text = (r"\textit{Proof (sympy).} The definitions are substituted and the derivative is "
+            "taken; the two sides become:\n")
+    if rows:
+        text += ("\\begin{alignat*}{2}\n" + " \\\\\n".join(rows)
+                 + "\n\\end{alignat*}\n")
+    return text + "\\par\n".join(after) + "\\par\n"
+
+
+NARROW = "0.3\\linewidth"
+
+
+def case_math(case: str, formulas: Formulas) -> str:
+    """'i = j; i ≠ y' (from the prover) in math; 'pairwise different: i, j' half in text."""
+    def math(text: str) -> str:
+        names = re.sub(r"[A-Za-z][A-Za-z0-9_]*", lambda m: formulas.printer.name(m.group()),
+                       text)
+        return "$" + names.replace("≠", r"\neq") + "$"
+
+    parts = []
+    for part in case.split(";"):
+        part = part.strip()
+        prefix = "pairwise different:"
+        if part.startswith(prefix):
+            parts.append(f"{escape(prefix)} {math(part[len(prefix):].strip())}")
+        elif part:
+            parts.append(math(part))
+    return ", ".join(parts) or "no index constraint"
+
+
+def diagnosis_block(diagnosis: Any, formulas: Formulas) -> str:
+    """The diagnosis' own lines, and its suggested correction as an equation."""
+    if diagnosis is None or not hasattr(diagnosis, "text_lines"):
+        return ""
+    lines = [str(line) for line in diagnosis.text_lines()]
+    if not lines:
+        return ""
+    items = "".join(rf"\item {escape(line)}" + "\n" for line in lines)
+    text = ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
+            f"{items}\\end{{itemize}}\n")
+    suggestion, lhs = getattr(diagnosis, "suggestion", None), getattr(diagnosis, "lhs", None)
+    if isinstance(suggestion, str) and isinstance(lhs, str):
+        source = f"{lhs} == {suggestion}"
+        try:
+            formula = Formula(source, parse(source), Location("diagnosis", 1, 1))
+        except Exception:  # noqa: BLE001 - the text above already says it
+            return text
+        verdict = getattr(diagnosis, "suggestion_verdict", None)
+        label = f"Suggested correction ({escape(verdict)})" if verdict else \
+            "Suggested correction"
+        text += f"{label}:\n" + display(formulas.equation(formula))
+    return text
+
+
+def message_block(check: CheckResult) -> str:
+    text = escape(check.message)
+    warnings = "".join(f"\\\\ \\emph{{warning:}} {escape(w)}" for w in check.warnings)
+    return f"{{\\small {text}{warnings}}}\\par\n"
+
+
+def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]:
+    claim = next((c for c in spec.claims if c.id == check.id), None)
+    parts = []
+    sides = None
+    base = next((c for c in spec.claims if f"{c.id}.tex" == check.id), None)
+    if claim is None and base is not None and base.tex_formula is not None:
+        # ID.tex: the material's own LaTeX, read and compared with the claim
+        parts.append(r"{\small The formula as the material writes it: " + code(base.tex or "")
+                     + ", read as}\n" + display(formulas.equation(base.tex_formula)))
+    if claim is not None and claim.claim is not None:
+        node = claim.claim.node
+        if isinstance(node, ast.Compare):
+            sides = (formulas.math(claim.claim, node.left),
+                     formulas.math(claim.claim, node.right))
+        equation = formulas.equation(claim.claim)
+        where = ""
+        if claim.where is not None:
+            where = rf"\qquad \text{{for }} {formulas.condition(claim.where)}"
+        parts.append(display(equation + where))
+        parts.append(r"{\small Spec: " + code(claim.claim.text) + "}\\par\n")
+        free = sorted(free_indices(claim.claim.node, formulas.scope))
+        if free:
+            parts.append(r"{\small " + ranges_text(free, formulas) + "}\\par\n")
+        if claim.tex:
+            parts.append(r"{\small As written in the material: " + code(claim.tex)
+                         + "}\\par\n")
+    parts.append(r"\smallskip" + "\n" + verdict_line(check) + "\\par\n")
+    if check.verdict != Verdict.PROVED or base is not None:
+        parts.append(message_block(check))
+    if check.verdict == Verdict.PROVED and check.proof:
+        parts.append(proof_chain(check.proof, formulas, sides))
+    if check.counterexample is not None:
+        parts.append(counterexample_table(check.counterexample, formulas))
+    parts.append(diagnosis_block(check.diagnosis, formulas))
+    return parts
+
+
+def ranges_text(free: list[str], formulas: Formulas) -> str:
+    by_size: dict[str, list[str]] = {}
+    for name in free:
+        by_size.setdefault(formulas.scope.indices[name].size, []).append(name)
+    parts = [", ".join(f"${formulas.printer.name(n)}$" for n in names)
+             + f" $\\in \\{{1, \\dots, {formulas.printer.name(size)}\\}}$"
+             for size, names in by_size.items()]
+    return "Free indices: " + "; ".join(parts) + "."
+
+
+STEP_RELATIONS = {Verdict.REFUTED: r"\neq", Verdict.UNDECIDED: r"\overset{?}{=}",
+                  Verdict.ERROR: r"\overset{!}{=}"}
+
+
+def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]:
+    derivation = next((d for d in spec.derivations if d.id == check.id), None)
+    parts = []
+    if derivation is not None:
+        where = ""
+        if derivation.where is not None:
+            where = f"For ${formulas.condition(derivation.where)}$:"
+        rows = [f"&{fit(formulas.math(derivation.steps[0].formula))}"]
+        results = {s.step: s for s in check.steps}
+        for number_, step in enumerate(derivation.steps[1:], start=2):
+            result = results.get(number_)
+            mark = MARKS[result.verdict][1] if result else "?"
+            verdict = escape(result.verdict.value) if result else "not checked"
+            by = f" by {escape(step.by)}" if step.by else ""
+            relation = STEP_RELATIONS.get(result.verdict, "=") if result else "="
+            rows.append(f"\\intertext{{\\small {mark}\\ step {number_}{by}"
+                        f" \\hfill({verdict})}}")
+            rows.append(f"{relation}{{}}&{fit(formulas.math(step.formula))}")
+        body = ""
+        for row in rows:
+            body += row + ("\n" if row.startswith("\\intertext") else " \\\\\n")
+        parts.append(where + "\n\\begin{align*}\n" + body.rstrip(" \\\n")
+                     + "\n\\end{align*}\n")
+    parts.append(verdict_line(check) + "\\par\n")
+    parts.append(message_block(check))
+    for step in check.steps:
+        if step.outcome.counterexample is not None and not step.ok:
+            parts.append(f"Step {step.step}: " + counterexample_table(
+                step.outcome.counterexample, formulas))
+            if check.diagnosis is None:  # else the derivation's own covers the step
+                parts.append(diagnosis_block(step.outcome.diagnosis, formulas))
+    parts.append(diagnosis_block(check.diagnosis, formulas))
+    return parts
+
+
+def subject_of(check: CheckResult, spec: Spec) -> str:
+    """What an implementation or example check is about: the numpy code, or the values."""
+    for implementation in spec.implementations:
+        if implementation.qualified_name == check.id:
+            return r"{\small numpy: " + code(implementation.formula.text) + "}\\par\n"
+    for example in spec.examples:
+        if example.id == check.id:
+            given = "; ".join(f"{name} = {array_text(value)}" for name, value in example.given)
+            expect = "; ".join(f"{name} = {array_text(value)}" for name, value in example.expect)
+            fails = f"; expected to fail: {', '.join(example.fails)}" if example.fails else ""
+            return (r"{\small Given " + code(given) + ", expected " + code(expect)
+                    + escape(fails) + ".}\\par\n")
+    return ""
+
+
+def array_text(value: Any) -> str:
+    """An example value as written: 0.09, [1, 2, 3], [[1, 0], [0, 1]]."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(array_text(v) for v in value) + "]"
+    return str(getattr(value, "text", value))
+
+
+def check_block(check: CheckResult, spec: Spec, formulas: Formulas) -> str:
+    """One numbered block: the claim, its verdict and the evidence."""
+    heading = (f"\\subsection{{{code(check.id)}"
+               f" \\textmd{{\\small({escape(check.kind)})}}}}\n")
+    if check.kind == "claim":
+        parts = claim_block(check, spec, formulas)
+    elif check.kind == "derivation":
+        parts = derivation_block(check, spec, formulas)
+    else:
+        parts = [subject_of(check, spec), verdict_line(check) + "\\par\n", message_block(check)]
+        if check.counterexample is not None:
+            parts.append(counterexample_table(check.counterexample, formulas))
+        parts.append(diagnosis_block(check.diagnosis, formulas))
+    return heading + "".join(parts) + "\n"
+
+
+def summary_table(checks: Iterable[CheckResult]) -> str:
+    rows = []
+    for check in checks:
+        word, mark, _ = MARKS[check.verdict]
+        expected = "yes" if check.ok else r"\textbf{no}"
+        rows.append(f"{code(check.id)} & {escape(check.kind)} & {mark}\\ {word} & {expected} "
+                    "\\\\")
+    if not rows:
+        return ""
+    return ("\\begin{center}\\begin{tabular}{llll}\n\\toprule\n"
+            "check & kind & verdict & as expected \\\\\n\\midrule\n"
+            + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}\\end{center}\n")
+
+
+def spec_fragment(result: FileResult) -> str:
+    """The section for one spec file (input by report.tex)."""
+    title = result.title or result.path
+    out = [f"\\section{{{escape(title)}}}\n"]
+    spec = result.spec if isinstance(result.spec, Spec) else None
+    scope = result.scope if isinstance(result.scope, Scope) else None
+    out.append(f"{{\\small File: {code(result.path)}}}\\par\n")
+    if spec is not None and spec.source:
+        out.append(f"{{\\small Source: {escape(spec.source)}}}\\par\n")
+    for error in result.errors:
+        out.append(f"{CROSS}\\ {code(error.render())}\\par\n")
+    if spec is None or scope is None:
+        return "".join(out)
+    formulas = Formulas(scope)
+    out.append("\\medskip\n" + declarations(spec, formulas))
+    out.append(definitions(spec, formulas))
+    out.append(summary_table(result.checks))
+    out.extend(check_block(check, spec, formulas) for check in result.checks)
+    return "".join(out)
+
+
+# -- the document ------------------------------------------------------------------------------
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[margin=2.2cm]{geometry}
+\usepackage{fontspec}
+%CJK%
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs}
+\usepackage{adjustbox}
+\usepackage[dvipsnames]{xcolor}
+\definecolor{okgreen}{RGB}{0,128,0}
+\definecolor{okblue}{RGB}{0,90,160}
+\definecolor{badred}{RGB}{190,0,0}
+\definecolor{warnorange}{RGB}{200,110,0}
+% hyperref loads the Zapf Dingbats metric pzdr under XeTeX, which a TeX Live without
+% its recommended fonts lacks; the font only pads link areas, so go on without it.
+\suppressfontnotfounderror=1
+\usepackage[hidelinks]{hyperref}
+\suppressfontnotfounderror=0
+\setcounter{secnumdepth}{3}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.4em}
+\allowdisplaybreaks
+"""
+
+CJK_SETUP = r"""\usepackage{xeCJK}
+\setCJKmainfont{Noto Serif CJK SC}
+\setCJKsansfont{Noto Sans CJK SC}
+\setCJKmonofont{Noto Sans Mono CJK SC}"""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """The files written for a report: the main document and one fragment per spec."""
+
+    report: Path
+    fragments: tuple[Path, ...]
+
+
+def fragment_names(results: Iterable[FileResult]) -> list[str]:
+    """A distinct, TeX-safe file name (without .tex) for every spec."""
+    names: list[str] = []
+    for result in results:
+        stem = re.sub(r"[^A-Za-z0-9-]+", "-", Path(result.path).stem).strip("-") or "spec"
+        if stem == "report":
+            stem = "report-spec"
+        name, number_ = stem, 2
+        while name in names:
+            name, number_ = f"{stem}-{number_}", number_ + 1
+        names.append(name)
+    return names
+
+
+def document(report: Report, names: list[str], cjk: bool) -> str:
+    """report.tex: preamble (xeCJK when `cjk`), summary and an \\input per spec."""
+    preamble = PREAMBLE.replace("%CJK%", CJK_SETUP if cjk else "")
+    checks = report.checks
+    ok = sum(1 for c in checks if c.ok)
+    counts: dict[str, int] = {}
+    for check in checks:
+        counts[check.verdict.value] = counts.get(check.verdict.value, 0) + 1
+    detail = ", ".join(f"{n} {v}" for v, n in counts.items())
+    summary = (f"{len(checks)} checks in {len(report.files)} spec file(s): {ok} as expected, "
+               f"{len(checks) - ok} not" + (f" ({detail})" if detail else "") + ".")
+    if report.file_errors:
+        summary += f" {report.file_errors} file(s) could not be loaded."
+    legend = (f"{CHECK} proved: shown symbolically for every value of the sizes; verified: "
+              "shown symbolically for each listed size value; "
+              f"{NUMERIC} numerically consistent: no difference at the points tried; "
+              f"{CROSS} refuted: a confirmed counterexample.")
+    inputs = "".join(f"\\input{{{name}}}\n\\clearpage\n" for name in names)
+    return (preamble + "\\title{Checked derivations}\n\\author{symderiv}\n\\date{}\n"
+            "\\begin{document}\n\\maketitle\n" + escape(summary) + "\\par\n"
+            + "{\\small " + legend + "}\n\\tableofcontents\n\\clearpage\n" + inputs
+            + "\\end{document}\n")
+
+
+def write(report: Report, directory: Path) -> Written:
+    """Write NAME.tex for every spec and report.tex into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    names = fragment_names(report.files)
+    fragments = []
+    cjk = False
+    for name, result in zip(names, report.files):
+        path = directory / f"{name}.tex"
+        text = spec_fragment(result)
+        cjk = cjk or has_cjk(text)  # any CJK, in a title or a `by`, needs xeCJK's fonts
+        path.write_text(text, encoding="utf-8")
+        fragments.append(path)
+    main = directory / "report.tex"
+    main.write_text(document(report, names, cjk), encoding="utf-8")
+    return Written(main, tuple(fragments))
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+INSTALL_HINT = ("install XeLaTeX and latexmk (Debian/Ubuntu: apt-get install texlive-xetex "
+                "texlive-latex-extra texlive-lang-cjk latexmk fonts-noto-cjk)")
+
+
+class LatexError(Exception):
+    """The PDF could not be made (no TeX installed, or the compilation failed)."""
+
+
+def compile_pdf(tex: Path, timeout: float = 300.0) -> Path:
+    """Compile `tex` with latexmk -xelatex (or xelatex twice); returns the PDF's path.
+
+    Raises:
+        LatexError: no TeX installation, or TeX failed (the message names the log).
+    """
+    directory, name = tex.parent, tex.name
+    latexmk, xelatex = shutil.which("latexmk"), shutil.which("xelatex")
+    if xelatex is None:
+        raise LatexError(f"--pdf needs xelatex, which is not installed: {INSTALL_HINT}")
+    flags = ["-interaction=nonstopmode", "-halt-on-error"]
+    if latexmk is not None:
+        commands = [[latexmk, "-xelatex", "-quiet", *flags, name]]
+    else:
+        commands = [[xelatex, *flags, name]] * 2
+    for command in commands:
+        try:
+            finished = subprocess.run(command, cwd=directory, capture_output=True,
+                                      timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise LatexError(f"TeX did not finish within {timeout:g} s") from error
+        if finished.returncode != 0:
+            log = tex.with_suffix(".log")
+            raise LatexError(f"TeX failed on {tex}; see {log}" + first_error(log))
+    return tex.with_suffix(".pdf")
+
+
+def first_error(log: Path) -> str:
+    """': <the first TeX error line>' from a log, or ''."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        if line.startswith("! "):
+            return ": " + line[2:]
+    return ""

@@ -1,0 +1,149 @@
+"""sympy's LatexPrinter with the course notation: `a_{i}`, `W_{ij}`, `\\delta_{ij}`, ∂-fractions.
+
+Only the constructs whose notation differs from sympy's are overridden (sympy's visitor
+pattern: `_print_<Class>`); everything else is sympy's own LaTeX.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from symderiv.build import symbolic
+
+#: A printed index that can be written next to another without a comma: `ij`, `k1`.
+_SHORT_INDEX = re.compile(r"^(?:[A-Za-z0-9]|\\[A-Za-z]+)$")
+_PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z]+$")
+
+
+class Jacobian(sympy.Function):
+    """jacobian(f, x) for printing: ∂f/∂x as a matrix."""
+
+
+class Diag(sympy.Function):
+    """diag(v) for printing."""
+
+
+class Transposed(sympy.Function):
+    """x.T for printing."""
+
+
+class IdentityMatrix(sympy.Function):
+    """eye(n) for printing."""
+
+
+class MatrixProduct(sympy.Function):
+    """A @ B for printing (juxtaposition, as the notes write it)."""
+
+
+class SymderivLatexPrinter(LatexPrinter):
+    """LaTeX in the notation of the course notes.
+
+    Args:
+        names: LaTeX for spec names (the `latex:` field of symbols and definitions),
+            used instead of the name itself.
+    """
+
+    printmethod = "_symderiv_latex"
+
+    def __init__(self, names: Mapping[str, str] | None = None,
+                 settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings or {})
+        self.names = dict(names or {})
+
+    def name(self, name: str) -> str:
+        """A spec name in LaTeX: its `latex:` override, Greek and digit suffixes as sympy
+        does (`alpha` → `\\alpha`, `W2` → `W_{2}`), other words upright (`\\mathrm{xent}`)."""
+        if name in self.names:
+            return self.names[name]
+        if _PLAIN_WORD.match(name) and self._deal_with_super_sub(name) == name:
+            return rf"\mathrm{{{name}}}"
+        return str(self._deal_with_super_sub(name))
+
+    def subscript(self, indices: tuple[sympy.Basic, ...]) -> str:
+        """`ij` when every index prints as one letter or digit, else `i,(j-1)N+1`."""
+        printed = [self._print(index) for index in indices]
+        if not all(_SHORT_INDEX.match(p) for p in printed):
+            return ",".join(printed)
+        # a control word (\alpha) must not run into the next letter: \alpha j, not \alphaj
+        return " ".join(printed) if any(p.startswith("\\") for p in printed) else "".join(printed)
+
+    def _with_subscript(self, base: str, indices: tuple[sympy.Basic, ...]) -> str:
+        if "_" in base or "^" in base:
+            base = "{" + base + "}"
+        return f"{base}_{{{self.subscript(indices)}}}"
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        if expr.name in self.names:
+            return self.names[expr.name]
+        if isinstance(expr, sympy.Dummy):
+            return str(self._deal_with_super_sub(expr.name))
+        return self.name(expr.name)
+
+    _print_Dummy = _print_Symbol
+
+    def _print_IndexedBase(self, expr: sympy.IndexedBase) -> str:
+        return self.name(str(expr.label))
+
+    def _print_Indexed(self, expr: sympy.Indexed) -> str:
+        return self._with_subscript(self._print(expr.base), expr.indices)
+
+    def _print_KroneckerDelta(self, expr: sympy.KroneckerDelta, exp: Any = None) -> str:
+        text = self._with_subscript(r"\delta", tuple(expr.args))
+        return rf"{text}^{{{exp}}}" if exp is not None else text
+
+    def _print_Derivative(self, expr: sympy.Basic) -> str:
+        if not isinstance(expr, symbolic.Derivative):
+            return str(super()._print_Derivative(expr))
+        function, variable = expr.args
+        return self._partial(function, variable)
+
+    def _partial(self, function: sympy.Basic, variable: sympy.Basic) -> str:
+        below = self._print(variable)
+        if isinstance(function, sympy.Indexed | sympy.Symbol | sympy.IndexedBase):
+            return rf"\frac{{\partial {self._print(function)}}}{{\partial {below}}}"
+        return rf"\frac{{\partial}}{{\partial {below}}}\left({self._print(function)}\right)"
+
+    def _print_Jacobian(self, expr: Jacobian) -> str:
+        return self._partial(*expr.args)
+
+    def _print_Diag(self, expr: Diag) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_Transposed(self, expr: Transposed) -> str:
+        inner = self._print(expr.args[0])
+        if not isinstance(expr.args[0], sympy.Symbol | sympy.IndexedBase):
+            inner = rf"\left({inner}\right)"
+        return inner + r"^{\top}"
+
+    def _print_MatrixProduct(self, expr: MatrixProduct) -> str:
+        factors = []
+        for factor in expr.args:
+            printed = self._print(factor)
+            if isinstance(factor, sympy.Add):
+                printed = rf"\left({printed}\right)"
+            factors.append(printed)
+        return " ".join(factors)
+
+    def _print_IdentityMatrix(self, expr: IdentityMatrix) -> str:
+        return rf"I_{{{self._print(expr.args[0])}}}"
+
+    def _print_Sum(self, expr: sympy.Sum) -> str:
+        text = ""
+        for variable, low, high in reversed(expr.limits):
+            text += (rf"\sum_{{{self._print(variable)}={self._print(low)}}}"
+                     rf"^{{{self._print(high)}}} ")
+        body = expr.function
+        printed = self._print(body)
+        if isinstance(body, sympy.Add) or body.could_extract_minus_sign():
+            printed = rf"\left({printed}\right)"
+        return text + printed
+
+
+def latex(expr: sympy.Basic, names: Mapping[str, str] | None = None) -> str:
+    """`expr` in the course notation."""
+    return str(SymderivLatexPrinter(names).doprint(expr))

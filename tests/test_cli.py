@@ -1,0 +1,209 @@
+"""The command line: exit codes, the JSON report's fields, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symderiv import __version__
+from symderiv.cli import main
+
+GOOD = """\
+title: good
+sizes: {N: [1, 2, 3]}
+indices: {i: N, j: N, k: N}
+symbols: {a: [N]}
+define:
+  S[i]: exp(a[i]) / sum(exp(a[k]), k)
+claims:
+  - id: jacobian
+    claim: D(S[i], a[j]) == S[i]*(delta(i, j) - S[j])
+  - id: mistake
+    claim: D(S[i], a[j]) == S[i]*(1 - S[j])
+    expect: refuted
+derivations:
+  - id: steps
+    steps:
+      - D(S[i], a[j])
+      - by: quotient rule
+        expr: (delta(i, j)*exp(a[i])*sum(exp(a[k]), k) - exp(a[i])*exp(a[j])) / sum(exp(a[k]), k)^2
+      - S[i]*(delta(i, j) - S[j])
+"""
+
+BROKEN_STEP = GOOD.replace("      - S[i]*(delta(i, j) - S[j])\n",
+                           "      - by: tidy up\n        expr: S[i]*(1 - S[j])\n")
+UNEXPECTED = GOOD.replace("    expect: refuted\n", "")
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code = main(["check", "--format", "json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_all_expectations_met_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check as expected: exit 0, and the JSON document has every contract field."""
+    code, report = run_json(capsys, write(tmp_path, "good.yaml", GOOD))
+    assert code == 0
+    assert report["version"] == 1
+    assert report["summary"] == {"checks": 3, "ok": 3, "not_ok": 0, "file_errors": 0}
+    (file,) = report["files"]
+    assert file["title"] == "good" and file["error"] is None
+    jacobian, mistake, steps = file["checks"]
+    assert {k: jacobian[k] for k in ("id", "kind", "verdict", "expect", "ok", "counterexample",
+                                     "steps")} == {
+        "id": "jacobian", "kind": "claim", "verdict": "proved", "expect": "holds", "ok": True,
+        "counterexample": None, "steps": []}
+    assert isinstance(jacobian["message"], str) and jacobian["message"]
+    assert mistake["verdict"] == "refuted" and mistake["ok"] is True
+    counterexample = mistake["counterexample"]
+    assert counterexample["sizes"] == {"N": 2}
+    assert counterexample["indices"] == {"i": 1, "j": 2}
+    assert counterexample["values"] == {"a": [0, 0]}
+    assert (counterexample["lhs"], counterexample["rhs"]) == (-0.25, 0.25)
+    assert steps["kind"] == "derivation" and steps["verdict"] == "proved"
+    assert steps["steps"] == [
+        {"step": 2, "verdict": "proved", "ok": True, "by": "quotient rule"},
+        {"step": 3, "verdict": "proved", "ok": True, "by": None},
+    ]
+
+
+def test_unexpected_verdict_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A refuted claim that should hold makes the run exit 1."""
+    code, report = run_json(capsys, write(tmp_path, "bad.yaml", UNEXPECTED))
+    assert code == 1
+    assert report["summary"]["not_ok"] == 1
+    assert report["files"][0]["checks"][1]["ok"] is False
+
+
+def test_broken_derivation_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The broken step is refuted with its `by`, and so is the derivation."""
+    code, report = run_json(capsys, write(tmp_path, "steps.yaml", BROKEN_STEP))
+    assert code == 1
+    derivation = report["files"][0]["checks"][2]
+    assert derivation["verdict"] == "refuted"
+    first, broken = derivation["steps"]
+    assert first == {"step": 2, "verdict": "proved", "ok": True, "by": "quotient rule"}
+    assert {k: broken[k] for k in ("step", "verdict", "ok", "by")} == {
+        "step": 3, "verdict": "refuted", "ok": False, "by": "tidy up"}
+    assert broken["diagnosis"]["error_class"] == "missing_delta"
+    assert broken["diagnosis"]["suggestion"] == "S[i] * (delta(i, j) - S[j])"
+    assert derivation["message"].startswith("step 3 (tidy up) is refuted")
+    main(["check", str(tmp_path / "steps.yaml")])
+    text = capsys.readouterr().out
+    assert "step 3 (by tidy up): refuted" in text
+
+
+def test_spec_error_exits_2_and_others_are_still_checked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that cannot be loaded is reported located; the other files are still checked."""
+    write(tmp_path, "a-good.yaml", GOOD)
+    write(tmp_path, "b-bad.yaml", "title: bad\nsymbols: {x: []}\nclaims:\n"
+                                  "  - {id: c, claim: 'x == y'}\n")
+    code = main(["check", "--format", "json", str(tmp_path)])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 2
+    good, bad = report["files"]
+    assert len(good["checks"]) == 3 and good["error"] is None
+    assert bad["checks"] == []
+    assert {k: bad["error"][k] for k in ("message", "line", "column")} == {
+        "message": "unknown name 'y'", "line": 4, "column": 26}
+    assert captured.err.strip() == f"{tmp_path / 'b-bad.yaml'}:4:26: error: unknown name 'y'" \
+                                   "  [name]"
+    assert report["summary"]["file_errors"] == 1
+
+
+def test_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The text report has one line per check, the counterexample and a summary."""
+    code = main(["check", write(tmp_path, "good.yaml", GOOD)])
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].startswith("✓ jacobian  proved  [claim, generic, ")
+    assert lines[2].startswith("✓ mistake  refuted  [claim, bounded, ")
+    assert "    counterexample: N = 2, i = 1, j = 2; a = [0, 0]" in lines
+    assert "      lhs = -1/4" in lines and "      rhs = 1/4" in lines
+    assert "      lhs − rhs = -1/2" in lines
+    assert lines[-1] == "3 checks: 3 as expected, 0 not (2 proved, 1 refuted)"
+
+
+def test_strategy_and_sizes_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--strategy bounded gives `verified` for the listed sizes; --sizes overrides them."""
+    path = write(tmp_path, "good.yaml", GOOD)
+    code, report = run_json(capsys, "--strategy", "bounded", "--sizes", "N=2,5", path)
+    jacobian = report["files"][0]["checks"][0]
+    assert code == 0
+    assert jacobian["verdict"] == "verified"
+    assert "N ∈ {2, 5}" in jacobian["message"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["check"],
+    ["check", "--strategy", "magic", "x.yaml"],
+    ["check", "--sizes", "N=0", "x.yaml"],
+    ["check", "--timeout", "-1", "x.yaml"],
+    ["frobnicate"],
+])
+def test_bad_command_line_exits_2(argv: list[str]) -> None:
+    """A wrong command line is a usage error with exit status 2."""
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+
+
+def test_missing_path_is_a_located_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A path that does not exist is a one-line error and exit status 2."""
+    assert main(["check", "no/such/spec.yaml"]) == 2
+    assert "no/such/spec.yaml:1:1: error: no such file or directory  [io]" in \
+        capsys.readouterr().out
+
+
+def test_version() -> None:
+    """`symderiv --version` prints the version and does not import sympy or numpy."""
+    code = ("import sys; from symderiv.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('sympy', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines() == [f"symderiv {__version__}", "[]"]
+
+
+INJECTIONS = [
+    "__import__('os').system('touch {marker}') == 0",
+    "().__class__ == 0",
+    "lambda: 1 == 0",
+    "x.__class__.__bases__ == 0",
+    "exec('open(\"{marker}\", \"w\")') == 0",
+    "eval('1') == 1",
+    "[open('{marker}', 'w') for x in y] == 0",
+    "import os == 0",
+    "getattr(x, 'real') == 0",
+    "x if x else x == 0",
+    "f'{{x}}' == 0",
+    "Symbol.__new__(x) == 0",
+]
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_injection_is_a_located_error_and_nothing_runs(
+        payload: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Python in a formula is a spec error at its line; the marker file is never created."""
+    marker = tmp_path / "pwned"
+    formula = payload.format(marker=marker)
+    spec = f"title: t\nsymbols: {{x: [], y: []}}\nclaims:\n  - id: c\n    claim: {json.dumps(formula)}\n"
+    path = write(tmp_path, "evil.yaml", spec)
+    assert main(["check", path]) == 2
+    out = capsys.readouterr().out
+    assert f"{path}:5:" in out and "error:" in out
+    assert not marker.exists()

@@ -1,0 +1,175 @@
+"""The engine on true and false claims: proved/verified vs refuted, never the other way."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from symderiv.build.scope import Scope, build_scope
+from symderiv.check.domains import MpmathDomain
+from symderiv.check.engine import Options, check_scope
+from symderiv.check.evaluate import Evaluator, Tensor
+from symderiv.check.verdict import CheckResult, Verdict
+from symderiv.language import ast
+from symderiv.load.loader import load_text
+
+ENGINE = Path(__file__).parent / "specs" / "engine"
+
+
+@cache
+def scope(kind: str) -> Scope:
+    text = (ENGINE / "common.yaml").read_text("utf-8") + (ENGINE / f"{kind}.yaml").read_text()
+    return build_scope(load_text(f"{kind}.yaml", text))
+
+
+@cache
+def results(kind: str, strategies: tuple[str, ...] = ("generic", "bounded"),
+            seed: int = 0) -> dict[str, CheckResult]:
+    return {r.id: r for r in check_scope(scope(kind), Options(strategies=strategies, seed=seed))}
+
+
+TRUE_IDS = [c.id for c in scope("true").spec.claims]
+FALSE_IDS = [c.id for c in scope("false").spec.claims]
+
+#: The claims the generic layer must prove for every size (the rest: verified at listed sizes).
+MUST_PROVE = {
+    "softmax-jacobian", "looks-swapped-but-true", "sum-to-one", "jacobian-columns-sum-to-zero",
+    "diagonal-case", "off-diagonal-case", "xent-gradient", "layer-jacobian", "softmax-layer",
+    "shift-invariance", "power-rule", "exp-chain", "log-derivative", "sqrt-derivative",
+    "delta-sifts", "gradient-of-square-norm", "gradient-of-dot", "counting", "binomial",
+    "xent-at-label", "log-exp", "second-derivative", "softmax-xent", "partial-sum",
+    "decimals-are-exact",
+}
+
+
+def test_there_are_enough_cases() -> None:
+    """At least 20 true and 20 false claims are exercised."""
+    assert len(TRUE_IDS) >= 20 and len(FALSE_IDS) >= 20
+
+
+@pytest.mark.parametrize("claim_id", TRUE_IDS)
+def test_true_claim_holds(claim_id: str) -> None:
+    """A true claim is proved (for all sizes) or verified, never refuted."""
+    result = results("true")[claim_id]
+    expected = Verdict.PROVED if claim_id in MUST_PROVE else Verdict.VERIFIED
+    assert result.verdict == expected, result.message
+    assert result.counterexample is None
+
+
+@pytest.mark.parametrize("claim_id", TRUE_IDS)
+def test_true_claim_holds_in_bounded_layer_alone(claim_id: str) -> None:
+    """The bounded layer, which does not use sympy's derivatives, agrees on every true claim."""
+    result = results("true", ("bounded",))[claim_id]
+    if claim_id in ("log-exp", "sqrt-derivative"):
+        # exp/log/sqrt relations are lost by the exact screen: no verdict, but never refuted
+        assert result.verdict in (Verdict.VERIFIED, Verdict.UNDECIDED)
+    else:
+        assert result.verdict == Verdict.VERIFIED, result.message
+
+
+def _independent_value(scope_: Scope, node: ast.Node, sizes: dict[str, int],
+                       indices: dict[str, int], values: dict[str, object],
+                       entry: tuple[int, ...] | None) -> mpmath.mpf:
+    flat: dict[tuple[str, tuple[int, ...]], Fraction] = {}
+    for name, value in values.items():
+        if isinstance(value, tuple):
+            for i, row in enumerate(value, 1):
+                if isinstance(row, tuple):
+                    for j, v in enumerate(row, 1):
+                        flat[(name, (i, j))] = v
+                else:
+                    flat[(name, (i,))] = row
+        else:
+            flat[(name, ())] = value  # type: ignore[assignment]
+    result = Evaluator(scope_, sizes, MpmathDomain(flat, 50)).value(node, indices)
+    return result.entry(entry) if isinstance(result, Tensor) else result
+
+
+@pytest.mark.parametrize("claim_id", FALSE_IDS)
+def test_false_claim_is_refuted_with_a_real_counterexample(claim_id: str) -> None:
+    """A false claim is refuted, and re-evaluating its counterexample shows lhs ≠ rhs."""
+    result = results("false")[claim_id]
+    assert result.verdict == Verdict.REFUTED, result.message
+    found = result.counterexample
+    assert found is not None
+    claim = next(c for c in scope("false").spec.claims if c.id == claim_id)
+    node = claim.claim.node  # type: ignore[union-attr]
+    assert isinstance(node, ast.Compare)
+    sizes, indices, values = dict(found.sizes), dict(found.indices), dict(found.values)
+    left = _independent_value(scope("false"), node.left, sizes, indices, values, found.entry)
+    right = _independent_value(scope("false"), node.right, sizes, indices, values, found.entry)
+    assert abs(left - right) > mpmath.mpf(10) ** -20
+    with mpmath.workdps(50):  # the reported sides carry 30 significant digits
+        assert abs(left - mpmath.mpf(found.lhs)) < mpmath.mpf(10) ** -28 * max(1, abs(left))
+        assert abs(right - mpmath.mpf(found.rhs)) < mpmath.mpf(10) ** -28 * max(1, abs(right))
+
+
+def test_claim_true_only_for_n1_is_refuted_at_n2() -> None:
+    """sum(exp(a[k]), k) == exp(a[1]) holds at N = 1 and is refuted at N = 2."""
+    found = results("false")["only-one-class"].counterexample
+    assert found is not None
+    assert dict(found.sizes) == {"N": 2}
+    assert found.values == (("a", (Fraction(0), Fraction(0))),)
+    assert (found.lhs, found.rhs) == ("2.0", "1.0")
+
+
+def test_counterexample_is_minimal_and_simple() -> None:
+    """The dropped delta fails first at N = 2, i = 1, j = 2 with a = [0, 0]."""
+    found = results("false")["dropped-delta"].counterexample
+    assert found is not None
+    assert found.sizes == (("N", 2),)
+    assert found.indices == (("i", 1), ("j", 2))
+    assert found.values == (("a", (Fraction(0), Fraction(0))),)
+    assert (found.lhs, found.rhs) == ("-0.25", "0.25")
+
+
+def test_counterexample_of_a_false_claim_true_only_when_listed_sizes_are_one() -> None:
+    """With N restricted to 1, the extra sizes 2 and 3 still refute a claim false at N = 2."""
+    result = check_scope(scope("false"), Options(sizes={"N": (1,)}))
+    only = next(r for r in result if r.id == "squares-sum-to-one")
+    assert only.verdict == Verdict.REFUTED
+    assert dict(only.counterexample.sizes) == {"N": 2}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_verdicts_do_not_depend_on_the_seed(seed: int) -> None:
+    """Other random points give the same verdicts in the bounded layer."""
+    for kind, verdicts in (("true", {Verdict.VERIFIED, Verdict.UNDECIDED}),
+                           ("false", {Verdict.REFUTED})):
+        for result in results(kind, ("bounded",), seed).values():
+            assert result.verdict in verdicts, (kind, result.id, result.message)
+
+
+def test_timeout_gives_undecided() -> None:
+    """A check that cannot finish within --timeout is undecided and the run goes on."""
+    text = (ENGINE / "common.yaml").read_text("utf-8") + (
+        "claims:\n"
+        "  - {id: slow, claim: 'sum(sum(sum(exp(a[i]*a[j]*a[k]), i), j), k) == 0'}\n"
+        "  - {id: quick, claim: 'z == z'}\n")
+    scope_ = build_scope(load_text("slow.yaml", text))
+    found = check_scope(scope_, Options(timeout=0.05, sizes={"N": (30,)}))
+    assert [r.verdict for r in found] == [Verdict.UNDECIDED, Verdict.PROVED]
+    assert "within 0.05 s" in found[0].message
+
+
+def test_strategy_generic_alone_leaves_matrix_claims_undecided() -> None:
+    """With only the generic layer, a claim it cannot handle is undecided, not guessed."""
+    result = results("true", ("generic",))["softmax-jacobian-matrix"]
+    assert result.verdict == Verdict.UNDECIDED
+
+
+def test_backwards_sums_are_empty_not_karr() -> None:
+    """sum(f, k, lo, hi) with hi < lo is 0 (not sympy's Karr convention) in every layer."""
+    text = (ENGINE / "common.yaml").read_text("utf-8") + (
+        "claims:\n"
+        "  - {id: prefix, claim: 'sum(a[k], k, 1, i - 1) + a[i] == sum(a[k], k, 1, i)'}\n"
+        "  - {id: backwards, claim: 'sum(a[k], k, i + 2, i) == 0'}\n"
+        "  - {id: karr, claim: 'sum(a[k], k, i + 2, i) == -a[i + 1]', where: 'i < N'}\n")
+    found = {r.id: r.verdict for r in check_scope(build_scope(load_text("s.yaml", text)),
+                                                   Options())}
+    assert found == {"prefix": Verdict.VERIFIED, "backwards": Verdict.VERIFIED,
+                     "karr": Verdict.REFUTED}

@@ -1,0 +1,120 @@
+"""Claims given as LaTeX: loading, located errors, and the ID.tex check against the claim."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from symderiv.build.scope import build_scope
+from symderiv.check.engine import Options, check_scope
+from symderiv.check.verdict import Verdict
+from symderiv.language import ast
+from symderiv.load.loader import SpecErrors, load_text
+
+HEADER = """\
+title: softmax
+sizes: {N: [1, 2, 3]}
+indices: {i: N, j: N, k: N}
+symbols: {a: [N]}
+define:
+  S[i]: exp(a[i]) / sum(exp(a[k]), k)
+claims:
+"""
+
+
+def results(claims: str) -> dict[str, tuple[Verdict, bool]]:
+    """Check a spec made of HEADER and `claims`; verdict and ok per check id."""
+    spec = load_text("spec.yaml", HEADER + textwrap.dedent(claims))
+    checks = check_scope(build_scope(spec), Options(timeout=20))
+    return {c.id: (c.verdict, c.ok) for c in checks}
+
+
+def load_error(claims: str) -> str:
+    """The first error rendered for a spec made of HEADER and `claims` (taken verbatim)."""
+    with pytest.raises(SpecErrors) as caught:
+        build_scope(load_text("spec.yaml", HEADER + claims))
+    return caught.value.errors[0].render()
+
+
+def test_tex_alone_is_an_ordinary_claim() -> None:
+    """A claim with only `tex` is read into `lhs == rhs` and decided like a typed claim."""
+    spec = load_text("spec.yaml", HEADER + "  - id: k\n    tex: 'D_jS_i=S_i(1(i=j)-S_j)'\n")
+    claim = spec.claims[0]
+    assert claim.claim is not None and isinstance(claim.claim.node, ast.Compare)
+    assert claim.claim.node.op == "=="
+    assert results("  - id: k\n    tex: 'D_jS_i=S_i(1(i=j)-S_j)'\n") == {
+        "k": (Verdict.PROVED, True)}
+
+
+def test_wrong_tex_alone_is_refuted() -> None:
+    """A tex-only claim that is false is refuted like any claim."""
+    assert results("  - id: k\n    tex: 'D_jS_i=S_i(1-S_j)'\n") == {"k": (Verdict.REFUTED, False)}
+
+
+def test_typo_in_tex_is_caught_when_the_claim_is_right() -> None:
+    """With both given, `ID.tex` is refuted when the LaTeX differs from the typed claim."""
+    found = results("""\
+      - id: k
+        tex: 'D_jS_i=S_i(\\delta_{ij}-S_i)'
+        claim: D(S[i], a[j]) == S[i] * (delta(i, j) - S[j])
+    """)
+    assert found == {"k": (Verdict.PROVED, True), "k.tex": (Verdict.REFUTED, False)}
+
+
+def test_matching_tex_holds_also_rearranged() -> None:
+    """Same sides, swapped sides, and an expression for the left side all agree."""
+    found = results("""\
+      - id: same
+        tex: '\\frac{\\partial S_i}{\\partial a_j} = S_i(\\delta_{ij} - S_j)'
+        claim: D(S[i], a[j]) == S[i] * (delta(i, j) - S[j])
+      - id: swapped
+        tex: 'S_i(\\delta_{ij} - S_j) = D_jS_i'
+        claim: D(S[i], a[j]) == S[i] * (delta(i, j) - S[j])
+      - id: lhs
+        tex: '\\sum_{k=1}^{N} e^{a_k}'
+        claim: sum(exp(a[k]), k) == sum(exp(a[j]), j)
+    """)
+    assert found == {"same": (Verdict.PROVED, True), "same.tex": (Verdict.PROVED, True),
+                     "swapped": (Verdict.PROVED, True), "swapped.tex": (Verdict.PROVED, True),
+                     "lhs": (Verdict.PROVED, True), "lhs.tex": (Verdict.PROVED, True)}
+
+
+def test_where_applies_to_the_tex_check() -> None:
+    """`S_i(1-S_j)` and `S[i]*(1-S[i])` agree only where i == j, and the check uses `where`."""
+    claim = """\
+      - id: diagonal
+        {where}tex: 'D_jS_i = S_i(1 - S_j)'
+        claim: D(S[i], a[j]) == S[i] * (1 - S[i])
+    """
+    assert results(claim.format(where="where: i == j\n        ")) == {
+        "diagonal": (Verdict.PROVED, True), "diagonal.tex": (Verdict.PROVED, True)}
+    assert results(claim.format(where=""))["diagonal.tex"] == (Verdict.REFUTED, False)
+
+
+def test_tex_error_is_located_in_the_file() -> None:
+    """An unknown command in `tex` is reported at its file line and column."""
+    rendered = load_error("  - id: k\n    tex: 'D_jS_i = S_i \\foo'\n")
+    assert rendered.startswith("spec.yaml:9:24: error: unknown command '\\foo'")
+    assert rendered.endswith("[tex]")
+
+
+def test_tex_shape_error_is_located() -> None:
+    """`S_i(a)` multiplies a scalar by the vector a: a shape error inside the tex text."""
+    rendered = load_error("  - id: k\n    tex: 'D_jS_i = S_i \\cdot a'\n")
+    assert rendered.startswith("spec.yaml:9:")
+    assert "shape" in rendered
+
+
+def test_tex_alone_must_be_an_equation() -> None:
+    """A tex-only claim without '=' is an error; an unknown `wrt` is one too."""
+    assert "must be an equation" in load_error("  - id: k\n    tex: 'S_i'\n")
+    assert "wrt: 'b' is not a declared" in load_error(
+        "  - id: k\n    wrt: b\n    tex: 'D_jS_i = 0'\n")
+
+
+def test_tex_error_in_double_quotes_counts_escapes() -> None:
+    """In "…\\\\frac…" each escape is two characters of the file: the column follows the file."""
+    rendered = load_error('  - id: k\n    tex: "\\\\frac{a_i}{2} = \\\\foo"\n')
+    # the line is:    tex: "\\frac{a_i}{2} = \\foo"   and \\foo starts at column 28
+    assert rendered.startswith("spec.yaml:9:28: error: unknown command '\\foo'")
