@@ -150,3 +150,18 @@ def test_control_character_in_yaml_is_one_located_line(tmp_path: Path) -> None:
     assert run.status == 2
     assert _errors(run.stderr) == [
         f"{spec}:2:10: error: invalid YAML: character '\\x00' is not allowed  [yaml]"]
+
+
+def test_unwritable_latex_folder_is_one_line(tmp_path: Path) -> None:
+    """--latex into a path under a regular file: one line on stderr, the report still printed,
+    exit 2."""
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD, encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    run = check("--latex", str(blocker / "out"), str(good))
+    assert run.status == 2
+    assert _errors(run.stderr) == [
+        f"symderiv: error: cannot write the LaTeX report to {blocker}/out: [Errno 20] Not a "
+        f"directory: '{blocker}/out'"]
+    assert run.report["files"][0]["checks"][0]["verdict"] == "proved"

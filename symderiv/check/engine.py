@@ -100,7 +100,7 @@ class Engine:
         except CheckTimeout:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: no result within {self.options.timeout:g} s",))
-        except (EvaluationError, RecursionError, NumpyError, KeyError) as error:
+        except (EvaluationError, RecursionError, NumpyError, KeyError, ArithmeticError) as error:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: cannot evaluate: {error}",))
         details = found.errors.details() + (("points", found.points), ("dtype", dtype))
