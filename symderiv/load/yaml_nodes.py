@@ -29,8 +29,10 @@ def _scan(path: str, text: str) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         mark = event.start_mark
         where = Location(path, mark.line + 1, mark.column + 1)
-        if isinstance(event, yaml.AliasEvent):
-            raise SymderivError("YAML aliases (*name) are not supported in specs", where, "yaml")
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            # refused at the anchor, before any alias could expand (billion laughs)
+            raise SymderivError("YAML anchors and aliases (&name, *name) are not supported in "
+                                "specs", where, "yaml")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -76,7 +78,8 @@ def compose(path: str, text: str) -> yaml.Node | None:
         node = stack.pop()
         if id(node) in seen:
             raise SymderivError(
-                "YAML anchors and aliases (&name, *name) are not supported in specs", location(path, node), "yaml"
+                "YAML anchors and aliases (&name, *name) are not supported in specs",
+                location(path, node), "yaml"
             )
         seen.add(id(node))
         if len(seen) > MAX_NODES:
