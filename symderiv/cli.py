@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from symderiv import __version__
@@ -48,6 +49,24 @@ def _jobs(text: str) -> int:
     return value
 
 
+def _limit(text: str) -> tuple[str, int]:
+    from symderiv.limits import BY_NAME
+
+    name, _, value = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if name not in BY_NAME:
+        raise argparse.ArgumentTypeError(
+            f"unknown limit {name!r}; choose from {', '.join(sorted(BY_NAME))}")
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected {name}=N with a positive integer N, got "
+                                         f"{text!r}")
+    return name, number
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -79,6 +98,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
                        metavar="NAME=V[,V...]", help="override a size's concrete values")
     check.add_argument("--seed", type=int, default=0, help="seed for random points (default 0)")
+    check.add_argument("--limit", type=_limit, action="append", default=[], metavar="NAME=N",
+                       help="raise or lower a resource limit, e.g. max_size=128 (see "
+                            "docs/security.md)")
     check.add_argument("--latex", metavar="OUT", default=None,
                        help="also write a LaTeX report: OUT/NAME.tex per spec and OUT/report.tex")
     check.add_argument("--pdf", action="store_true",
@@ -121,6 +143,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except OSError as error:  # the report cannot be written: a full disk, a closed stream
+        _silence_stdout()
+        print(f"symderiv: error: cannot write the report: {error.strerror or error}",
+              file=sys.stderr)
+        return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in tests)
+        pass
 
 
 def _extract(file: str, output: str | None) -> int:
@@ -178,8 +214,13 @@ def _main(argv: list[str] | None) -> int:
         paths = [p for p in paths if Path(p).is_dir() or looks_like_spec(Path(p))]
         if not paths:
             return 0
+    if arguments.limit:
+        from symderiv.limits import apply
+
+        apply(dict(arguments.limit))  # inherited by the forked workers
     cache = None
-    if not arguments.no_cache:
+    # limits change what is accepted: a run with --limit neither reads nor writes the cache
+    if not arguments.no_cache and not arguments.limit:
         from symderiv.cache import DEFAULT_DIRECTORY, Cache, versions
 
         directory = arguments.cache_dir or os.environ.get("SYMDERIV_CACHE_DIR") \

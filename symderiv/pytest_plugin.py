@@ -90,12 +90,12 @@ class SpecFile(pytest.File):
             return str(self.path)
 
     def collect(self) -> list[CheckItem]:
-        from symderiv.build.scope import build_scope
-        from symderiv.load.loader import SpecErrors, load_file
+        from symderiv.load.loader import SpecErrors
+        from symderiv.run import load_scope
         from symderiv.units import units
 
         try:
-            self.scope = build_scope(load_file(self.path, self._display()))
+            self.scope = load_scope(self.path, self._display())
         except SpecErrors as errors:
             raise SpecLoadError(list(errors.errors)) from None
         return [CheckItem.from_parent(self, name=unit.id, unit=unit)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from symderiv.errors import Location, SymderivError
 from symderiv.check.verdict import CheckResult
@@ -59,45 +61,90 @@ class Report:
         return 0 if all(check.ok for check in self.checks) else 1
 
 
+def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, SymderivError]]]:
+    """Spec files under `folder`, and an error for each unreadable folder or bad link.
+
+    Symbolic links to folders are not followed (no loops); links to files are.
+    """
+    files: list[Path] = []
+    errors: list[tuple[Path, SymderivError]] = []
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename or folder)
+        errors.append((where, SymderivError(
+            f"cannot read directory: {error.strerror or error}", Location(str(where), 1, 1),
+            "io")))
+
+    for root, folders, names in os.walk(folder, onerror=unreadable, followlinks=False):
+        folders.sort()
+        for name in sorted(names):
+            candidate = Path(root) / name
+            if candidate.suffix not in SPEC_SUFFIXES:
+                continue
+            if candidate.is_file():
+                files.append(candidate)
+            elif candidate.is_symlink():
+                errors.append((candidate, SymderivError(
+                    "broken or looping symbolic link", Location(str(candidate), 1, 1), "io")))
+    return sorted(files), sorted(errors, key=lambda pair: str(pair[0]))
+
+
 def discover(paths: list[str]) -> list[tuple[Path, str, SymderivError | None]]:
     """Spec files under `paths` (folders recursively), each with an error if unusable."""
     found: list[tuple[Path, str, SymderivError | None]] = []
     for text in paths:
         path = Path(text)
         if path.is_dir():
-            try:
-                files = sorted(
-                    p for p in path.rglob("*")
-                    if p.suffix in SPEC_SUFFIXES and p.is_file()
-                )
-            except OSError as error:
-                found.append((path, text, SymderivError(
-                    f"cannot read directory: {error.strerror or error}", Location(text, 1, 1),
-                    "io")))
-                continue
-            if not files:
+            files, errors = _walk(path)
+            found.extend((where, str(where), error) for where, error in errors)
+            if not files and not errors:
                 found.append((path, text, SymderivError(
                     "no spec files (*.yaml, *.yml) in this directory", Location(text, 1, 1),
                     "io")))
             found.extend((file, str(file), None) for file in files)
-        elif path.exists():
+        elif path.is_file():
             found.append((path, text, None))
+        elif path.is_symlink() and not path.exists():
+            found.append((path, text, SymderivError(
+                "broken or looping symbolic link", Location(text, 1, 1), "io")))
+        elif path.exists():  # a FIFO or device would block or never end
+            found.append((path, text, SymderivError(
+                "not a regular file", Location(text, 1, 1), "io")))
         else:
             found.append((path, text, SymderivError(
                 "no such file or directory", Location(text, 1, 1), "io")))
     return found
 
 
-def check_file(path: Path, display: str, options: object) -> FileResult:
+def internal_error(display: str, failure: BaseException) -> FileResult:
+    """A crash while handling one file, as that file's one-line error."""
+    message = f"internal error ({type(failure).__name__}): {failure}"[:500]
+    return FileResult(display, None, (SymderivError(
+        message, Location(display, 1, 1), "internal"),), ())
+
+
+def load_scope(path: Path, display: str) -> Any:
+    """Load, resolve and check one spec file: its `Scope` (with `.spec`).
+
+    Raises:
+        SpecErrors: every error of the file, located.
+    """
     from symderiv.build.numpy_scope import check_numpy
     from symderiv.build.scope import build_scope
+    from symderiv.load.loader import load_file
+
+    scope = build_scope(load_file(path, display))
+    check_numpy(scope)
+    return scope
+
+
+def check_file(path: Path, display: str, options: object) -> FileResult:
     from symderiv.check.engine import check_scope
-    from symderiv.load.loader import SpecErrors, load_file
+    from symderiv.load.loader import SpecErrors
 
     try:
-        spec = load_file(path, display)
-        scope = build_scope(spec)
-        check_numpy(scope)
+        scope = load_scope(path, display)
+        spec = scope.spec
     except SpecErrors as errors:
         return FileResult(display, None, tuple(errors.errors), ())
     checks = check_scope(scope, options)  # type: ignore[arg-type]
@@ -110,5 +157,8 @@ def run(paths: list[str], options: object) -> Report:
         if error is not None:
             results.append(FileResult(display, None, (error,), ()))
             continue
-        results.append(check_file(path, display, options))
+        try:
+            results.append(check_file(path, display, options))
+        except (Exception, RecursionError) as failure:  # noqa: BLE001 - one file never stops the run
+            results.append(internal_error(display, failure))
     return Report(tuple(results))

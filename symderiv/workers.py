@@ -40,11 +40,10 @@ _OPTIONS: Any = None
 
 def _scope(file: int) -> Any:
     if file not in _SCOPES:
-        from symderiv.build.scope import build_scope
-        from symderiv.load.loader import load_file
+        from symderiv.run import load_scope
 
         path, display = _FILES[file]
-        _SCOPES[file] = build_scope(load_file(path, display))
+        _SCOPES[file] = load_scope(path, display)
     return _SCOPES[file]
 
 
@@ -263,8 +262,8 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
     where: list[tuple[int, int, str | None]] = []  # task -> (file, unit, cache key)
     pending: dict[int, list[Any]] = {}  # file -> [display, spec, scope, key, units, results]
     if loading:
-        from symderiv.build.scope import build_scope
-        from symderiv.load.loader import SpecErrors, load_file
+        from symderiv.load.loader import SpecErrors
+        from symderiv.run import internal_error, load_scope
         from symderiv.units import fingerprint, units
 
         if isinstance(options, dict):
@@ -273,10 +272,13 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
             _OPTIONS = Options(**options)
         for slot, path, display, key in loading:
             try:
-                spec = load_file(path, display)
-                scope = build_scope(spec)
+                scope = load_scope(path, display)
+                spec = scope.spec
             except SpecErrors as errors:
                 files[slot] = FileResult(display, None, tuple(errors.errors), ())
+                continue
+            except (Exception, RecursionError) as failure:  # noqa: BLE001 - one file never stops the run
+                files[slot] = internal_error(display, failure)
                 continue
             found = units(spec)
             results: list[list[Any] | None] = [None] * len(found)

@@ -16,6 +16,7 @@ from symderiv.build.scope import Scope
 from symderiv.check.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
 from symderiv.errors import SymderivError
 from symderiv.language import ast
+from symderiv.load import loader
 from symderiv.load.loader import SpecErrors
 from symderiv.load.model import Array, Example, Implementation, Value
 
@@ -65,6 +66,9 @@ def _check_nodes(scope: Scope, implementation: Implementation,
                         or (isinstance(argument, ast.Number) and argument.value.denominator == 1
                             and argument.value > 0)):
                     raise fail("eye() takes a size or a positive integer", argument, "call")
+                if isinstance(argument, ast.Number) and argument.value > loader.MAX_SIZE:
+                    raise fail(f"eye({argument.text}) exceeds the size limit {loader.MAX_SIZE} "
+                               "(--limit max_size=...)", argument, "limit")
         if isinstance(node, ast.Name):
             name = node.name
             if name in scope.symbols or name in scope.sizes:

@@ -14,6 +14,7 @@ import sympy
 
 from symderiv.errors import SymderivError
 from symderiv.language import ast
+from symderiv.load import loader
 from symderiv.load.loader import SpecErrors
 from symderiv.load.model import Definition, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl
 
@@ -263,6 +264,9 @@ class _Checker:
                 n: sympy.Expr = size_symbol(argument.name)
             elif isinstance(argument, ast.Number) and argument.value.denominator == 1 \
                     and argument.value > 0:
+                if argument.value > loader.MAX_SIZE:
+                    raise self.fail(f"eye({argument.text}) exceeds the size limit "
+                                    f"{loader.MAX_SIZE} (--limit max_size=...)", argument, "limit")
                 n = sympy.Integer(int(argument.value))
             else:
                 raise self.fail("eye() takes a size or a positive integer", argument, "call")

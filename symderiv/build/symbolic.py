@@ -17,6 +17,24 @@ from symderiv.language import ast
 
 #: Integer exponents beyond this are not expanded symbolically.
 MAX_SYMBOLIC_EXPONENT = 1_000
+#: sympy evaluates a power of two numbers at once (2^(10^9) is a 125 MB integer, and
+#: ((2^1000)^1000)^1000 gets there in three innocent steps): refuse results above this size.
+MAX_NUMBER_BITS = 100_000
+
+
+def _bits(number: sympy.Expr) -> int:
+    """The size of an exact rational (numerator and denominator bits)."""
+    p, q = sympy.fraction(number)
+    return int(abs(p)).bit_length() + int(abs(q)).bit_length()
+
+
+def _too_large(base: sympy.Expr, exponent: sympy.Expr) -> bool:
+    """Would sympy's automatic evaluation of base^exponent build a huge exact number?"""
+    if not (base.is_Rational and exponent.is_Rational):
+        return False
+    if abs(exponent) > MAX_SYMBOLIC_EXPONENT and abs(base) != 1 and base != 0:
+        return True
+    return _bits(base) * abs(exponent) > MAX_NUMBER_BITS
 
 
 class Unsupported(Exception):
@@ -98,8 +116,8 @@ class SympyBuilder:
             right = self.expr(node.right, bound)
             if node.op in ast.ARITHMETIC:
                 return ast.ARITHMETIC[node.op](left, right)
-            if right.is_Integer and abs(int(right)) > MAX_SYMBOLIC_EXPONENT and left.is_Number:
-                raise Unsupported(f"exponent {right} is too large to expand")
+            if _too_large(left, right):
+                raise Unsupported("a power of two numbers is too large to compute exactly")
             return sympy.Pow(left, right)
         if isinstance(node, ast.Call):
             return self.call(node, bound)

@@ -16,6 +16,9 @@ from typing import Any
 import mpmath
 
 PRIME = (1 << 61) - 1
+#: exp(a) for |a| beyond this has no usable value at finite precision (mpmath overflows
+#: its integer conversions on exp(exp(exp(1000)))): the point counts as undefined.
+MAX_EXP_ARGUMENT = 10**8
 
 
 class Undefined(ArithmeticError):
@@ -129,23 +132,33 @@ class MpmathDomain(Domain):
         self.values = values
         self.zero = self.context.mpf(0)
         self.one = self.context.mpf(1)
+        #: The largest |log2| of any intermediate value: a sum with a term of 2^k can lose
+        #: up to k bits to cancellation (exp(1000) + 1 − exp(1000) is 0 at any precision
+        #: below 435 digits; so is (1 + exp(-1000) − 1) / exp(-1000)), so a confirmation
+        #: must compute with that many more bits (see `refute.confirm`).
+        self.extreme_bits = 0
+
+    def _seen(self, value: Any) -> Any:
+        if value:
+            self.extreme_bits = max(self.extreme_bits, abs(int(self.context.mag(value))))
+        return value
 
     def const(self, value: Fraction) -> Any:
-        return self.context.mpf(value.numerator) / value.denominator
+        return self._seen(self.context.mpf(value.numerator) / value.denominator)
 
     def add(self, a: Any, b: Any) -> Any:
-        return a + b
+        return self._seen(a + b)
 
     def sub(self, a: Any, b: Any) -> Any:
-        return a - b
+        return self._seen(a - b)
 
     def mul(self, a: Any, b: Any) -> Any:
-        return a * b
+        return self._seen(a * b)
 
     def div(self, a: Any, b: Any) -> Any:
         if b == 0:
             raise Undefined("division by zero")
-        return a / b
+        return self._seen(a / b)
 
     def neg(self, a: Any) -> Any:
         return -a
@@ -153,27 +166,29 @@ class MpmathDomain(Domain):
     def ipow(self, a: Any, n: int) -> Any:
         if a == 0 and n < 0:
             raise Undefined("division by zero")
-        return self.context.power(a, n)
+        return self._seen(self.context.power(a, n))
 
     def rpow(self, a: Any, q: Fraction) -> Any:
         if a < 0:
             raise Undefined("a negative number to a fractional power")
         if a == 0 and q <= 0:
             raise Undefined("0 to a non-positive power")
-        return self.context.power(a, self.const(q))
+        return self._seen(self.context.power(a, self.const(q)))
 
     def exp(self, a: Any) -> Any:
-        return self.context.exp(a)
+        if abs(a) > MAX_EXP_ARGUMENT:
+            raise Undefined("exp() of a number too large to evaluate")
+        return self._seen(self.context.exp(a))
 
     def log(self, a: Any) -> Any:
         if a <= 0:
             raise Undefined("log of a number ≤ 0")
-        return self.context.log(a)
+        return self._seen(self.context.log(a))
 
     def sqrt(self, a: Any) -> Any:
         if a < 0:
             raise Undefined("square root of a negative number")
-        return self.context.sqrt(a)
+        return self._seen(self.context.sqrt(a))
 
     def input(self, name: str, index: tuple[int, ...]) -> Any:
         return self.const(self.values[(name, index)])

@@ -100,7 +100,7 @@ class Engine:
         except CheckTimeout:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: no result within {self.options.timeout:g} s",))
-        except (EvaluationError, RecursionError, NumpyError, KeyError) as error:
+        except (EvaluationError, RecursionError, NumpyError, KeyError, ArithmeticError) as error:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: cannot evaluate: {error}",))
         details = found.errors.details() + (("points", found.points), ("dtype", dtype))
@@ -148,7 +148,10 @@ class Engine:
                 combos: list[dict[str, int]]) -> Outcome:
         scope, seed = self.scope, self.options.seed
         if "generic" in self.options.strategies:
-            proof = generic.prove(self.builder, lhs, rhs, where, free)
+            try:
+                proof = generic.prove(self.builder, lhs, rhs, where, free)
+            except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
+                proof = None  # sympy gave up on this formula: the bounded layer decides
             if proof is not None:
                 return self._cross_check(proof, lhs, rhs, where, free, combos)
         if "bounded" not in self.options.strategies:

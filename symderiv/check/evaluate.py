@@ -194,6 +194,9 @@ class Evaluator:
                     return self.definition_entry(base.name, index)
             whole = self.value(base, env)
             if not isinstance(whole, Tensor):
+                # a 1×1 product (A @ v at size 1) collapses to a scalar; its only entry is it
+                if all(value == 1 for value in index):
+                    return whole
                 raise EvaluationError("cannot index a scalar")
             return whole.entry(index)
         if isinstance(node, ast.Neg):

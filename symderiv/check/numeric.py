@@ -116,7 +116,12 @@ class NumpyDomain(Domain):
         return -a
 
     def ipow(self, a: Any, n: int) -> Any:
-        return np.power(a, float(n)) if n < 0 else a ** n
+        if n < 0:
+            return np.power(a, float(n))
+        try:
+            return a ** n
+        except OverflowError:  # a Python float (a constant) raises where numpy gives ±inf
+            return np.power(np.float64(a), float(n))
 
     def rpow(self, a: Any, q: Fraction) -> Any:
         return np.power(a, float(q))

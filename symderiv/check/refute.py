@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from fractions import Fraction
@@ -16,6 +17,8 @@ from symderiv.language import ast
 
 DIGITS = 40
 CONFIRM_DIGITS = 60
+#: Beyond this precision a point is not worth confirming (another point is tried).
+MAX_CONFIRM_DIGITS = 3_000
 SHOWN_DIGITS = 30
 RANDOM_TRIES = 24
 
@@ -86,20 +89,37 @@ def evaluate_at(scope: Scope, lhs: ast.Node, rhs: ast.Node, sizes: dict[str, int
                 env: dict[str, int], values: dict[tuple[str, tuple[int, ...]], Fraction],
                 digits: int, entry: tuple[int, ...]) -> tuple[Any, Any]:
     """Both sides at one point, in mpmath at `digits` digits. Raises Undefined."""
+    left, right, _ = _evaluate(scope, lhs, rhs, sizes, env, values, digits, entry)
+    return left, right
+
+
+def _evaluate(scope: Scope, lhs: ast.Node, rhs: ast.Node, sizes: dict[str, int],
+              env: dict[str, int], values: dict[tuple[str, tuple[int, ...]], Fraction],
+              digits: int, entry: tuple[int, ...]) -> tuple[Any, Any, int]:
+    """Both sides, and how many decimal digits cancellation could have cost at most."""
     domain = MpmathDomain(values, digits)
     evaluator = Evaluator(scope, sizes, domain)
-    return _difference(evaluator.value(lhs, env), evaluator.value(rhs, env), entry)
+    left, right = _difference(evaluator.value(lhs, env), evaluator.value(rhs, env), entry)
+    return left, right, math.ceil(domain.extreme_bits * math.log10(2))
 
 
 def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
             values: dict[tuple[str, tuple[int, ...]], Fraction]) -> Counterexample | None:
-    """A counterexample if lhs ≠ rhs at this point beyond doubt (two precisions agree)."""
+    """A counterexample if lhs ≠ rhs at this point beyond doubt.
+
+    Two precisions agreeing is not enough: exp(1000) + 1 − exp(1000) is exactly 0 at both 40
+    and 60 digits. So both confirming evaluations run with extra digits for the most extreme
+    magnitude any intermediate value reached (where cancellation could lose them all).
+    """
+    point = (scope, lhs, rhs, candidate.sizes, candidate.indices, values)
     try:
-        left, right = evaluate_at(scope, lhs, rhs, candidate.sizes, candidate.indices, values,
-                                  DIGITS, candidate.entry)
-        left2, right2 = evaluate_at(scope, lhs, rhs, candidate.sizes, candidate.indices, values,
-                                    CONFIRM_DIGITS, candidate.entry)
-    except (Undefined, KeyError, ZeroDivisionError, ValueError):
+        _, _, lost = _evaluate(*point, DIGITS, candidate.entry)
+        digits = CONFIRM_DIGITS + lost
+        if digits > MAX_CONFIRM_DIGITS:
+            return None  # magnitudes too extreme to confirm anything at a sane precision
+        left, right, _ = _evaluate(*point, digits - (CONFIRM_DIGITS - DIGITS), candidate.entry)
+        left2, right2, _ = _evaluate(*point, digits, candidate.entry)
+    except (Undefined, KeyError, ArithmeticError, ValueError):
         return None
     import mpmath
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from functools import cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
 
@@ -16,6 +17,27 @@ from symderiv.language import ast
 #: Refuse longer formulas and deeper nesting before parsing (issue: resource bombs).
 MAX_FORMULA_LENGTH = 10_000
 MAX_NESTING = 100
+#: Deepest formula tree (operators included: `-----x` and `x^x^x^...` nest without brackets).
+#: Every later stage walks the tree recursively, so this keeps them far from Python's
+#: recursion limit.
+MAX_DEPTH = 200
+#: Largest decimal exponent in a number literal: Fraction("1e999999999") would build a
+#: billion-digit integer before anything else could refuse it.
+MAX_LITERAL_EXPONENT = 1_000
+
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)\s*\Z")
+
+
+def exact_number(text: str) -> Fraction:
+    """The exact value of a decimal literal such as `0.5` or `1e-3`.
+
+    Raises:
+        ValueError: not a number, or an exponent beyond `MAX_LITERAL_EXPONENT`.
+    """
+    exponent = _EXPONENT.search(text)
+    if exponent is not None and abs(int(exponent.group(1))) > MAX_LITERAL_EXPONENT:
+        raise ValueError(f"the exponent of {text[:40]!r} is beyond ±{MAX_LITERAL_EXPONENT}")
+    return Fraction(text)
 
 _TOKEN_NAMES = {
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "DOT": "'.'",
@@ -39,7 +61,12 @@ def _span(meta: Meta) -> tuple[int, int]:
 class _ToAst(Transformer[Token, ast.Node]):
     def number(self, meta: Meta, children: list[Token]) -> ast.Node:
         text = str(children[0])
-        return ast.Number(*_span(meta), Fraction(text), text)
+        try:
+            value = exact_number(text)
+        except ValueError as error:
+            raise FormulaError(f"number too large: {error}", children[0].start_pos,  # type: ignore[attr-defined]
+                               "limit") from error
+        return ast.Number(*_span(meta), value, text)
 
     def name(self, meta: Meta, children: list[Token]) -> ast.Node:
         return ast.Name(*_span(meta), str(children[0]))
@@ -94,7 +121,8 @@ class _ToAst(Transformer[Token, ast.Node]):
 def _check_size(text: str) -> None:
     if len(text) > MAX_FORMULA_LENGTH:
         raise FormulaError(
-            f"formula is {len(text)} characters long; the limit is {MAX_FORMULA_LENGTH}",
+            f"formula is {len(text)} characters long; the limit is {MAX_FORMULA_LENGTH} "
+            "(--limit max_formula_length=...)",
             0, "limit",
         )
     depth = 0
@@ -103,10 +131,23 @@ def _check_size(text: str) -> None:
             depth += 1
             if depth > MAX_NESTING:
                 raise FormulaError(
-                    f"brackets nested more than {MAX_NESTING} deep", offset, "limit"
+                    f"brackets nested more than {MAX_NESTING} deep (--limit max_nesting=...)",
+                    offset, "limit"
                 )
         elif char in ")]":
             depth -= 1
+
+
+def _check_depth(tree: Tree[Token]) -> None:
+    """Refuse trees deeper than MAX_DEPTH, walking iteratively (no recursion here)."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            offset = getattr(node.meta, "start_pos", 0) if not node.meta.empty else 0
+            raise FormulaError(f"formula nested more than {MAX_DEPTH} operations deep "
+                               "(--limit max_formula_depth=...)", offset, "limit")
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def _describe(error: UnexpectedInput, text: str) -> FormulaError:
@@ -145,6 +186,7 @@ def parse(text: str) -> ast.Node:
         tree = _lark().parse(text)
     except UnexpectedInput as error:
         raise _describe(error, text) from error
+    _check_depth(tree)
     try:
         result = _ToAst().transform(tree)
     except Exception as error:  # lark wraps callback errors in VisitError

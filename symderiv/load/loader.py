@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,16 +13,21 @@ import yaml
 from symderiv.errors import FormulaError, Location, SymderivError
 from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read
-from symderiv.language.parser import parse
+from symderiv.language.parser import exact_number, parse
 from symderiv.load import model
 from symderiv.load.yaml_nodes import compose, formula_location, location
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*\Z")
+#: Terminal escapes and other C0/C1 controls (tab and newline are fine), and the bidirectional
+#: overrides that make text read differently from what it is ("Trojan Source").
+UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 DEFAULT_SIZE_VALUES = (1, 2, 3, 4)
-#: Largest concrete size value a spec may ask for (adjustable: `--max-size`).
+#: Largest concrete size value a spec may ask for (adjustable: `--limit max_size=N`).
 MAX_SIZE = 64
 MAX_ITEMS = 2_000
+#: Largest spec file read (bytes); a spec is hand-written text (adjustable: `--limit`).
+MAX_FILE_BYTES = 4_000_000
 
 TOP_KEYS = (
     "title", "source", "sizes", "indices", "symbols", "define", "numpy",
@@ -71,7 +75,8 @@ class _Reader:
                 continue
             pairs.append((key, value))
         if len(pairs) > MAX_ITEMS:
-            self.error(f"{what} has more than {MAX_ITEMS} entries", node, "limit")
+            self.error(f"{what} has more than {MAX_ITEMS} entries (--limit max_items=...)",
+                       node, "limit")
             return pairs[:MAX_ITEMS]
         return pairs
 
@@ -82,7 +87,8 @@ class _Reader:
             self.error(f"{what} must be a list", node, "type")
             return []
         if len(node.value) > MAX_ITEMS:
-            self.error(f"{what} has more than {MAX_ITEMS} entries", node, "limit")
+            self.error(f"{what} has more than {MAX_ITEMS} entries (--limit max_items=...)",
+                       node, "limit")
             return list(node.value[:MAX_ITEMS])
         return list(node.value)
 
@@ -90,7 +96,13 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
             self.error(f"{what} must be text", node, "type")
             return None
-        return str(node.value)
+        value = str(node.value)
+        hidden = UNSAFE_CHARACTER.search(value)
+        if hidden is not None:  # "\e[2J" in a title would reach the teacher's terminal
+            self.error(f"{what} contains the control character U+{ord(hidden.group()):04X}",
+                       node, "type")
+            return None
+        return value
 
     def integer(self, node: yaml.Node, what: str) -> int | None:
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
@@ -164,6 +176,10 @@ def _sizes(reader: _Reader, node: yaml.Node, declared: dict[str, Location]) -> l
             if top is not None:
                 if top < 1:
                     reader.error(f"size {name} must be a positive integer", value, "type")
+                if top > MAX_SIZE:  # before range(1, top + 1): `N: 10**18` must not allocate
+                    reader.error(f"size {name} = {top} exceeds the limit {MAX_SIZE} for "
+                                 "concrete checks (--limit max_size=...)", value, "limit")
+                    continue
                 values = list(range(1, top + 1))
         else:
             for item in reader.sequence(value, f"values of size {name}"):
@@ -178,7 +194,8 @@ def _sizes(reader: _Reader, node: yaml.Node, declared: dict[str, Location]) -> l
         for number in values:
             if number > MAX_SIZE:
                 reader.error(
-                    f"size {name} = {number} exceeds the limit {MAX_SIZE} for concrete checks",
+                    f"size {name} = {number} exceeds the limit {MAX_SIZE} for concrete checks "
+                    "(--limit max_size=...)",
                     value, "limit",
                 )
                 break
@@ -232,7 +249,10 @@ def _symbols(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
             for item in reader.sequence(shape_node, f"the shape of {name}"):
                 if isinstance(item, yaml.ScalarNode) and item.tag.endswith(":int"):
                     number = reader.integer(item, "a dimension")
-                    if number is not None and number >= 1:
+                    if number is not None and number > MAX_SIZE:
+                        reader.error(f"dimension {number} exceeds the limit {MAX_SIZE} "
+                                     "(--limit max_size=...)", item, "limit")
+                    elif number is not None and number >= 1:
                         shape.append(number)
                     else:
                         reader.error("a dimension must be a positive integer or a size", item)
@@ -401,9 +421,11 @@ def _number(reader: _Reader, node: yaml.Node, what: str) -> model.Value | None:
                                               node.tag.endswith(":float")):
         text = str(node.value).replace("_", "")
         try:
-            return model.Value(Fraction(text), text)
-        except ValueError:
-            pass
+            return model.Value(exact_number(text), text)
+        except ValueError as error:
+            if "exponent" in str(error):
+                reader.error(f"{what}: {error}", node, "limit")
+                return None
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
         text = str(node.value).strip()
         if text.lower() in ("nan", "inf", "-inf", "+inf", ".nan", ".inf", "-.inf"):
@@ -576,11 +598,16 @@ def load_file(path: Path, display: str | None = None) -> model.Spec:
     """Read and parse one spec file. Raises SpecErrors (I/O problems included)."""
     shown = display or str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         raise SpecErrors([SymderivError(f"cannot read file: {reason}",
                                         Location(shown, 1, 1), "io")]) from error
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecErrors([SymderivError(
+            f"file is larger than {MAX_FILE_BYTES} bytes (--limit max_file_bytes=...)",
+            Location(shown, 1, 1), "limit")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

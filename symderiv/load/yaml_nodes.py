@@ -13,10 +13,38 @@ _PLAIN_TAGS = {
 
 #: Bound on composed nodes, against alias expansion and huge files.
 MAX_NODES = 200_000
+#: Bound on the nesting of lists and mappings: PyYAML composes recursively, so `[[[[...` ten
+#: thousand deep would end in a RecursionError.
+MAX_DEPTH = 50
 
 
 def location(path: str, node: yaml.Node) -> Location:
     return Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _scan(path: str, text: str) -> None:
+    """Refuse aliases, deep nesting and too many nodes from the event stream, before composing."""
+    depth = 0
+    count = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        mark = event.start_mark
+        where = Location(path, mark.line + 1, mark.column + 1)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            # refused at the anchor, before any alias could expand (billion laughs)
+            raise SymderivError("YAML anchors and aliases (&name, *name) are not supported in "
+                                "specs", where, "yaml")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SymderivError(f"YAML nested more than {MAX_DEPTH} levels deep "
+                                    "(--limit max_yaml_depth=...)", where, "limit")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > MAX_NODES:
+                raise SymderivError(f"spec has more than {MAX_NODES} YAML nodes "
+                                    "(--limit max_nodes=...)", where, "limit")
 
 
 def compose(path: str, text: str) -> yaml.Node | None:
@@ -26,14 +54,22 @@ def compose(path: str, text: str) -> yaml.Node | None:
         SymderivError: located at the offending node.
     """
     try:
+        _scan(path, text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path, 1, 1)
         problem = error.problem or error.context or "invalid YAML"
         raise SymderivError(f"invalid YAML: {problem}", where, "yaml") from error
+    except yaml.reader.ReaderError as error:  # a control character such as NUL
+        before = text[: error.position]
+        where = Location(path, before.count("\n") + 1, error.position - before.rfind("\n"))
+        character = chr(error.character) if isinstance(error.character, int) else error.character
+        raise SymderivError(f"invalid YAML: character {character!r} is not allowed", where,
+                            "yaml") from error
     except yaml.YAMLError as error:
-        raise SymderivError(f"invalid YAML: {error}", Location(path, 1, 1), "yaml") from error
+        message = " ".join(str(error).split())  # one line, whatever PyYAML wrote
+        raise SymderivError(f"invalid YAML: {message}", Location(path, 1, 1), "yaml") from error
     if root is None:
         return None
     seen: set[int] = set()
@@ -42,7 +78,8 @@ def compose(path: str, text: str) -> yaml.Node | None:
         node = stack.pop()
         if id(node) in seen:
             raise SymderivError(
-                "YAML anchors and aliases (&name, *name) are not supported in specs", location(path, node), "yaml"
+                "YAML anchors and aliases (&name, *name) are not supported in specs",
+                location(path, node), "yaml"
             )
         seen.add(id(node))
         if len(seen) > MAX_NODES:

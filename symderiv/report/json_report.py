@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -18,10 +19,12 @@ def _number(value: Any) -> Any:
 
 
 def _float(text: str) -> float | None:
+    """The number as a JSON float; None beyond float range (JSON has no Infinity)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 def counterexample(found: Counterexample | None) -> dict[str, Any] | None:
