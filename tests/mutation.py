@@ -23,6 +23,7 @@ from symderiv.check import bounded
 from symderiv.check.domains import MpmathDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
 from symderiv.language import ast
+from symderiv.language.printer import unparse
 
 OPERATORS = ("flip-sign", "swap-indices", "drop-delta", "plus-minus", "scale-2", "transpose",
              "sum-index")
@@ -165,33 +166,11 @@ def mutants(scope: Scope, claim: Claim) -> list[Mutant]:
     out: dict[tuple[ast.Node, ast.Node], Mutant] = {}
     for operator, lhs in _mutations(scope, claim.lhs):
         out.setdefault((lhs, claim.rhs), Mutant(claim, operator, lhs, claim.rhs,
-                                                f"{text(lhs)} == {text(claim.rhs)}"))
+                                                f"{unparse(lhs)} == {unparse(claim.rhs)}"))
     for operator, rhs in _mutations(scope, claim.rhs):
         out.setdefault((claim.lhs, rhs), Mutant(claim, operator, claim.lhs, rhs,
-                                                f"{text(claim.lhs)} == {text(rhs)}"))
+                                                f"{unparse(claim.lhs)} == {unparse(rhs)}"))
     return list(out.values())
-
-
-def text(node: ast.Node) -> str:
-    """The formula text of a tree (fully bracketed where it matters)."""
-    if isinstance(node, ast.Number):
-        return node.text
-    if isinstance(node, ast.Name):
-        return node.name
-    if isinstance(node, ast.Index):
-        return f"{text(node.base)}[{', '.join(text(i) for i in node.indices)}]"
-    if isinstance(node, ast.Call):
-        return f"{node.function}({', '.join(text(a) for a in node.args)})"
-    if isinstance(node, ast.Transpose):
-        return f"({text(node.operand)}).T"
-    if isinstance(node, ast.Neg):
-        return f"-({text(node.operand)})"
-    if isinstance(node, ast.BinOp | ast.Compare):
-        return f"({text(node.left)} {node.op} {text(node.right)})"
-    assert isinstance(node, ast.BoolOp)
-    if node.right is None:
-        return f"not ({text(node.left)})"
-    return f"({text(node.left)} {node.op} {text(node.right)})"
 
 
 # -- the truth, independently of the engine's verdict --------------------------------------

@@ -50,12 +50,12 @@ def test_operators_produce_the_expected_mutants() -> None:
     scope = _scope(SMALL)
     (claim,) = mutation.claims_of(scope)
     found = {(m.operator, m.text) for m in mutation.mutants(scope, claim)}
-    assert ("drop-delta", "(sum((a[k] * 1), k) + a[i]) == (a[j] + a[i])") in found
-    assert ("plus-minus", "(sum((a[k] * delta(k, j)), k) - a[i]) == (a[j] + a[i])") in found
-    assert ("sum-index", "(sum((a[k] * delta(k, j)), i) + a[i]) == (a[j] + a[i])") in found
-    assert ("swap-indices", "(sum((a[k] * delta(k, j)), k) + a[i]) == (a[i] + a[i])") in found
-    assert ("flip-sign", "-((sum((a[k] * delta(k, j)), k) + a[i])) == (a[j] + a[i])") in found
-    assert ("scale-2", "(sum((a[k] * delta(k, j)), k) + a[i]) == (2 * (a[j] + a[i]))") in found
+    assert ("drop-delta", "sum(a[k] * 1, k) + a[i] == a[j] + a[i]") in found
+    assert ("plus-minus", "sum(a[k] * delta(k, j), k) - a[i] == a[j] + a[i]") in found
+    assert ("sum-index", "sum(a[k] * delta(k, j), i) + a[i] == a[j] + a[i]") in found
+    assert ("swap-indices", "sum(a[k] * delta(k, j), k) + a[i] == a[i] + a[i]") in found
+    assert ("flip-sign", "-(sum(a[k] * delta(k, j), k) + a[i]) == a[j] + a[i]") in found
+    assert ("scale-2", "sum(a[k] * delta(k, j), k) + a[i] == 2 * (a[j] + a[i])") in found
 
 
 def test_truth_tells_true_from_false() -> None:

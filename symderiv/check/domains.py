@@ -123,7 +123,23 @@ class ModularDomain(Domain):
         return a == 0
 
 
-class MpmathDomain(Domain):
+class OperatorDomain(Domain):
+    """A domain whose values support Python's + − × and unary minus themselves."""
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def neg(self, a: Any) -> Any:
+        return -a
+
+
+class MpmathDomain(OperatorDomain):
     """Real arithmetic at `digits` significant digits, at given input values."""
 
     def __init__(self, values: dict[tuple[str, tuple[int, ...]], Fraction], digits: int) -> None:
@@ -159,9 +175,6 @@ class MpmathDomain(Domain):
         if b == 0:
             raise Undefined("division by zero")
         return self._seen(a / b)
-
-    def neg(self, a: Any) -> Any:
-        return -a
 
     def ipow(self, a: Any, n: int) -> Any:
         if a == 0 and n < 0:

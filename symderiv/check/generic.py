@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import sympy
-from sympy import KroneckerDelta, Sum
+from sympy import KroneckerDelta
 
 from symderiv.build.symbolic import SympyBuilder, Unsupported
 from symderiv.check.normalize import canonical_sums, decide, normalize, sums_to_symbols

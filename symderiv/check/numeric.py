@@ -29,7 +29,9 @@ import numpy as np
 from symderiv.build.numpy_scope import example_sizes, expected_shape, single_implementations
 from symderiv.build.scope import Scope
 from symderiv.check.bounded import Candidate, assignments, used_names
-from symderiv.check.domains import Domain, DualDomain, MpmathDomain, Undefined
+from symderiv.check.domains import (
+    DualDomain, MpmathDomain, OperatorDomain, Undefined,
+)
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
 from symderiv.check.numpy_eval import RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks
 from symderiv.check.refute import confirm, evaluate_at, find_counterexample
@@ -88,7 +90,7 @@ def random_inputs(scope: Scope, names: set[str], sizes: dict[str, int],
     return out
 
 
-class NumpyDomain(Domain):
+class NumpyDomain(OperatorDomain):
     """Floats at P points at once: every value is an array of shape (P,) (or a number)."""
 
     zero = 0.0
@@ -100,20 +102,8 @@ class NumpyDomain(Domain):
     def const(self, value: Fraction) -> Any:
         return float(value)
 
-    def add(self, a: Any, b: Any) -> Any:
-        return a + b
-
-    def sub(self, a: Any, b: Any) -> Any:
-        return a - b
-
-    def mul(self, a: Any, b: Any) -> Any:
-        return a * b
-
     def div(self, a: Any, b: Any) -> Any:
         return np.divide(a, b)
-
-    def neg(self, a: Any) -> Any:
-        return -a
 
     def ipow(self, a: Any, n: int) -> Any:
         if n < 0:

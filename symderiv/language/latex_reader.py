@@ -26,6 +26,7 @@ from lark.tree import Meta
 
 from symderiv.errors import FormulaError
 from symderiv.language import ast
+from symderiv.language.parser import transform
 
 MAX_TEX_LENGTH = 10_000
 MAX_NESTING = 100
@@ -361,13 +362,7 @@ def _structure(text: str) -> _Relation:
         raise
     except UnexpectedInput as error:
         raise _describe(error, text) from error
-    try:
-        result = _ToPieces().transform(tree)
-    except Exception as error:  # lark wraps callback errors in VisitError
-        cause = getattr(error, "orig_exc", error)
-        if isinstance(cause, FormulaError):
-            raise cause from error
-        raise
+    result = transform(_ToPieces(), tree)
     assert isinstance(result, _Relation)
     return result
 

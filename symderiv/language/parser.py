@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from functools import cache
+from typing import Any
 from importlib import resources
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -187,12 +188,17 @@ def parse(text: str) -> ast.Node:
     except UnexpectedInput as error:
         raise _describe(error, text) from error
     _check_depth(tree)
+    result = transform(_ToAst(), tree)
+    assert isinstance(result, ast.Node)
+    return result
+
+
+def transform(transformer: Transformer[Any, Any], tree: Any) -> Any:
+    """Run a lark transformer; a FormulaError raised in a callback comes out as itself."""
     try:
-        result = _ToAst().transform(tree)
+        return transformer.transform(tree)
     except Exception as error:  # lark wraps callback errors in VisitError
         cause = getattr(error, "orig_exc", error)
         if isinstance(cause, FormulaError):
             raise cause from error
         raise
-    assert isinstance(result, ast.Node)
-    return result
