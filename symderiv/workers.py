@@ -318,7 +318,7 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
         if tasks:
             prepare_workers()
         run_tasks(tasks, jobs, finished)
-    for slot, (display, spec, scope, key, found, results) in pending.items():
+    for slot, (display, spec, scope, key, _units, results) in pending.items():
         checks = tuple(r for unit_results in results for r in unit_results or [])
         files[slot] = FileResult(display, spec.title, (), checks, spec, scope)
         if cache is not None and key is not None:
