@@ -372,7 +372,19 @@ def versions() -> dict[str, str]:
         import sympy
 
         sympy_version = sympy.__version__
-    return {"symderiv": __version__, "sympy": sympy_version, "format": str(FORMAT)}
+    return {"symderiv": __version__, "code": _code_digest(), "sympy": sympy_version,
+            "format": str(FORMAT)}
+
+
+def _code_digest() -> str:
+    """A digest of symderiv's own source: an edited engine never reuses old verdicts, even
+    when the version number did not change (a development checkout)."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")) + sorted(package.rglob("*.lark")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def file_key(source: bytes, options: dict[str, Any], versions: dict[str, str]) -> str:

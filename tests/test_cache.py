@@ -203,5 +203,22 @@ def test_without_a_cache_nothing_is_written(tmp_path: Path,
 
 def test_versions_match_the_installed_packages() -> None:
     """The sympy version read from its release file equals sympy.__version__."""
-    assert versions() == {"symderiv": symderiv.__version__, "sympy": sympy.__version__,
-                          "format": "1"}
+    found = versions()
+    code = found.pop("code")
+    assert found == {"symderiv": symderiv.__version__, "sympy": sympy.__version__,
+                     "format": "1"}
+    assert len(code) == 16 and int(code, 16) >= 0
+
+
+def test_an_edited_engine_does_not_reuse_old_verdicts(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key depends on symderiv's own source, not only on its version number."""
+    import symderiv.cache as cache_module
+
+    package = tmp_path / "symderiv"
+    package.mkdir()
+    (package / "cache.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(cache_module, "__file__", str(package / "cache.py"))
+    before = cache_module._code_digest()
+    (package / "cache.py").write_text("x = 2\n", encoding="utf-8")
+    assert cache_module._code_digest() != before
