@@ -49,6 +49,13 @@ class Report:
     def checks(self) -> list[CheckResult]:
         return [check for file in self.files for check in file.checks]
 
+    def verdict_counts(self) -> str:
+        """'27 proved, 5 refuted' in order of first appearance."""
+        counts: dict[str, int] = {}
+        for check in self.checks:
+            counts[check.verdict.value] = counts.get(check.verdict.value, 0) + 1
+        return ", ".join(f"{n} {v}" for v, n in counts.items())
+
     @property
     def file_errors(self) -> int:
         return sum(1 for file in self.files if file.errors)

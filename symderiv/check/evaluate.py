@@ -7,6 +7,7 @@ value. Nothing here uses sympy: this is the independent second opinion on every 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -284,6 +285,20 @@ class Evaluator:
             return Tensor((rows,), tuple(data)) if rows != 1 else data[0]
         return Tensor((rows, cols), tuple(data))
 
+    def sum_terms(self, args: tuple[ast.Node, ...], env: dict[str, int]
+                  ) -> Iterator[dict[str, int]]:
+        """The environments of the terms of sum(body, k[, lo, hi]): k over its range."""
+        variable = args[1]
+        assert isinstance(variable, ast.Name)
+        if len(args) == 4:
+            low, high = self.integer(args[2], env), self.integer(args[3], env)
+        else:
+            low, high = 1, self.range_of(variable.name)
+        inner = dict(env)
+        for value in range(low, high + 1):
+            inner[variable.name] = value
+            yield inner
+
     def exp_atomic(self, node: ast.Node, env: dict[str, int]) -> Any:
         """exp(u) in a domain where exp is an opaque atom: first use exp's true identities.
 
@@ -306,16 +321,8 @@ class Evaluator:
         if isinstance(node, ast.Call) and node.function == "log":
             return self.value(node.args[0], env)
         if isinstance(node, ast.Call) and node.function == "sum":
-            variable = node.args[1]
-            assert isinstance(variable, ast.Name)
-            if len(node.args) == 4:
-                low, high = self.integer(node.args[2], env), self.integer(node.args[3], env)
-            else:
-                low, high = 1, self.range_of(variable.name)
             product = domain.one
-            inner = dict(env)
-            for value in range(low, high + 1):
-                inner[variable.name] = value
+            for inner in self.sum_terms(node.args, env):
                 product = domain.mul(product, self.exp_atomic(node.args[0], inner))
             return product
         return domain.exp(self.value(node, env))
@@ -346,16 +353,8 @@ class Evaluator:
             equal = self.integer(args[0], env) == self.integer(args[1], env)
             return domain.one if equal else domain.zero
         if function == "sum":
-            variable = args[1]
-            assert isinstance(variable, ast.Name)
-            if len(args) == 4:
-                low, high = self.integer(args[2], env), self.integer(args[3], env)
-            else:
-                low, high = 1, self.range_of(variable.name)
             total = domain.zero
-            inner = dict(env)
-            for value in range(low, high + 1):
-                inner[variable.name] = value
+            for inner in self.sum_terms(args, env):
                 total = domain.add(total, self.value(args[0], inner))
             return total
         if function == "D":

@@ -697,10 +697,7 @@ def document(report: Report, names: list[str], cjk: bool) -> str:
     preamble = PREAMBLE.replace("%CJK%", CJK_SETUP if cjk else "")
     checks = report.checks
     ok = sum(1 for c in checks if c.ok)
-    counts: dict[str, int] = {}
-    for check in checks:
-        counts[check.verdict.value] = counts.get(check.verdict.value, 0) + 1
-    detail = ", ".join(f"{n} {v}" for v, n in counts.items())
+    detail = report.verdict_counts()
     summary = (f"{len(checks)} checks in {len(report.files)} spec file(s): {ok} as expected, "
                f"{len(checks) - ok} not" + (f" ({detail})" if detail else "") + ".")
     if report.file_errors:

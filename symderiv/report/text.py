@@ -95,10 +95,7 @@ def file_block(result: FileResult) -> RenderableType:
 def summary(report: Report) -> Text:
     checks = report.checks
     ok = sum(1 for c in checks if c.ok)
-    counts: dict[str, int] = {}
-    for c in checks:
-        counts[c.verdict.value] = counts.get(c.verdict.value, 0) + 1
-    detail = ", ".join(f"{n} {v}" for v, n in counts.items())
+    detail = report.verdict_counts()
     style = "bold green" if report.exit_code == 0 else "bold red"
     text = f"{len(checks)} checks: {ok} as expected, {len(checks) - ok} not"
     if detail:
