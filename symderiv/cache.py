@@ -224,7 +224,7 @@ def decode(data: Any, anchor: Location) -> Any:
 def _proof_step_class() -> type:
     from symderiv.check.verdict import ProofStep
 
-    class CachedProofStep(ProofStep):  # type: ignore[misc]
+    class CachedProofStep(ProofStep):
         """A proof step read from the cache; its sympy expression is rebuilt on first use."""
 
         __slots__ = ("_encoded", "_decoded")
@@ -235,7 +235,7 @@ def _proof_step_class() -> type:
             object.__setattr__(self, "_decoded", None)
 
         @property
-        def expression(self) -> Any:  # type: ignore[override]
+        def expression(self) -> Any:
             if self._decoded is None:
                 object.__setattr__(self, "_decoded", decode(self._encoded, _NOWHERE))
             return self._decoded

@@ -62,7 +62,7 @@ def _wanted(path: Path, config: pytest.Config) -> bool:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     if _wanted(file_path, parent.config):
-        return SpecFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+        return SpecFile.from_parent(parent, path=file_path)
     return None
 
 

@@ -127,7 +127,7 @@ class SympyBuilder:
         indices = tuple(self.integer(i, bound) for i in node.indices)
         base = node.base
         if isinstance(base, ast.Name) and base.name in self.scope.symbols:
-            return self.base(base.name)[indices]  # type: ignore[index]
+            return self.base(base.name)[indices]
         if isinstance(base, ast.Name) and base.name in self.scope.definitions:
             definition = self.scope.definitions[base.name]
             if definition.params:
@@ -152,7 +152,7 @@ class SympyBuilder:
         column = self.unravel(indices[1], self.scope.symbol_shape(self.scope.symbols[x.name]))
         f_entry = self.indexed_value(f, row, bound)
         variable = self.base(x.name)
-        target = variable[column] if column else variable  # type: ignore[index]
+        target = variable[column] if column else variable
         return self.differentiate(f_entry, target)
 
     def value_shape(self, node: ast.Node) -> tuple[sympy.Expr, ...]:
@@ -167,7 +167,7 @@ class SympyBuilder:
         assert isinstance(node, ast.Name)
         if node.name in self.scope.symbols:
             base = self.base(node.name)
-            return base[index] if index else base  # type: ignore[index]
+            return base[index] if index else base
         params, body = self.definition(node.name)
         if len(params) != len(index):
             raise Unsupported("jacobian of a matrix-valued definition")

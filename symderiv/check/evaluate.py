@@ -140,7 +140,7 @@ class Evaluator:
 
     def definition_value(self, name: str) -> Any:
         """The whole value of a definition: a scalar or a Tensor."""
-        key = (name, ("*",))  # type: ignore[arg-type]
+        key = (name, ("*",))
         if key in self.memo:
             return self.memo[key]
         definition = self.scope.definitions[name]

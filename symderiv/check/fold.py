@@ -127,7 +127,7 @@ class _ToAst:
         numerator: list[ast.Node] = []
         denominator: list[ast.Node] = []
         if coefficient != 1:
-            rational = Fraction(int(coefficient.p), int(coefficient.q))  # type: ignore[attr-defined]
+            rational = Fraction(int(coefficient.p), int(coefficient.q))
             if rational.numerator != 1:
                 numerator.append(_number(Fraction(rational.numerator)))
             if rational.denominator != 1:

@@ -159,7 +159,7 @@ class _TexLexer(Lexer):
     def __init__(self, lexer_conf: Any) -> None:
         pass
 
-    def lex(self, data: Any, parser_state: Any = None) -> Iterator[Token]:  # type: ignore[override]
+    def lex(self, data: Any, parser_state: Any = None) -> Iterator[Token]:
         # lark hands a custom lexer the text itself (older versions: a LexerState)
         text = getattr(data, "text", data)
         yield from tokenize(getattr(text, "text", text))

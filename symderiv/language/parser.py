@@ -65,7 +65,7 @@ class _ToAst(Transformer[Token, ast.Node]):
         try:
             value = exact_number(text)
         except ValueError as error:
-            raise FormulaError(f"number too large: {error}", children[0].start_pos,  # type: ignore[attr-defined]
+            raise FormulaError(f"number too large: {error}", children[0].start_pos,
                                "limit") from error
         return ast.Number(*_span(meta), value, text)
 
@@ -73,7 +73,7 @@ class _ToAst(Transformer[Token, ast.Node]):
         return ast.Name(*_span(meta), str(children[0]))
 
     def arguments(self, meta: Meta, children: list[ast.Node]) -> tuple[ast.Node, ...]:
-        return tuple(children)  # type: ignore[return-value]
+        return tuple(children)
 
     def index(self, meta: Meta, children: list[object]) -> ast.Node:
         base, arguments = children
@@ -84,7 +84,7 @@ class _ToAst(Transformer[Token, ast.Node]):
         if str(attribute) != "T":
             raise FormulaError(
                 f"attribute access '.{attribute}' is not allowed (only '.T', the transpose)",
-                attribute.start_pos,  # type: ignore[union-attr]
+                attribute.start_pos,
                 "forbidden",
             )
         return ast.Transpose(*_span(meta), operand)  # type: ignore[arg-type]
