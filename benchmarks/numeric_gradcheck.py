@@ -85,7 +85,7 @@ def numpy_loop(size: int, points: int) -> tuple[float, float]:
     return time.perf_counter() - started, worst
 
 
-def torch_gradcheck(size: int, points: int) -> float | None:
+def torch_gradcheck(size: int, points: int) -> tuple[float, str] | None:
     try:
         import torch
     except ImportError:
@@ -103,7 +103,7 @@ def torch_gradcheck(size: int, points: int) -> float | None:
                          requires_grad=True)
         x = torch.tensor(rng.standard_normal(size), dtype=torch.float64)
         assert torch.autograd.gradcheck(lambda w: function(w, x), (w,))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, torch.__version__
 
 
 def main() -> None:
@@ -119,13 +119,14 @@ def main() -> None:
     loop_seconds, worst = numpy_loop(size, points)
     print(f"  plain numpy loop baseline   : {loop_seconds:8.3f} s  (largest |FD - formula| "
           f"{worst:.2g})   ratio {loop_seconds / seconds:6.2f}x")
-    torch_seconds = torch_gradcheck(size, points)
-    if torch_seconds is None:
+    measured = torch_gradcheck(size, points)
+    if measured is None:
         print("  torch.autograd.gradcheck    : torch is not installed; no comparison "
               "(pip install torch to see it)")
     else:
-        print(f"  torch.autograd.gradcheck    : {torch_seconds:8.3f} s"
-              f"                                   ratio {torch_seconds / seconds:6.2f}x "
+        torch_seconds, version = measured
+        print(f"  torch.autograd.gradcheck    : {torch_seconds:8.3f} s  (torch {version})"
+              f"{'':<{26 - len(version)}}ratio {torch_seconds / seconds:6.2f}x "
               "(target ≥ 1: symderiv at least as fast)")
 
 
