@@ -1,3 +1,3 @@
-from symderiv.cli import main
+from symderiv.cli import entry
 
-raise SystemExit(main())
+entry()

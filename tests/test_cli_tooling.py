@@ -47,6 +47,22 @@ def test_version() -> None:
     assert result.stdout == f"symderiv {__import__('symderiv').__version__}\n"
 
 
+@pytest.mark.parametrize("spec, status", [
+    (ROOT / "derivations" / "softmax.yaml", 0),
+    (SPECS / "mixed.yaml", 1),
+    (ROOT / "tests" / "specs" / "bad" / "unknown-name.yaml", 2),
+])
+def test_command_ends_with_the_status_and_the_whole_report(spec: Path, status: int,
+                                                           tmp_path: Path) -> None:
+    """The command ends the process early (no interpreter teardown): nothing may be lost."""
+    result = symderiv("check", str(spec), "--format", "json", "--no-cache", cwd=tmp_path)
+    assert result.returncode == status
+    report = json.loads(result.stdout)  # all of it was written: it parses
+    assert report["files"][0]["path"] == str(spec)
+    if status == 2:
+        assert result.stderr == f"{spec}:9:24: error: unknown name 'b'  [name]\n"
+
+
 def test_schema_command_prints_the_shipped_schema(capsys: pytest.CaptureFixture[str]) -> None:
     """`symderiv schema` prints a draft-07 JSON Schema that accepts the test specs."""
     jsonschema = pytest.importorskip("jsonschema")
