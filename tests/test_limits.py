@@ -140,3 +140,73 @@ def test_json_has_no_infinity(tmp_path: Path) -> None:
     counterexample = json.loads(run.stdout)["files"][0]["checks"][0]["counterexample"]
     assert counterexample["lhs"] is None
     assert counterexample["lhs_exact"].startswith("1.97007111401704699388887935224e+434")
+
+
+def tex_spec(tmp_path: Path, tex: str) -> Path:
+    spec = tmp_path / "tex.yaml"
+    spec.write_text("title: t\nsizes: {N: 3}\nindices: {i: N}\nsymbols:\n  x: []\nclaims:\n"
+                    f"  - id: c\n    tex: '{tex}'\n", encoding="utf-8")
+    return spec
+
+
+def braces(depth: int) -> str:
+    return "{" * depth + "x" + "}" * depth + " = x"
+
+
+@pytest.mark.parametrize("depth, options, diagnostic", [
+    (150, [], "8:111: error: brackets nested more than 100 deep (--limit max_nesting=...)"),
+    (40, [], "8:44: error: formula nested more than 200 operations deep "
+             "(--limit max_formula_depth=...)"),
+    # limits raised past what Python's recursion allows: still a located limit error
+    (3000, ["--limit", "max_formula_depth=100000", "--limit", "max_nesting=5000"],
+     "8:11: error: formula too deeply nested to read (lower --limit max_formula_depth)"),
+])
+def test_latex_formulas_obey_the_formula_limits(depth: int, options: list[str],
+                                                diagnostic: str, tmp_path: Path) -> None:
+    """A claim's `tex` is bound by max_nesting (braces count) and max_formula_depth."""
+    spec = tex_spec(tmp_path, braces(depth))
+    before = limits.current()
+    try:
+        run = check(*options, str(spec))
+    finally:
+        limits.apply(before)
+    assert run.status == 2
+    assert run.stderr.splitlines()[0] == f"{spec}:{diagnostic}  [limit]"
+
+
+def test_formula_depth_limit_raises_for_latex(tmp_path: Path) -> None:
+    """--limit max_formula_depth=400 reads the 40 nested braces the default refuses."""
+    before = limits.current()
+    try:
+        run = check("--limit", "max_formula_depth=400", str(tex_spec(tmp_path, braces(40))))
+    finally:
+        limits.apply(before)
+    assert run.status == 0
+    assert [c["verdict"] for c in run.report["files"][0]["checks"]] == ["proved"]
+
+
+NESTINGS = {
+    "braces": braces,
+    "parentheses": lambda n: "(" * n + "x" + ")" * n + " = x",
+    "left-right": lambda n: "\\left(" * n + "x" + "\\right)" * n + " = x",
+    "fractions": lambda n: "\\frac{" * n + "x" + "}{1}" * n + " = x",
+    "exponents": lambda n: "{0} = {0}".format("x^{" * n + "1" + "}" * n),
+    "exp": lambda n: "{0} = {0}".format("\\exp(" * n + "x" + ")" * n),
+    "sums": lambda n: "{0} = {0}".format("\\sum_{i=1}^{N}" * n + "x"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(NESTINGS))
+def test_nested_latex_is_read_or_refused_with_a_limit(shape: str, tmp_path: Path) -> None:
+    """At every depth a nested LaTeX formula is read or is a located [limit] error.
+
+    Found by this test: 100 nested braces, within the bracket limit, ended in a RecursionError
+    reported as an internal error; the LaTeX tree now obeys max_formula_depth as formulas do.
+    """
+    for depth in (1, 10, 25, 35, 60, 99, 101, 400):
+        run = check(str(tex_spec(tmp_path, NESTINGS[shape](depth))), "--strategy", "generic")
+        assert "internal" not in run.stderr, (depth, run.stderr)
+        if run.status == 2:
+            assert run.stderr.endswith("  [limit]\n"), (depth, run.stderr)
+        else:
+            assert (depth, run.status) == (depth, 0)

@@ -26,10 +26,7 @@ from lark.tree import Meta
 
 from symderiv.errors import FormulaError
 from symderiv.language import ast
-from symderiv.language.parser import transform
-
-MAX_TEX_LENGTH = 10_000
-MAX_NESTING = 100
+from symderiv.language.parser import TOO_DEEP, check_depth, check_size, transform
 
 # -- declarations ---------------------------------------------------------------------------
 
@@ -347,21 +344,14 @@ _TOKEN_NAMES = {
 def _structure(text: str) -> _Relation:
     if not text.strip():
         raise FormulaError("empty LaTeX formula", 0, "tex")
-    if len(text) > MAX_TEX_LENGTH:
-        raise FormulaError(f"formula is {len(text)} characters long; the limit is "
-                           f"{MAX_TEX_LENGTH}", 0, "limit")
-    depth = 0
-    for offset, char in enumerate(text):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if depth > MAX_NESTING:
-            raise FormulaError(f"brackets nested more than {MAX_NESTING} deep", offset, "limit")
+    check_size(text, "([{", ")]}")  # the formula limits, --limit max_formula_length=...
     try:
         tree = _lark().parse(text)
     except FormulaError:
         raise
     except UnexpectedInput as error:
         raise _describe(error, text) from error
+    check_depth(tree)
     result = transform(_ToPieces(), tree)
     assert isinstance(result, _Relation)
     return result
@@ -1120,4 +1110,4 @@ def read(text: str, names: Declarations, wrt: str | None = None) -> ast.Node:
     try:
         return _Resolver(text, names, wrt).claim(structure)
     except RecursionError as error:  # e.g. a thousand \sum or D_j in a row
-        raise FormulaError("formula too deeply nested to read", 0, "limit") from error
+        raise FormulaError(TOO_DEEP, 0, "limit") from error

@@ -119,7 +119,8 @@ class _ToAst(Transformer[Token, ast.Node]):
         return ast.BoolOp(*_span(meta), "not", children[0], None)
 
 
-def _check_size(text: str) -> None:
+def check_size(text: str, opening: str = "([", closing: str = ")]") -> None:
+    """Refuse a formula longer or more deeply bracketed than the limits (also for LaTeX)."""
     if len(text) > MAX_FORMULA_LENGTH:
         raise FormulaError(
             f"formula is {len(text)} characters long; the limit is {MAX_FORMULA_LENGTH} "
@@ -128,18 +129,18 @@ def _check_size(text: str) -> None:
         )
     depth = 0
     for offset, char in enumerate(text):
-        if char in "([":
+        if char in opening:
             depth += 1
             if depth > MAX_NESTING:
                 raise FormulaError(
                     f"brackets nested more than {MAX_NESTING} deep (--limit max_nesting=...)",
                     offset, "limit"
                 )
-        elif char in ")]":
+        elif char in closing:
             depth -= 1
 
 
-def _check_depth(tree: Tree[Token]) -> None:
+def check_depth(tree: Tree[Token]) -> None:
     """Refuse trees deeper than MAX_DEPTH, walking iteratively (no recursion here)."""
     stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
     while stack:
@@ -182,23 +183,31 @@ def parse(text: str) -> ast.Node:
     """
     if not text.strip():
         raise FormulaError("empty formula", 0, "syntax")
-    _check_size(text)
+    check_size(text)
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as error:
         raise _describe(error, text) from error
-    _check_depth(tree)
+    check_depth(tree)
     result = transform(_ToAst(), tree)
     assert isinstance(result, ast.Node)
     return result
+
+
+#: A formula within the depth limit that still exhausts Python's recursion limit.
+TOO_DEEP = "formula too deeply nested to read (lower --limit max_formula_depth)"
 
 
 def transform(transformer: Transformer[Any, Any], tree: Any) -> Any:
     """Run a lark transformer; a FormulaError raised in a callback comes out as itself."""
     try:
         return transformer.transform(tree)
+    except RecursionError as error:  # only with --limit max_formula_depth raised very high
+        raise FormulaError(TOO_DEEP, 0, "limit") from error
     except Exception as error:  # lark wraps callback errors in VisitError
         cause = getattr(error, "orig_exc", error)
         if isinstance(cause, FormulaError):
             raise cause from error
+        if isinstance(cause, RecursionError):
+            raise FormulaError(TOO_DEEP, 0, "limit") from error
         raise
