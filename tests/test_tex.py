@@ -62,6 +62,28 @@ def test_typo_in_tex_is_caught_when_the_claim_is_right() -> None:
     assert found == {"k": (Verdict.PROVED, True), "k.tex": (Verdict.REFUTED, False)}
 
 
+@pytest.mark.parametrize("tex, where, error_class, suggestion", [
+    ("D_jS_i=S_i(\\delta_{ij}-S_i)", (["i == j"], ["i != j"]), "missing_delta",
+     "S[i] * (delta(i, j) - S[j])"),
+    ("D_jS_i=-S_i(\\delta_{ij}-S_j)", (["N == 1"], ["N >= 2"]), "sign",
+     "S[i] * (delta(i, j) - S[j])"),
+])
+def test_tex_typo_is_diagnosed(tex: str, where: tuple[list[str], list[str]], error_class: str,
+                               suggestion: str) -> None:
+    """A refuted `ID.tex` says where and how the LaTeX differs, and what it should say."""
+    spec = load_text("spec.yaml", HEADER + f"  - id: k\n    tex: '{tex}'\n"
+                     "    claim: D(S[i], a[j]) == S[i] * (delta(i, j) - S[j])\n")
+    checks = {c.id: c for c in check_scope(build_scope(spec), Options(timeout=20))}
+    assert checks["k"].diagnosis is None
+    diagnosis = checks["k.tex"].diagnosis.as_json()  # type: ignore[attr-defined]
+    assert (diagnosis["holds_when"], diagnosis["fails_when"]) == where
+    assert diagnosis["error_class"] == error_class
+    assert diagnosis["suggestion"] == suggestion
+    assert diagnosis["suggestion_verdict"] == "proved"
+    assert checks["k.tex"].diagnosis.text_lines()[-1] == (  # type: ignore[attr-defined]
+        f"suggested: {suggestion}  (proved)")
+
+
 def test_matching_tex_holds_also_rearranged() -> None:
     """Same sides, swapped sides, and an expression for the left side all agree."""
     found = results("""\

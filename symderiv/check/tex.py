@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
+from symderiv.check.diagnose import Diagnosis
 from symderiv.check.engine import Engine
 from symderiv.check.verdict import CheckResult, Outcome, Verdict, weakest
 from symderiv.language import ast
@@ -19,19 +21,20 @@ Pair = tuple[str, ast.Node, ast.Node]
 
 def _pairs(tex: ast.Node, claim: ast.Compare) -> list[tuple[str, list[Pair]]]:
     """The readings under which the LaTeX and the claim agree, most literal first; each
-    pair is (what is compared, LaTeX side, claim side)."""
+    pair is (what is compared, claim side, LaTeX side): the typed claim plays the left side,
+    the LaTeX the side under test, so a diagnosis says what the LaTeX should have said."""
     if not isinstance(tex, ast.Compare):
         return [("the LaTeX expression is the claim's left side",
-                 [("the LaTeX and the claim's left side differ", tex, claim.left)])]
+                 [("the LaTeX and the claim's left side differ", claim.left, tex)])]
     difference = _difference(claim)
     negated = ast.Neg(claim.start, claim.end, difference)
     rearranged = "lhs − rhs of the LaTeX and of the claim differ"
     return [
-        ("side by side", [("the left sides differ", tex.left, claim.left),
-                          ("the right sides differ", tex.right, claim.right)]),
-        ("with the sides swapped", [("", tex.left, claim.right), ("", tex.right, claim.left)]),
-        ("rearranged: lhs − rhs agree", [(rearranged, _difference(tex), difference)]),
-        ("rearranged: lhs − rhs agree up to sign", [(rearranged, _difference(tex), negated)]),
+        ("side by side", [("the left sides differ", claim.left, tex.left),
+                          ("the right sides differ", claim.right, tex.right)]),
+        ("with the sides swapped", [("", claim.right, tex.left), ("", claim.left, tex.right)]),
+        ("rearranged: lhs − rhs agree", [(rearranged, difference, _difference(tex))]),
+        ("rearranged: lhs − rhs agree up to sign", [(rearranged, negated, _difference(tex))]),
     ]
 
 
@@ -47,16 +50,15 @@ def check_tex(engine: Engine, claim: Claim) -> CheckResult:
     typed = claim.claim.node
     assert isinstance(typed, ast.Compare)
     where = claim.where.node if claim.where is not None else None
-    first: Outcome | None = None
-    what = ""
+    first: tuple[Outcome, Pair] | None = None
     for reading, pairs in _pairs(claim.tex_formula.node, typed):
         outcomes = []
-        for label, left, right in pairs:
-            outcome = engine.decide(left, right, where)
+        for pair in pairs:
+            outcome = engine.decide(pair[1], pair[2], where)
             outcomes.append(outcome)
             if not outcome.verdict.holds:
                 if first is None:
-                    what = label
+                    first = (outcome, pair)
                 break
         if all(o.verdict.holds for o in outcomes):
             verdict = weakest([o.verdict for o in outcomes])
@@ -64,23 +66,26 @@ def check_tex(engine: Engine, claim: Claim) -> CheckResult:
                 o.message for o in outcomes)
             decisive = next(o for o in outcomes if o.verdict == verdict)
             return _result(claim, verdict, message, decisive, started)
-        if first is None:
-            first = outcomes[-1]
     assert first is not None
-    if first.verdict == Verdict.REFUTED:
-        message = (f"the LaTeX does not say what the claim says ({what}, the LaTeX side "
-                   f"shown as lhs): {first.message}")
+    outcome, (what, typed_side, tex_side) = first
+    if outcome.verdict == Verdict.REFUTED:
+        message = (f"the LaTeX does not say what the claim says ({what}; the claim's side "
+                   f"shown as lhs, the LaTeX's as rhs): {outcome.message}")
     else:
-        message = f"could not show that the LaTeX says what the claim says: {first.message}"
-    return _result(claim, first.verdict, message, first, started)
+        message = f"could not show that the LaTeX says what the claim says: {outcome.message}"
+    # the diagnosis of the literal reading: what the LaTeX should say, where it goes wrong
+    diagnosis = engine.diagnosis(typed_side, tex_side, where, outcome)
+    if isinstance(diagnosis, Diagnosis):  # the suggestion is the LaTeX side's replacement
+        diagnosis = replace(diagnosis, lhs=None)
+    return _result(claim, outcome.verdict, message, outcome, started, diagnosis)
 
 
 def _result(claim: Claim, verdict: Verdict, message: str, outcome: Outcome,
-            started: float) -> CheckResult:
+            started: float, diagnosis: object = None) -> CheckResult:
     assert claim.tex_location is not None
     return CheckResult(
         id=f"{claim.id}.tex", kind="claim", verdict=verdict, expect="holds", message=message,
         location=claim.tex_location, method=outcome.method,
         seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
-        warnings=outcome.warnings,
+        warnings=outcome.warnings, diagnosis=diagnosis,
     )
