@@ -1,6 +1,7 @@
 """The bounded layer: every concrete size combination and index assignment (`verified`).
 
-Both sides are evaluated exactly in GF(p), p = 2^61 − 1, at two independent random points
+Both sides are evaluated exactly in GF(p), p a random 61-bit prime (`domains.PRIME`), at two
+independent random points
 (randomised identity testing: a nonzero difference of degree d vanishes at a random point with
 probability ≤ d/p). Derivatives come from forward-mode differentiation of the definitions, not
 from sympy, so this layer is an independent check of the generic one.

@@ -1,7 +1,9 @@
 """Number domains the concrete evaluator computes in.
 
-- `ModularDomain`: exact arithmetic modulo a 61-bit prime, with exp/log/sqrt as consistent
-  random atoms (randomised identity testing, Schwartz–Zippel style);
+- `ModularDomain`: exact arithmetic modulo a random 61-bit prime, with exp/log/sqrt as
+  consistent random atoms (randomised identity testing, Schwartz–Zippel style);
+- `RationalDomain`: exact rational arithmetic at rational inputs, as long as every value stays
+  rational (how a counterexample is confirmed exactly, whatever the magnitudes);
 - `MpmathDomain`: real numbers at high precision (counterexamples are confirmed here);
 - `DualDomain`: forward-mode derivatives over any domain (how `D(f, x)` is evaluated without
   sympy, so the concrete layers never depend on sympy's differentiation).
@@ -15,7 +17,25 @@ from typing import Any
 
 import mpmath
 
-PRIME = (1 << 61) - 1
+
+
+def _random_prime() -> int:
+    """A prime drawn at random between 2^60 and 2^61, once per process.
+
+    With a fixed, published prime a spec could collide on purpose: `2305843009213693951 == 0`
+    (that is 2^61 − 1) or `log(0.5) == log(2^60)` (0.5 ≡ 2^60 mod 2^61 − 1) screened as
+    equal. A nonzero exact difference of b bits has at most b/60 prime factors in this range,
+    which holds about 2^55 primes, so no spec can aim at the prime a run uses. A true claim is
+    equal modulo every prime, so verdicts do not depend on the draw.
+    """
+    import secrets
+
+    from sympy import nextprime
+
+    return int(nextprime((1 << 60) + secrets.randbelow(1 << 59)))
+
+
+PRIME = _random_prime()
 #: exp(a) for |a| beyond this has no usable value at finite precision (mpmath overflows
 #: its integer conversions on exp(exp(exp(1000)))): the point counts as undefined.
 MAX_EXP_ARGUMENT = 10**8
@@ -137,6 +157,99 @@ class OperatorDomain(Domain):
 
     def neg(self, a: Any) -> Any:
         return -a
+
+
+class NotRational(ArithmeticError):
+    """The value is not (or not cheaply) a rational number: evaluate it in mpmath instead."""
+
+
+#: Largest numerator or denominator (in bits) a rational evaluation builds.
+MAX_RATIONAL_BITS = 100_000
+
+
+class RationalDomain(OperatorDomain):
+    """Exact rational values at rational inputs; irrational results raise NotRational."""
+
+    def __init__(self, values: dict[tuple[str, tuple[int, ...]], Fraction]) -> None:
+        self.values = values
+        self.zero = Fraction(0)
+        self.one = Fraction(1)
+
+    def const(self, value: Fraction) -> Fraction:
+        return value
+
+    def div(self, a: Fraction, b: Fraction) -> Fraction:
+        if b == 0:
+            raise Undefined("division by zero")
+        return a / b
+
+    def mul(self, a: Fraction, b: Fraction) -> Fraction:
+        return self._bounded(a * b)
+
+    def ipow(self, a: Fraction, n: int) -> Fraction:
+        if a == 0 and n < 0:
+            raise Undefined("division by zero")
+        bits = max(a.numerator.bit_length(), a.denominator.bit_length())
+        if bits * abs(n) > MAX_RATIONAL_BITS:
+            raise NotRational("too large to compute exactly")
+        return a ** n
+
+    def rpow(self, a: Fraction, q: Fraction) -> Fraction:
+        if a < 0:
+            raise Undefined("a negative number to a fractional power")
+        if a == 0:
+            if q <= 0:
+                raise Undefined("0 to a non-positive power")
+            return self.zero
+        if q.denominator > 64:
+            raise NotRational("a root of high degree")
+        root = Fraction(_exact_root(a.numerator, q.denominator),
+                        _exact_root(a.denominator, q.denominator))
+        return self.ipow(root, q.numerator)
+
+    def exp(self, a: Fraction) -> Fraction:
+        if a == 0:
+            return self.one
+        raise NotRational("exp of a nonzero rational")
+
+    def log(self, a: Fraction) -> Fraction:
+        if a <= 0:
+            raise Undefined("log of a number ≤ 0")
+        if a == 1:
+            return self.zero
+        raise NotRational("log of a rational other than 1")
+
+    def sqrt(self, a: Fraction) -> Fraction:
+        if a < 0:
+            raise Undefined("square root of a negative number")
+        return self.rpow(a, Fraction(1, 2))
+
+    def input(self, name: str, index: tuple[int, ...]) -> Fraction:
+        return self.values[(name, index)]
+
+    def is_zero(self, a: Fraction) -> bool:
+        return a == 0
+
+    @staticmethod
+    def _bounded(value: Fraction) -> Fraction:
+        if max(value.numerator.bit_length(), value.denominator.bit_length()) \
+                > MAX_RATIONAL_BITS:
+            raise NotRational("too large to compute exactly")
+        return value
+
+
+def _exact_root(value: int, degree: int) -> int:
+    """The integer `degree`-th root of value ≥ 0 when it is exact; else NotRational."""
+    if value.bit_length() > MAX_RATIONAL_BITS:
+        raise NotRational("too large to compute exactly")
+    if degree == 1:
+        return value
+    from sympy import integer_nthroot
+
+    root, exact = integer_nthroot(value, degree)
+    if not exact:
+        raise NotRational("an irrational root")
+    return int(root)
 
 
 class MpmathDomain(OperatorDomain):

@@ -171,6 +171,10 @@ class Engine:
         if result.assignments == 0:
             return Outcome(Verdict.UNDECIDED, "bounded",
                            "no index assignment satisfies `where` at the listed sizes")
+        if result.undefined == result.assignments:
+            return Outcome(Verdict.UNDECIDED, "bounded",
+                           "the sides are undefined (division by zero, log of 0, ...) at every "
+                           "random point of every assignment: nothing was compared")
         note = f" ({result.undefined} assignments undefined at the random points)" \
             if result.undefined else ""
         sizes_text = _sizes_text(names, values) if names else "the given values"

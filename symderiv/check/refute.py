@@ -10,7 +10,7 @@ from typing import Any
 
 from symderiv.build.scope import Scope
 from symderiv.check.bounded import Candidate, used_names
-from symderiv.check.domains import MpmathDomain, Undefined
+from symderiv.check.domains import MpmathDomain, NotRational, RationalDomain, Undefined
 from symderiv.check.evaluate import Evaluator, Tensor, index_tuples
 from symderiv.check.verdict import Counterexample
 from symderiv.language import ast
@@ -20,13 +20,16 @@ CONFIRM_DIGITS = 60
 #: Beyond this precision a point is not worth confirming (another point is tried).
 MAX_CONFIRM_DIGITS = 3_000
 SHOWN_DIGITS = 30
+#: An exact value longer than this is shown only in digits (2^1000 + 1 has 302).
+MAX_RATIONAL_TEXT = 60
 RANDOM_TRIES = 24
 
 Pattern = Callable[[int], Fraction]
 
 
 def _patterns(positive: bool, seed: int) -> list[Pattern]:
-    """Value patterns by position, simplest first: small integers, then halves, then random."""
+    """Value patterns by position, simplest first: small integers, then halves, then random
+    values, then tiny and huge magnitudes (as many for positive as for real symbols)."""
     rng = random.Random(seed)
     if positive:
         simple: list[Pattern] = [
@@ -47,12 +50,22 @@ def _patterns(positive: bool, seed: int) -> list[Pattern]:
             lambda p: Fraction(p + 1, 2),
         ]
         pool = [Fraction(n, d) for n in range(-6, 7) for d in (1, 2, 4)]
+    # last: tiny and huge magnitudes, where saturating or one-sided formulas break
+    # (1/(1 + exp(-1000 r)) = 1 is false only for small r; sqrt((z - 50)^2) = 50 - z for z > 50)
+    magnitudes = [Fraction(1, 10), Fraction(1, 100), Fraction(1, 1000), Fraction(10),
+                  Fraction(100), Fraction(1000)]
+    extremes: list[Pattern] = [lambda p, m=m: m for m in magnitudes]
+    if positive:
+        extremes += [lambda p: [Fraction(1, 10), Fraction(10)][p % 2],
+                     lambda p: [Fraction(1000), Fraction(1, 1000)][p % 2]]
+    else:
+        extremes += [lambda p: Fraction(-100), lambda p: Fraction(-1000)]
     randoms: list[Pattern] = []
     for attempt in range(RANDOM_TRIES):
         limit = 3 if attempt < RANDOM_TRIES // 2 else len(pool)
         table = [rng.choice(pool[: max(limit, 1)] if attempt < 6 else pool) for _ in range(512)]
         randoms.append(lambda p, table=table: table[p % len(table)])
-    return simple + randoms
+    return simple + randoms + extremes
 
 
 def _layout(scope: Scope, names: set[str], sizes: dict[str, int]
@@ -103,31 +116,87 @@ def _evaluate(scope: Scope, lhs: ast.Node, rhs: ast.Node, sizes: dict[str, int],
     return left, right, math.ceil(domain.extreme_bits * math.log10(2))
 
 
+def _exact(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
+           values: dict[tuple[str, tuple[int, ...]], Fraction]) -> tuple[Fraction, Fraction] | None:
+    """Both sides as exact fractions, when every value on the way is rational (else None)."""
+    evaluator = Evaluator(scope, candidate.sizes, RationalDomain(values))
+    try:
+        left = evaluator.value(lhs, candidate.indices)
+        right = evaluator.value(rhs, candidate.indices)
+    except NotRational:
+        return None
+    pair = _difference(left, right, candidate.entry)
+    return pair if all(isinstance(v, Fraction) for v in pair) else None
+
+
+def _approximate(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
+                 values: dict[tuple[str, tuple[int, ...]], Fraction]) -> tuple[Any, Any] | None:
+    """Both sides in mpmath, when they differ beyond doubt (else None).
+
+    Two precisions agreeing is not enough: exp(1000) + 1 − exp(1000) is exactly 0 at both 40
+    and 60 digits. So both confirming evaluations run with extra digits for the most extreme
+    magnitude any intermediate value reached (where cancellation could lose them all), and
+    `correct` digits remain. A difference is accepted when it is 35 orders of magnitude above
+    what those digits resolve and both precisions agree on it; a difference that is visible
+    but smaller (exp(1) against 46 of its digits) is computed again with twice the digits.
+    """
+    import mpmath
+
+    point = (scope, lhs, rhs, candidate.sizes, candidate.indices, values)
+    _, _, lost = _evaluate(*point, DIGITS, candidate.entry)
+    correct = CONFIRM_DIGITS
+    while correct + lost <= MAX_CONFIRM_DIGITS:
+        digits = correct + lost
+        left, right, _ = _evaluate(*point, digits - (CONFIRM_DIGITS - DIGITS), candidate.entry)
+        left2, right2, _ = _evaluate(*point, digits, candidate.entry)
+        scale = max(mpmath.mpf(1), abs(left2), abs(right2))
+        difference = left2 - right2
+        if not mpmath.isfinite(difference):
+            return None
+        margin = mpmath.mpf(10) ** -(correct - 35)
+        if abs(difference) > scale * margin:
+            if abs((left - right) - difference) > scale * margin * mpmath.mpf(10) ** -7:
+                return None
+            return left2, right2
+        if abs(difference) <= scale * mpmath.mpf(10) ** -(correct - 10):
+            return None  # equal to every digit computed: no difference here
+        correct *= 2
+    return None  # magnitudes too extreme to confirm anything at a sane precision
+
+
 def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
             values: dict[tuple[str, tuple[int, ...]], Fraction]) -> Counterexample | None:
     """A counterexample if lhs ≠ rhs at this point beyond doubt.
 
-    Two precisions agreeing is not enough: exp(1000) + 1 − exp(1000) is exactly 0 at both 40
-    and 60 digits. So both confirming evaluations run with extra digits for the most extreme
-    magnitude any intermediate value reached (where cancellation could lose them all).
+    Exactly, in fractions, when both sides are rational there (`1 == 1 + 1e-26` and
+    `2^1000 == 2^1000 + 1` are false, whatever a float precision says); else in mpmath.
     """
-    point = (scope, lhs, rhs, candidate.sizes, candidate.indices, values)
-    try:
-        _, _, lost = _evaluate(*point, DIGITS, candidate.entry)
-        digits = CONFIRM_DIGITS + lost
-        if digits > MAX_CONFIRM_DIGITS:
-            return None  # magnitudes too extreme to confirm anything at a sane precision
-        left, right, _ = _evaluate(*point, digits - (CONFIRM_DIGITS - DIGITS), candidate.entry)
-        left2, right2, _ = _evaluate(*point, digits, candidate.entry)
-    except (Undefined, KeyError, ArithmeticError, ValueError):
-        return None
     import mpmath
 
-    scale = max(mpmath.mpf(1), abs(left2), abs(right2))
-    difference = left2 - right2
-    if not mpmath.isfinite(difference) or abs(difference) <= scale * mpmath.mpf(10) ** -25:
-        return None
-    if abs((left - right) - difference) > scale * mpmath.mpf(10) ** -32:
+    try:
+        exact = _exact(scope, lhs, rhs, candidate, values)
+        if exact is not None:
+            if exact[0] == exact[1]:
+                return None
+            context = mpmath.MPContext()
+            context.dps = CONFIRM_DIGITS
+            left2, right2 = (context.mpf(v.numerator) / v.denominator for v in exact)
+            difference = context.mpf((exact[0] - exact[1]).numerator) / \
+                (exact[0] - exact[1]).denominator
+            rational = tuple((label, str(value)) for label, value in
+                             (("lhs", exact[0]), ("rhs", exact[1]),
+                              ("difference", exact[0] - exact[1]))
+                             if len(str(value)) <= MAX_RATIONAL_TEXT)
+        else:
+            approximate = _approximate(scope, lhs, rhs, candidate, values)
+            if approximate is None:
+                return None
+            left2, right2 = approximate
+            difference = left2 - right2
+            rational = tuple((label, text) for label, value in
+                             (("lhs", left2), ("rhs", right2), ("difference", difference))
+                             if (text := rational_text(value)) is not None)
+    except (Undefined, KeyError, ArithmeticError, ValueError):
         return None
     names = used_names(scope, [lhs, rhs])
     shown = {}
@@ -136,9 +205,6 @@ def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
             shape = tuple(d if isinstance(d, int) else candidate.sizes[d] for d in symbol.shape)
             entries = {index: values[(symbol.name, index)] for index in index_tuples(shape)}
             shown[symbol.name] = _nested(entries, shape)
-    rational = tuple((label, text) for label, value in
-                     (("lhs", left2), ("rhs", right2), ("difference", difference))
-                     if (text := rational_text(value)) is not None)
     return Counterexample(
         sizes=tuple(sorted(candidate.sizes.items())),
         indices=tuple(sorted(candidate.indices.items())),

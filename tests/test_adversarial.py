@@ -1,0 +1,65 @@
+"""False claims built to slip past the exact screen or the confirmation: always refuted.
+
+Each counterexample is re-checked here independently: exactly in fractions where both sides
+are rational, else in mpmath at 1,000 digits.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from symderiv.check.domains import MpmathDomain
+from symderiv.check.engine import Options
+from symderiv.check.evaluate import Evaluator
+from symderiv.check.verdict import Verdict
+from symderiv.language import ast
+from symderiv.run import check_file, load_scope
+
+SPECS = Path(__file__).parent / "specs" / "adversarial"
+CASES = [(spec, claim.id) for spec in sorted(SPECS.glob("*.yaml"))
+         for claim in load_scope(spec, spec.name).spec.claims]
+
+
+@pytest.mark.parametrize("spec, claim_id", CASES, ids=[c for _, c in CASES])
+@pytest.mark.parametrize("strategies", [("generic", "bounded", "numeric"), ("bounded",)])
+def test_false_claim_is_refuted(spec: Path, claim_id: str, strategies: tuple[str, ...]) -> None:
+    """Refuted by the default layers and by the exact screen alone, at a real counterexample."""
+    result = next(c for c in check_file(spec, spec.name, Options(strategies=strategies)).checks
+                  if c.id == claim_id)
+    assert result.verdict == Verdict.REFUTED, result.message
+    found = result.counterexample
+    assert found is not None
+    scope = load_scope(spec, spec.name)
+    node = next(c for c in scope.spec.claims if c.id == claim_id).claim.node  # type: ignore
+    assert isinstance(node, ast.Compare)
+    values = {(name, ()): Fraction(value) for name, value in found.values}  # scalars only
+    sides = [Evaluator(scope, {}, MpmathDomain(values, 1000)).value(side, {})
+             for side in (node.left, node.right)]
+    with mpmath.workdps(1000):
+        assert abs(sides[0] - sides[1]) > mpmath.mpf(10) ** -900
+        assert mpmath.almosteq(sides[0] - sides[1], mpmath.mpf(found.difference), 1e-25)
+
+
+def test_exact_counterexample_is_shown_exactly() -> None:
+    """A rational counterexample carries its exact sides: 1 and 1 + 10^-26."""
+    spec = SPECS / "tiny-differences.yaml"
+    result = next(c for c in check_file(spec, spec.name, Options()).checks
+                  if c.id == "tiny-const")
+    assert dict(result.counterexample.rational) == {  # type: ignore[union-attr]
+        "lhs": "1", "rhs": "100000000000000000000000001/100000000000000000000000000",
+        "difference": "-1/100000000000000000000000000"}
+
+
+def test_nowhere_defined_claim_is_undecided(tmp_path: Path) -> None:
+    """Sides undefined at every point compare nothing: undecided, not verified."""
+    spec = tmp_path / "undefined.yaml"
+    spec.write_text("title: t\nsizes: {N: [1, 2]}\nindices: {i: N}\nsymbols: {a: [N]}\n"
+                    "claims:\n  - {id: c, claim: '1/(a[i] - a[i]) == 1'}\n", encoding="utf-8")
+    result = check_file(spec, "undefined.yaml", Options(strategies=("bounded",))).checks[0]
+    assert result.verdict == Verdict.UNDECIDED
+    assert result.message == ("the sides are undefined (division by zero, log of 0, ...) at "
+                              "every random point of every assignment: nothing was compared")
