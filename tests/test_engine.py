@@ -173,3 +173,21 @@ def test_backwards_sums_are_empty_not_karr() -> None:
                                                    Options())}
     assert found == {"prefix": Verdict.VERIFIED, "backwards": Verdict.VERIFIED,
                      "karr": Verdict.REFUTED}
+
+
+def test_explicit_entries_are_checked_only_where_they_exist() -> None:
+    """`a[3]` has no meaning at the unlisted sizes N = 1, 2 the engine also searches: those
+    are skipped (found by an audit: the claim was an `error`); at a listed size it is one."""
+    text = ("title: explicit entries\nsizes: {N: [3]}\nindices: {i: N, k: N}\n"
+            "symbols: {a: [N]}\ndefine:\n  S[i]: exp(a[i]) / sum(exp(a[k]), k)\nclaims:\n"
+            "  - {id: sum, claim: 'sum(exp(a[k]), k) == exp(a[1]) + exp(a[2]) + exp(a[3])'}\n"
+            "  - {id: S3, claim: 'S[3] == exp(a[3]) / (exp(a[1]) + exp(a[2]) + exp(a[3]))'}\n"
+            "  - {id: wrong, claim: 'S[3] == exp(a[3]) / (exp(a[1]) + exp(a[2]))'}\n")
+    found = {r.id: r for r in check_scope(build_scope(load_text("e.yaml", text)), Options())}
+    assert [found[n].verdict for n in ("sum", "S3", "wrong")] == [
+        Verdict.VERIFIED, Verdict.VERIFIED, Verdict.REFUTED]
+    assert found["wrong"].counterexample.sizes == (("N", 3),)  # type: ignore[union-attr]
+    listed = text.replace("N: [3]", "N: [2, 3]")
+    found = {r.id: r for r in check_scope(build_scope(load_text("e.yaml", listed)), Options())}
+    assert found["S3"].verdict == Verdict.ERROR
+    assert found["S3"].message == "cannot evaluate: S[3]: index 3 is outside 1..2"

@@ -163,9 +163,16 @@ class Engine:
             return self._refute(lhs, rhs, result.candidates, "bounded")
         extra_combos = [c for c in bounded.size_combinations(
             scope, names, {n: EXTRA_SIZES for n in names}) if c not in combos]
-        extra = bounded.screen(scope, lhs, rhs, where, free, extra_combos, seed)
-        if extra.candidates:
-            found = self._refute(lhs, rhs, extra.candidates, "bounded")
+        extra = []
+        for combo in extra_combos:
+            try:
+                extra += bounded.screen(scope, lhs, rhs, where, free, [combo], seed).candidates
+            except EvaluationError:
+                continue  # meaningless at this unlisted size: `a[3]` when N = 1
+            if len(extra) >= bounded.MAX_CANDIDATES:
+                break
+        if extra:
+            found = self._refute(lhs, rhs, extra, "bounded")
             if found.verdict == Verdict.REFUTED:
                 return found
         if result.assignments == 0:
