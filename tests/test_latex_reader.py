@@ -77,10 +77,17 @@ def test_offsets_point_into_the_tex() -> None:
 
 
 def test_e_is_eulers_number_unless_declared() -> None:
-    """`e^{b}` is exp(b) without a symbol e, and e to the power b when e is declared."""
+    """`e^{b}` is exp(b) without a symbol e; with e declared it is ambiguous (an error, not a
+    guess: a reader sees the exponential), and `\\mathrm{e}^{b}` and `(e)^{b}` decide it."""
     with_e = Declarations(symbols={"e": 0, "b": 0})
     assert shape_of(read("e^{b}", NAMES)) == shape_of(parse("exp(b)"))
-    assert shape_of(read("e^{b}", with_e)) == shape_of(parse("e ^ b"))
+    with pytest.raises(FormulaError) as caught:
+        read("b + e^{b}", with_e)
+    assert (caught.value.offset, caught.value.message) == (4, (
+        "ambiguous: e^{…} reads as the exponential, but 'e' is a declared symbol; write "
+        "\\exp(…) or \\mathrm{e}^{…} for the exponential, (e)^{…} for the symbol"))
+    assert shape_of(read("(e)^{b}", with_e)) == shape_of(parse("(e) ^ b"))
+    assert shape_of(read("e b", with_e)) == shape_of(parse("e * b"))
     assert shape_of(read("\\mathrm{e}^{b}", with_e)) == shape_of(parse("exp(b)"))
 
 

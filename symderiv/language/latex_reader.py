@@ -537,6 +537,10 @@ class _Resolver:
         char = item.atom.char  # type: ignore[attr-defined]
         if char == "e" and not self.names.declared("e"):
             return self.euler(item), position + 1
+        if char == "e" and item.script("sup") is not None:
+            raise self.fail("ambiguous: e^{…} reads as the exponential, but 'e' is a declared "
+                            "symbol; write \\exp(…) or \\mathrm{e}^{…} for the exponential, "
+                            "(e)^{…} for the symbol", item)
         sub = item.script("sub")
         if sub is not None and not self.names.declared(char):
             joined = self.joined_name(char, sub)
