@@ -22,6 +22,7 @@ from symderiv.run import check_file, load_scope
 SPECS = Path(__file__).parent / "specs" / "adversarial"
 CASES = [(spec, claim.id) for spec in sorted(SPECS.glob("*.yaml"))
          for claim in load_scope(spec, spec.name).spec.claims]
+IMPLEMENTATIONS = SPECS / "implementations.yaml"
 
 
 @pytest.mark.parametrize("spec, claim_id", CASES, ids=[c for _, c in CASES])
@@ -63,3 +64,34 @@ def test_nowhere_defined_claim_is_undecided(tmp_path: Path) -> None:
     assert result.verdict == Verdict.UNDECIDED
     assert result.message == ("the sides are undefined (division by zero, log of 0, ...) at "
                               "every random point of every assignment: nothing was compared")
+
+
+@pytest.mark.parametrize("dtype, verdicts", [
+    ("float64", {"f.scaled": "refuted", "f.shifted": "refuted", "f.exact": "consistent",
+                 "h.numpy": "refuted", "c.numpy": "consistent", "g.numpy": "refuted",
+                 "S.stable": "consistent", "S.scaled": "refuted", "S.clipped": "refuted",
+                 "e1.numpy": "consistent"}),
+    # float32 cannot tell 1e-8 or a 1e-10 floor from rounding: within its rtol 1e-4
+    ("float32", {"f.scaled": "consistent", "f.shifted": "refuted", "f.exact": "consistent",
+                 "h.numpy": "refuted", "c.numpy": "consistent", "g.numpy": "refuted",
+                 "S.stable": "consistent", "S.scaled": "consistent", "S.clipped": "consistent",
+                 "e1.numpy": "consistent"}),
+])
+def test_implementation_is_judged_by_its_formula(dtype: str, verdicts: dict[str, str]) -> None:
+    """An implementation whose formula differs from the definition beyond rtol is refuted,
+    whatever float rounding would excuse; one equal as a formula is never refuted."""
+    checks = check_file(IMPLEMENTATIONS, IMPLEMENTATIONS.name, Options(dtype=dtype)).checks
+    assert {c.id: c.verdict.value for c in checks} == verdicts
+
+
+def test_formula_difference_is_shown_exactly() -> None:
+    """The message gives the implementation's exact value, the definition's and rtol."""
+    checks = check_file(IMPLEMENTATIONS, IMPLEMENTATIONS.name, Options()).checks
+    shifted = next(c for c in checks if c.id == "f.shifted")
+    assert shifted.message == (
+        "f.shifted disagrees with the definition: f is 2.0 (its formula computed exactly in "
+        "mpmath) but 1.0 (definition, 60 digits); relative error 1 (rtol 1e-09)")
+    assert dict(shifted.counterexample.values) == {"x": Fraction(1)}  # type: ignore[union-attr]
+    clipped = next(c for c in checks if c.id == "g.numpy")
+    assert clipped.message.startswith("g.numpy disagrees with the definition at N = 1: g[1] is "
+                                      "50.0 (its formula computed exactly in mpmath) but 180.16")

@@ -17,6 +17,7 @@ All evaluation is vectorised over points: every value has a leading axis of P po
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,8 +34,12 @@ from symderiv.check.domains import (
     DualDomain, MpmathDomain, OperatorDomain, Undefined,
 )
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
-from symderiv.check.numpy_eval import RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks
-from symderiv.check.refute import confirm, evaluate_at, find_counterexample
+from symderiv.check.numpy_eval import (
+    BRANCHED, RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks,
+)
+from symderiv.check.refute import (
+    MAX_CONFIRM_DIGITS, confirm, evaluate_at, find_counterexample,
+)
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.language import ast
 from symderiv.load.model import Array, Example, Implementation, Value
@@ -61,7 +66,8 @@ MAX_BATCH = 500_000
 
 
 def random_inputs(scope: Scope, names: set[str], sizes: dict[str, int],
-                  rng: np.random.Generator) -> dict[str, np.ndarray]:
+                  rng: np.random.Generator, scales: tuple[float, ...] = SCALES
+                  ) -> dict[str, np.ndarray]:
     """Every used input symbol at P points: shape (P, *shape).
 
     Two simple points come first (entries 1, 2, 3, ... and 1, -1, 1, ...; positive symbols
@@ -80,7 +86,7 @@ def random_inputs(scope: Scope, names: set[str], sizes: dict[str, int],
         alternate = np.where(numbers % 2 == 0, 1.0, 0.5 if symbol.domain == "positive" else -1.0)
         blocks = [(numbers + 1.0).reshape((1,) + shape),
                   alternate.reshape((1,) + shape)][:SIMPLE_POINTS]
-        for scale in SCALES:
+        for scale in scales:
             if symbol.domain == "positive":
                 block = scale * np.exp(rng.uniform(-0.7, 0.7, (POINTS_PER_SCALE,) + shape))
             else:
@@ -243,7 +249,7 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     warnings: list[str] = []
     out_of_range = [0, 0.0]  # points, largest input there
     for sizes in combos:
-        inputs = random_inputs(scope, names, sizes, rng)
+        inputs = random_inputs(scope, names, sizes, rng, IMPLEMENTATION_SCALES)
         reference = definition_values(scope, name, sizes, inputs)
         scales: list[np.ndarray] = []
         try:
@@ -271,22 +277,23 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
         with np.errstate(invalid="ignore"):
             bad = defined & ~(np.abs(got - reference) <= rtol * (np.abs(reference) + magnitude)
                               + rounding + np.finfo(DTYPES[dtype]).tiny)
-        if np.any(bad):
-            found = _confirm_implementation(scope, implementation, sizes, inputs, got,
-                                            bad, rtol, np.broadcast_to(rounding, got.shape))
-            if found is not None:
-                counterexample, relative = found
-                where = f" at {_sizes_text(sizes)}" if sizes else ""
-                entry = _entry_text(name, counterexample.entry or ())
-                message = (f"{implementation.qualified_name} disagrees with the definition"
-                           f"{where}: {entry} is {counterexample.lhs} (numpy, {dtype}) but "
-                           f"{counterexample.rhs} (definition, {counterexample.digits} "
-                           f"digits); relative error {relative:.3g}")
-                return CheckResult(
-                    implementation.qualified_name, "implementation", Verdict.REFUTED, "holds",
-                    message, implementation.formula.location, method="numeric",
-                    seconds=time.perf_counter() - started, counterexample=counterexample,
-                    warnings=tuple(warnings), details=errors.details() + (("dtype", dtype),))
+        found = _confirm_implementation(scope, implementation, sizes, inputs, got, bad, rtol,
+                                        np.broadcast_to(rounding, got.shape), dtype)
+        if found is not None:
+            counterexample, relative, kind = found
+            where = f" at {_sizes_text(sizes)}" if sizes else ""
+            entry = _entry_text(name, counterexample.entry or ())
+            computed = "its formula computed exactly in mpmath" if kind == "formula" \
+                else f"numpy, {dtype}"
+            message = (f"{implementation.qualified_name} disagrees with the definition"
+                       f"{where}: {entry} is {counterexample.lhs} ({computed}) but "
+                       f"{counterexample.rhs} (definition, {counterexample.digits} "
+                       f"digits); relative error {relative:.3g} (rtol {rtol:g})")
+            return CheckResult(
+                implementation.qualified_name, "implementation", Verdict.REFUTED, "holds",
+                message, implementation.formula.location, method="numeric",
+                seconds=time.perf_counter() - started, counterexample=counterexample,
+                warnings=tuple(warnings), details=errors.details() + (("dtype", dtype),))
     if out_of_range[0]:
         warnings.append(f"{implementation.qualified_name} gives inf or nan because {dtype} "
                         f"overflows or underflows at {out_of_range[0]} random points (inputs "
@@ -296,7 +303,8 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     sizes_text = "; ".join(_sizes_text(s) for s in combos if s) or "no sizes"
     message = (f"numeric evidence only: {implementation.qualified_name} equals {name} at "
                f"{checked} random points (seed {getattr(options, 'seed', 0)}, scales "
-               f"{', '.join(f'{s:g}' for s in SCALES)}; {sizes_text}; {dtype}, rtol {rtol:g}); "
+               f"{', '.join(f'{s:g}' for s in IMPLEMENTATION_SCALES)}; {sizes_text}; {dtype}, "
+               f"rtol {rtol:g}); "
                f"{errors.text()}")
     if not checked:
         message = f"{name} is undefined at every random point; nothing to compare"
@@ -328,39 +336,155 @@ def _largest_input(inputs: dict[str, np.ndarray], points: np.ndarray) -> float:
                default=0.0)
 
 
+#: Scales of the random points of implementation checks: the claims' scales and one more,
+#: so that code wrong only for large inputs (`min(a, 50)`) is seen.
+IMPLEMENTATION_SCALES = SCALES + (100.0,)
+#: Digits of the exact comparison before any extra for cancellation (`refute` does the same).
+EXACT_DIGITS = (40, 60)
+
+
+def _exact_values(scope: Scope, implementation: Implementation, sizes: dict[str, int],
+                  values: dict[tuple[str, tuple[int, ...]], Fraction], digits: int
+                  ) -> tuple[list[Any], list[Any], int]:
+    """The definition and the implementation's own mathematics at one point, in mpmath.
+
+    Returns both as flat lists of entries, and the decimal digits cancellation could have
+    cost at most (the most extreme magnitude either computation met).
+
+    Raises:
+        Undefined: either side has no value here.
+    """
+    domain = MpmathDomain(values, digits)
+    exact = Evaluator(scope, sizes, domain).definition_value(implementation.definition)
+    inputs: dict[str, np.ndarray] = {}
+    for (symbol, index), value in values.items():
+        shape = tuple(d if isinstance(d, int) else sizes[d]
+                      for d in scope.symbols[symbol].shape)
+        array = inputs.setdefault(symbol, np.empty((1,) + shape, dtype=object))
+        array[(0,) + tuple(i - 1 for i in index)] = value
+    with mpmath.workdps(digits):
+        numbers = {name: np.frompyfunc(lambda v: mpmath.mpf(v.numerator) / v.denominator, 1, 1)(
+            array) for name, array in inputs.items()}
+        evaluator = NumpyEvaluator(numbers, sizes, object, single_implementations(scope))
+        got = [mpmath.mpf(g) for g in
+               np.ravel(evaluator.value(implementation.formula.node).data[0]).tolist()]
+        want = [mpmath.mpf(w) for w in (exact.data if isinstance(exact, Tensor) else [exact])]
+    got = got * len(want) if len(got) == 1 else got  # a broadcast scalar
+    bits = max(domain.extreme_bits, evaluator.extreme_bits)
+    return want, got, math.ceil(bits * math.log10(2))
+
+
+def _point_values(inputs: dict[str, np.ndarray], point: int
+                  ) -> dict[tuple[str, tuple[int, ...]], Fraction]:
+    return {(symbol, tuple(i + 1 for i in index)): Fraction(float(array[point][index]))
+            for symbol, array in inputs.items() for index in np.ndindex(array.shape[1:])}
+
+
+def _mathematical_difference(scope: Scope, implementation: Implementation,
+                             sizes: dict[str, int], inputs: dict[str, np.ndarray], point: int,
+                             rtol: float, eps: float) -> tuple[int, Any, Any] | None:
+    """(entry, implementation, definition) where the implementation's mathematics differs
+    from the definition beyond rtol, confirmed at two precisions; None if it does not.
+
+    `x * 1.00000001`, `x + 1 + (exp(40) - exp(40))` or a clipped probability are wrong as
+    formulas, whatever float rounding would allow: compared here without floats at all.
+    """
+    values = _point_values(inputs, point)
+
+    def beyond(want: list[Any], got: list[Any]) -> list[int]:
+        size = max([abs(w) for w in want] + [mpmath.mpf(0)])
+        return [k for k, (w, g) in enumerate(zip(want, got))
+                if abs(g - w) > rtol * abs(w) + eps * size]
+
+    try:
+        want, got, lost = _exact_values(scope, implementation, sizes, values, EXACT_DIGITS[0])
+        with mpmath.workdps(EXACT_DIGITS[0]):
+            # 40 digits with at most 20 lost to cancellation resolve rtol and float eps
+            if not beyond(want, got) and lost <= EXACT_DIGITS[0] // 2:
+                return None
+        if EXACT_DIGITS[1] + lost > MAX_CONFIRM_DIGITS:
+            return None
+        low = _exact_values(scope, implementation, sizes, values, EXACT_DIGITS[0] + lost)
+        high = _exact_values(scope, implementation, sizes, values, EXACT_DIGITS[1] + lost)
+    except (Undefined, ZeroDivisionError, ValueError, EvaluationError):
+        return None
+    with mpmath.workdps(EXACT_DIGITS[1] + lost):
+        for entry in beyond(high[0], high[1]):
+            difference = high[1][entry] - high[0][entry]
+            if abs((low[1][entry] - low[0][entry]) - difference) <= abs(difference) * 1e-6:
+                return entry, high[1][entry], high[0][entry]
+    return None
+
+
 def _confirm_implementation(scope: Scope, implementation: Implementation,
                             sizes: dict[str, int], inputs: dict[str, np.ndarray],
                             got: np.ndarray, bad: np.ndarray, rtol: float,
-                            rounding: np.ndarray) -> tuple[Counterexample, float] | None:
-    """Recompute the definition at 40 digits where numpy disagreed; keep a real difference."""
+                            rounding: np.ndarray, dtype: str
+                            ) -> tuple[Counterexample, float, str] | None:
+    """A real difference at the points numpy disagreed and at a few points of every scale.
+
+    First the formulas themselves, exactly (`_mathematical_difference`); then, where numpy
+    disagreed, numpy's own value against the definition at 40+ digits, beyond rtol and the
+    rounding the largest term of the computation allows. Returns the counterexample, the
+    relative error and what kind of difference it is.
+    """
+    eps = float(np.finfo(DTYPES[dtype]).eps)
     flat = bad.reshape(bad.shape[0], -1)
-    for point in np.flatnonzero(np.any(flat, axis=1))[:MAX_MISMATCHES]:
-        values = {(symbol, tuple(i + 1 for i in index)): Fraction(float(array[point][index]))
-                  for symbol, array in inputs.items()
-                  for index in np.ndindex(array.shape[1:])}
+    flagged = [int(p) for p in np.flatnonzero(np.any(flat, axis=1))[:MAX_MISMATCHES]]
+    # besides those: formulas built from + − × ÷, exp and integer powers are analytic, and
+    # two that agree near one point agree everywhere, so one random point (of size 1) shows
+    # any difference; with a kink or branch (abs, max, sqrt(x^2), ...) also the simple point
+    # with signs (1, -1, ...) and a random one of size 100
+    sampled = [SIMPLE_POINTS + POINTS_PER_SCALE]
+    definitions = {n: d.body.node for n, d in scope.definitions.items()}
+    if uses_kinks(implementation.formula.node, single_implementations(scope), BRANCHED) or \
+            uses_kinks(scope.definitions[implementation.definition].body.node, definitions,
+                       BRANCHED):
+        sampled += [SIMPLE_POINTS - 1, SIMPLE_POINTS + POINTS_PER_SCALE * len(SCALES)]
+    shape = got.shape[1:]
+
+    def found(point: int, position: int, value: Any, want: Any, digits: int,
+              kind: str) -> tuple[Counterexample, float, str]:
+        entry = tuple(int(i) + 1 for i in np.unravel_index(position, shape)) if shape else ()
+        relative = float(abs(value - want) / abs(want)) if want != 0 else float("inf")
+        return Counterexample(
+            sizes=tuple(sorted(sizes.items())), indices=(), values=_point(inputs, point),
+            lhs=mpmath.nstr(value, 30) if kind == "formula" else repr(float(value)),
+            rhs=mpmath.nstr(want, 30), entry=entry or None, digits=digits), relative, kind
+
+    for point in dict.fromkeys(flagged + [p for p in sampled if p < got.shape[0]]):
+        difference = _mathematical_difference(scope, implementation, sizes, inputs, point,
+                                              rtol, eps)
+        if difference is not None:
+            # shown at the first simple point (entries 1, 2, 3, ...) if it differs there too
+            simple = _mathematical_difference(scope, implementation, sizes, inputs, 0, rtol,
+                                              eps) if point else None
+            if simple is not None:
+                point, difference = 0, simple
+            position, value, want = difference
+            return found(point, position, value, want, EXACT_DIGITS[1], "formula")
+    for point in flagged:
+        values = _point_values(inputs, point)
         try:
-            exact = Evaluator(scope, sizes, MpmathDomain(values, 40)).definition_value(
+            domain = MpmathDomain(values, EXACT_DIGITS[0])
+            Evaluator(scope, sizes, domain).definition_value(implementation.definition)
+            digits = EXACT_DIGITS[0] + math.ceil(domain.extreme_bits * math.log10(2))
+            if digits > MAX_CONFIRM_DIGITS:
+                continue
+            exact = Evaluator(scope, sizes, MpmathDomain(values, digits)).definition_value(
                 implementation.definition)
-        except (Undefined, ZeroDivisionError, ValueError):
+        except (Undefined, ZeroDivisionError, ValueError, EvaluationError):
             continue
         exact_entries = exact.data if isinstance(exact, Tensor) else (exact,)
-        shape = got.shape[1:]
         numbers = got[point].reshape(-1)
         allowance = rounding[point].reshape(-1)
         size = max([abs(v) for v in exact_entries] + [mpmath.mpf(0)])
         for position, (value, want) in enumerate(zip(numbers, exact_entries)):
-            difference = abs(mpmath.mpf(float(value)) - want) if np.isfinite(value) else None
-            if difference is not None and difference <= rtol * 10 * (abs(want) + size) \
-                    + float(allowance[position]):
+            if np.isfinite(value) and abs(mpmath.mpf(float(value)) - want) \
+                    <= rtol * (abs(want) + size) + float(allowance[position]):
                 continue
-            entry = tuple(int(i) + 1 for i in np.unravel_index(position, shape)) if shape \
-                else ()
-            relative = float(difference / abs(want)) if difference is not None and want != 0 \
-                else float("inf")
-            return Counterexample(
-                sizes=tuple(sorted(sizes.items())), indices=(),
-                values=_point(inputs, int(point)), lhs=repr(float(value)),
-                rhs=mpmath.nstr(want, 30), entry=entry or None, digits=40), relative
+            return found(point, position, mpmath.mpf(float(value)) if np.isfinite(value)
+                         else value, want, digits, "float")
     return None
 
 

@@ -10,10 +10,13 @@ arithmetic and broadcasting exist; `check_formula` rejects everything else with 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
 
+from symderiv.check.domains import Undefined
 from symderiv.language import ast
 
 ELEMENTWISE = ("exp", "log", "sqrt", "abs")
@@ -63,6 +66,10 @@ class NumpyEvaluator:
             implementations that use an earlier definition by name.
         complex_mode: allow complex data (complex-step differentiation): `abs`, `max`, `min`
             then act on the real part.
+
+    With `dtype=object` the values are mpmath numbers at the caller's precision (`exact`):
+    the implementation's mathematics, free of float rounding; a point where it is undefined
+    raises `Undefined`, and `extreme_bits` is the largest |log2| of any term added.
     """
 
     inputs: dict[str, np.ndarray]
@@ -73,8 +80,31 @@ class NumpyEvaluator:
     #: per point, the largest |term| added or subtracted: the scale of rounding error after
     #: cancellation (diag(P) - outer(P, P) near P = 1 loses digits, exactly as numpy does)
     magnitude: Any = 0.0
+    extreme_bits: int = 0
+
+    @property
+    def exact(self) -> bool:
+        return self.dtype is object
+
+    def _constant(self, value: Fraction | int) -> np.ndarray:
+        if self.exact:
+            number = mpmath.mpf(value.numerator) / value.denominator \
+                if isinstance(value, Fraction) else mpmath.mpf(value)
+            return np.array([number], dtype=object)
+        return np.full((1,), float(value), dtype=self.dtype)
+
+    def _elementwise(self, function: str, data: np.ndarray) -> np.ndarray:
+        """exp/log/sqrt in mpmath, element by element; Undefined outside their domain."""
+        if function != "exp" and any(v < 0 or (v == 0 and function == "log")
+                                     for v in data.flat):
+            raise Undefined(f"{function} of a number outside its domain")
+        return np.frompyfunc(getattr(mpmath, function), 1, 1)(data)
 
     def _track(self, data: np.ndarray) -> None:
+        if self.exact:
+            bits = [abs(int(mpmath.mag(v))) for v in data.flat if v]
+            self.extreme_bits = max([self.extreme_bits] + bits)
+            return
         size = np.abs(data).reshape(data.shape[0], -1)
         if size.shape[1]:
             with np.errstate(all="ignore"):
@@ -90,12 +120,12 @@ class NumpyEvaluator:
 
     def _value(self, node: ast.Node) -> Batch:
         if isinstance(node, ast.Number):
-            return Batch(np.full((1,), float(node.value), dtype=self.dtype))
+            return Batch(self._constant(node.value))
         if isinstance(node, ast.Name):
             if node.name in self.inputs:
                 return Batch(self.inputs[node.name])
             if node.name in self.sizes:
-                return Batch(np.full((1,), float(self.sizes[node.name]), dtype=self.dtype))
+                return Batch(self._constant(self.sizes[node.name]))
             if node.name in self.implementations:
                 return self._value(self.implementations[node.name])
             raise NumpyError(f"{node.name!r} has no value in a numpy expression", node)
@@ -129,6 +159,8 @@ class NumpyEvaluator:
             elif node.op == "*":
                 out = a * b
             elif node.op == "/":
+                if self.exact and np.any(b == 0):
+                    raise Undefined("division by zero")
                 out = a / b
                 if np.any(b == 0):
                     self._note("division by zero")
@@ -137,6 +169,12 @@ class NumpyEvaluator:
         except ValueError as error:
             raise NumpyError(f"shapes {left.shape} and {right.shape} do not broadcast in "
                              f"'{node.op}'", node) from error
+        except ZeroDivisionError as error:  # exact: 0 to a negative power
+            raise Undefined("division by zero") from error
+        if self.exact:
+            if any(isinstance(v, mpmath.mpc) for v in np.ravel(out)):
+                raise Undefined("a negative number to a fractional power")
+            return Batch(out)
         if node.op in "/^" and not np.all(np.isfinite(out)) \
                 and np.all(np.isfinite(a)) and np.all(np.isfinite(b)):
             self._note("division by zero" if node.op == "/" else "'^' overflows")
@@ -171,10 +209,12 @@ class NumpyEvaluator:
                 n = int(argument.value)
             else:
                 raise NumpyError("eye() takes a size or a positive integer", argument)
-            return Batch(np.eye(n, dtype=self.dtype)[None])
+            return Batch(np.eye(n, dtype=self.dtype)[None])  # object: exact 0 and 1
         args = [self._value(a) for a in node.args]
         data = args[0].data
         complex_data = np.iscomplexobj(data)
+        if self.exact and function in ("exp", "log", "sqrt"):
+            return Batch(self._elementwise(function, data))
         if function == "exp":
             out = np.exp(data)
             if np.any(~np.isfinite(out) & np.isfinite(data)):
@@ -234,12 +274,22 @@ RANGE_EVENTS = frozenset({"exp overflows", "exp underflows to 0", "inf / inf giv
                           "inf − inf gives nan", "'^' overflows"})
 
 
-def uses_kinks(node: ast.Node, implementations: dict[str, ast.Node]) -> bool:
-    """Does the implementation use abs/max/min (directly or through another definition)?"""
+#: Functions whose value can follow one formula in one region and another elsewhere:
+#: sqrt(x^2) is x for x ≥ 0 and −x below, log and fractional powers have branches too.
+BRANCHED = KINKED | {"sqrt", "log"}
+
+
+def uses_kinks(node: ast.Node, implementations: dict[str, ast.Node],
+               functions: frozenset[str] = KINKED) -> bool:
+    """Does the formula use abs/max/min (or `functions`), directly or through another
+    definition's formula (`implementations`: name -> formula)?"""
     for part in ast.walk(node):
-        if isinstance(part, ast.Call) and part.function in KINKED:
+        if isinstance(part, ast.Call) and part.function in functions:
             return True
+        if functions is BRANCHED and isinstance(part, ast.BinOp) and part.op == "^" and not (
+                isinstance(part.right, ast.Number) and part.right.value.denominator == 1):
+            return True  # a fractional or variable power
         if isinstance(part, ast.Name) and part.name in implementations:
-            if uses_kinks(implementations[part.name], implementations):
+            if uses_kinks(implementations[part.name], implementations, functions):
                 return True
     return False
