@@ -173,3 +173,35 @@ def test_backwards_sums_are_empty_not_karr() -> None:
                                                    Options())}
     assert found == {"prefix": Verdict.VERIFIED, "backwards": Verdict.VERIFIED,
                      "karr": Verdict.REFUTED}
+
+
+#: Claims whose only free index j occurs in `where` (N ∈ {1, 2, 3}: j >= 4 never holds).
+WHERE_ONLY = (ENGINE / "common.yaml").read_text("utf-8") + (
+    "claims:\n"
+    "  - {id: false, claim: 'z == z + 1', where: 'j >= 2'}\n"
+    "  - {id: true, claim: 'z == z', where: 'j >= 2'}\n"
+    "  - {id: false-never, claim: 'z == z + 1', where: 'j >= 4'}\n"
+    "  - {id: true-never, claim: 'z == z', where: 'j >= 4'}\n")
+
+
+@pytest.mark.parametrize(("strategies", "expected"), [
+    (("generic", "bounded", "numeric"), ("refuted", "proved", "undecided", "proved")),
+    (("generic", "bounded"), ("refuted", "proved", "undecided", "proved")),
+    (("bounded",), ("refuted", "verified", "undecided", "undecided")),
+    (("numeric",), ("refuted", "consistent", "undecided", "undecided")),
+])
+def test_index_only_in_where_ranges_over_its_size(strategies: tuple[str, ...],
+                                                  expected: tuple[str, ...]) -> None:
+    """An index in `where` only is a free index in every layer; a never-true `where` and a
+    claim false for larger sizes is undecided, a claim true for every size is proved."""
+    scope_ = build_scope(load_text("where.yaml", WHERE_ONLY))
+    found = check_scope(scope_, Options(strategies=strategies))
+    assert tuple(r.verdict.value for r in found) == expected, [r.message for r in found]
+    counterexample = found[0].counterexample
+    assert counterexample is not None
+    assert (counterexample.sizes, counterexample.indices) == ((("N", 2),), (("j", 2),))
+    assert (counterexample.lhs, counterexample.rhs) == ("0.0", "1.0")
+    for result in found[2:]:
+        if result.verdict == Verdict.UNDECIDED:
+            assert "no index assignment satisfies `where`" in result.message + "".join(
+                result.warnings), result.message

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from symderiv.build.scope import Scope
+from symderiv.build.scope import Scope, free_indices
 from symderiv.check.domains import ModularDomain, Undefined
 from symderiv.check.evaluate import Evaluator, Tensor
 from symderiv.language import ast
@@ -44,6 +44,18 @@ def used_sizes(scope: Scope, nodes: list[ast.Node]) -> list[str]:
         if name in scope.definitions:
             sizes |= {scope.indices[p].size for p in scope.definitions[name].params}
     return sorted(sizes)
+
+
+def equation_space(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
+                   ) -> tuple[list[str], list[str]]:
+    """The free indices and the sizes of lhs == rhs under `where`, both sorted.
+
+    An index that only `where` mentions is free too: the claim holds for each of its values
+    that satisfy `where`, so it ranges over its size like the indices of lhs and rhs.
+    """
+    nodes = [lhs, rhs] + ([where] if where is not None else [])
+    free = set().union(*(free_indices(node, scope) for node in nodes))
+    return sorted(free), used_sizes(scope, nodes)
 
 
 def size_combinations(scope: Scope, names: list[str],

@@ -709,6 +709,7 @@ class Evidence:
 
     points: int = 0
     undefined: int = 0
+    assignments: int = 0  # index assignments that satisfy `where`, over all sizes
     errors: Errors = field(default_factory=Errors)
     mismatches: list[Mismatch] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)
@@ -756,6 +757,7 @@ def evidence(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
         points = next(iter(inputs.values())).shape[0] if inputs else 1
         with np.errstate(all="ignore"):
             for env in assignments(evaluator, free, where):
+                result.assignments += 1
                 left = evaluator.value(lhs, env)
                 right = evaluator.value(rhs, env)
                 pairs = list(zip(_entries(left), _entries(right)))
