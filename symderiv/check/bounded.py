@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from symderiv.build.scope import Scope, free_indices
 from symderiv.check.domains import ModularDomain, Undefined
-from symderiv.check.evaluate import Evaluator, Tensor
+from symderiv.check.evaluate import Evaluator, Tensor, comparable
 from symderiv.language import ast
 
 POINTS = 2
@@ -77,6 +77,8 @@ def assignments(evaluator: Evaluator, free: list[str],
 
 def difference_entry(left: object, right: object, is_zero: object) -> tuple[int, ...] | None:
     """The first entry where the two values differ (() for scalars), or None."""
+    if not comparable(left, right):
+        return ()  # values of two shapes differ, though no entry can show it (nor confirm)
     if isinstance(left, Tensor) and isinstance(right, Tensor):
         for position, (a, b) in enumerate(zip(left.data, right.data)):
             if a != b:

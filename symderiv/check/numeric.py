@@ -32,7 +32,9 @@ from symderiv.check.bounded import Candidate, assignments, used_names
 from symderiv.check.domains import (
     DualDomain, MpmathDomain, OperatorDomain, Undefined,
 )
-from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
+from symderiv.check.evaluate import (
+    EvaluationError, Evaluator, Tensor, check_comparable, index_tuples,
+)
 from symderiv.check.numpy_eval import RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks
 from symderiv.check.refute import confirm, evaluate_at, find_counterexample
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
@@ -760,6 +762,7 @@ def evidence(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
                 result.assignments += 1
                 left = evaluator.value(lhs, env)
                 right = evaluator.value(rhs, env)
+                check_comparable(left, right)
                 pairs = list(zip(_entries(left), _entries(right)))
                 scale = np.zeros(points)
                 for (_, a), (_, b) in pairs:
