@@ -18,10 +18,11 @@ from typing import Any
 
 import mpmath
 
-from symderiv.build.scope import Scope, free_indices
+from symderiv.build.scope import Scope, same_shape
 from symderiv.check import bounded
 from symderiv.check.domains import MpmathDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
+from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.language.printer import unparse
 
@@ -194,11 +195,14 @@ def _flatten(value: Any) -> list[Any]:
 def truth(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
           seed: int = 12345) -> bool | None:
     """True if lhs == rhs at every point tried, False if some point differs clearly, None if
-    no point could be evaluated or a difference is too small to call."""
-    free = sorted(free_indices(lhs, scope) | free_indices(rhs, scope)
-                  | (free_indices(where, scope) if where is not None else set()))
-    nodes = [lhs, rhs] + ([where] if where is not None else [])
-    names = bounded.used_sizes(scope, nodes)
+    no point could be evaluated or a difference is too small to call, or if the sides differ
+    in shape (a spec with such a claim does not load: there is no verdict to check)."""
+    try:
+        if not same_shape(scope.value_shape(lhs), scope.value_shape(rhs)):
+            return None
+    except SymderivError:
+        return None
+    free, names = bounded.equation_space(scope, lhs, rhs, where)
     combos = bounded.size_combinations(scope, names, {n: scope.sizes[n].values for n in names})
     rng = random.Random(seed)
     defined = 0

@@ -11,12 +11,14 @@ import pytest
 import yaml
 from rich.console import Console
 
+from symderiv.build.scope import build_scope
 from symderiv.check.diagnose import ERROR_CLASSES, Diagnosis, negate, terms
-from symderiv.check.engine import Engine, Options
+from symderiv.check.engine import Engine, Options, check_scope
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
+from symderiv.load.loader import load_text
 from symderiv.report import json_report, text
 from symderiv.run import FileResult, Report, check_file
 
@@ -163,3 +165,30 @@ def test_json_step_carries_its_diagnosis() -> None:
     assert "diagnosis" not in steps[0]
     assert steps[1]["diagnosis"]["error_class"] == "missing_delta"
     assert steps[1]["diagnosis"]["holds_when"] == ["i == j"]
+
+
+def test_index_only_in_where_is_diagnosed() -> None:
+    """An index that occurs only in `where` ranges over its size in the diagnosis too."""
+    text = ("title: where-only index\n"
+            "sizes: {N: [1, 2, 3]}\n"
+            "indices: {i: N, j: N}\n"
+            "symbols:\n  z: []\n"
+            "claims:\n"
+            "  - {id: c, claim: 'z == z + 1', where: 'j >= 2', tex: 'z = z'}\n"
+            "derivations:\n"
+            "  - {id: d, where: 'j >= 2', steps: ['z', 'z + 1', 'z']}\n")
+    found = check_scope(build_scope(load_text("where.yaml", text)), Options())
+    assert [(r.id, r.verdict) for r in found] == [
+        ("c", Verdict.REFUTED), ("c.tex", Verdict.REFUTED), ("d", Verdict.REFUTED)]
+    claim, tex, derivation = (r.diagnosis for r in found)
+    assert claim == Diagnosis(
+        error_class="extra_term", evidence="the term `1` on the right side should not be there",
+        suggestion="z", suggestion_verdict="proved", lhs="z")
+    assert tex == Diagnosis(  # the LaTeX's right side should be the claim's
+        error_class="missing_term", evidence="the term `1` is missing from the right side",
+        suggestion="1 + z", suggestion_verdict="proved")
+    assert derivation == Diagnosis(
+        error_class="extra_term", evidence="the term `1` on the right side should not be there",
+        suggestion="z", suggestion_verdict="proved", lhs="z", step=2, final_holds=True,
+        final_message="the final result still holds (proved): a later step cancels the error "
+                      "in step 2")

@@ -15,6 +15,7 @@ from symderiv.check.engine import Options, check_scope
 from symderiv.check.evaluate import Evaluator, Tensor
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.language import ast
+from symderiv.language.parser import parse
 from symderiv.load.loader import load_text
 
 ENGINE = Path(__file__).parent / "specs" / "engine"
@@ -191,3 +192,99 @@ def test_explicit_entries_are_checked_only_where_they_exist() -> None:
     found = {r.id: r for r in check_scope(build_scope(load_text("e.yaml", listed)), Options())}
     assert found["S3"].verdict == Verdict.ERROR
     assert found["S3"].message == "cannot evaluate: S[3]: index 3 is outside 1..2"
+
+
+#: Claims whose only free index j occurs in `where` (N ∈ {1, 2, 3}: j >= 4 never holds).
+WHERE_ONLY = (ENGINE / "common.yaml").read_text("utf-8") + (
+    "claims:\n"
+    "  - {id: false, claim: 'z == z + 1', where: 'j >= 2'}\n"
+    "  - {id: true, claim: 'z == z', where: 'j >= 2'}\n"
+    "  - {id: false-never, claim: 'z == z + 1', where: 'j >= 4'}\n"
+    "  - {id: true-never, claim: 'z == z', where: 'j >= 4'}\n")
+
+
+@pytest.mark.parametrize(("strategies", "expected"), [
+    (("generic", "bounded", "numeric"), ("refuted", "proved", "undecided", "proved")),
+    (("generic", "bounded"), ("refuted", "proved", "undecided", "proved")),
+    (("bounded",), ("refuted", "verified", "undecided", "undecided")),
+    (("numeric",), ("refuted", "consistent", "undecided", "undecided")),
+])
+def test_index_only_in_where_ranges_over_its_size(strategies: tuple[str, ...],
+                                                  expected: tuple[str, ...]) -> None:
+    """An index in `where` only is a free index in every layer; a never-true `where` and a
+    claim false for larger sizes is undecided, a claim true for every size is proved."""
+    scope_ = build_scope(load_text("where.yaml", WHERE_ONLY))
+    found = check_scope(scope_, Options(strategies=strategies))
+    assert tuple(r.verdict.value for r in found) == expected, [r.message for r in found]
+    counterexample = found[0].counterexample
+    assert counterexample is not None
+    assert (counterexample.sizes, counterexample.indices) == ((("N", 2),), (("j", 2),))
+    assert (counterexample.lhs, counterexample.rhs) == ("0.0", "1.0")
+    for result in found[2:]:
+        if result.verdict == Verdict.UNDECIDED:
+            assert "no index assignment satisfies `where`" in result.message + "".join(
+                result.warnings), result.message
+
+
+#: Whole-vector and matrix claims that every size value 1 must keep the shapes of: a T×N @ N
+#: product is a vector of length T for every T (1 included), only x.T @ x is a scalar.
+SIZE_ONE = """title: matrix products at size 1
+sizes: {N: [1, 2, 3], T: [1, 2, 3]}
+indices: {k: N, j: N, i: N, t: T}
+symbols: {W: [T, N], x: [N], y: [T], u: [1]}
+define:
+  g[t]: sum(W[t, k] * x[k], k)
+  sq: sum(x[k]^2, k)
+  h: W @ x
+claims:
+  - {id: true-vector, claim: "W @ x == g"}
+  - {id: false-vector, claim: "W @ x == 2*g"}
+  - {id: true-entry, claim: "(W @ x)[t] == g[t]"}
+  - {id: true-definition, claim: "D(h[t], x[j]) == W[t, j]"}
+  - {id: false-definition, claim: "D(h[t], x[j]) == W[t, 1]"}
+  - {id: true-dot, claim: "x.T @ x == sq"}
+  - {id: false-dot, claim: "x.T @ x == 2 * sq"}
+  - {id: true-bilinear, claim: "y.T @ W @ x == sum(y[t] * g[t], t)"}
+  - {id: true-row, claim: "(W @ x).T @ y == sum(y[t] * g[t], t)"}
+  - {id: false-row, claim: "(W @ x).T @ y == sum(y[t] * g[t], t) + 1"}
+  - {id: true-outer, claim: "(x @ x.T)[i, j] == x[i] * x[j]"}
+  - {id: true-diag, claim: "diag(W @ x) @ y == diag(y) @ g"}
+  - {id: false-diag, claim: "diag(W @ x) @ y == diag(g) @ g"}
+  - {id: true-eye, claim: "eye(1) @ u == u[1]"}
+  - {id: true-eye-of-a-size, claim: "eye(T) @ (W @ x) == g"}
+  - {id: true-jacobian, claim: "jacobian(g, x) == W"}
+  - {id: true-jacobian-product, claim: "jacobian(g, x) @ x == g"}
+  - {id: false-jacobian-product, claim: "jacobian(g, x) @ x == 2 * g"}
+  - {id: true-jacobian-of-a-scalar, claim: "jacobian(sq, x) == 2 * x.T"}
+  - {id: true-column, claim: "W @ x == (x.T @ W.T).T"}
+  - {id: false-column, claim: "W @ x == 2 * (x.T @ W.T).T"}
+"""
+
+
+@pytest.mark.parametrize(("strategies", "holds"), [
+    (("generic", "bounded", "numeric"), Verdict.VERIFIED),
+    (("bounded",), Verdict.VERIFIED),
+    (("numeric",), Verdict.CONSISTENT),
+])
+def test_products_keep_their_shape_at_size_one(strategies: tuple[str, ...],
+                                               holds: Verdict) -> None:
+    """W @ x at T = 1 is a 1-vector like g: true claims hold, false ones are refuted."""
+    found = check_scope(build_scope(load_text("one.yaml", SIZE_ONE)),
+                        Options(strategies=strategies))
+    verdicts = {r.id: r.verdict for r in found}
+    assert verdicts == {r.id: holds if r.id.startswith("true-") else Verdict.REFUTED
+                        for r in found}, [r.message for r in found]
+    assert all(not r.warnings for r in found), [r.warnings for r in found]
+    vector = next(r for r in found if r.id == "false-vector").counterexample
+    assert vector is not None
+    assert (vector.sizes, vector.entry) == ((("N", 1), ("T", 1)), (1,))
+
+
+def test_product_is_a_vector_at_size_one() -> None:
+    """The evaluator gives W @ x the shape (T,) at T = 1; only x.T @ x is a scalar."""
+    scope_ = build_scope(load_text("one.yaml", SIZE_ONE))
+    evaluator = Evaluator(scope_, {"N": 1, "T": 1}, MpmathDomain(
+        {("W", (1, 1)): Fraction(2), ("x", (1,)): Fraction(3)}, 30))
+    assert evaluator.value(parse("W @ x"), {}) == Tensor((1,), (6,))
+    assert evaluator.value(parse("x.T @ W.T"), {}) == Tensor((1, 1), (6,))
+    assert evaluator.value(parse("x.T @ x"), {}) == 9

@@ -261,6 +261,20 @@ def test_cjk_outside_the_title_loads_xecjk(tmp_path: Path) -> None:
     assert r"\usepackage{xeCJK}" in written.report.read_text(encoding="utf-8")
 
 
+
+def test_index_only_in_where_is_a_free_index(tmp_path: Path) -> None:
+    """An index that occurs only in `where` is listed with its range like the others."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("title: where-only index\nsizes: {N: [1, 2, 3]}\n"
+                    "indices: {i: N, j: N}\nsymbols: {z: [], a: [N]}\nclaims:\n"
+                    "  - {id: only-where, claim: 'z == z + 1', where: 'j >= 2'}\n"
+                    "  - {id: both, claim: 'a[i] == a[i]', where: 'j != i'}\n"
+                    "  - {id: none, claim: 'z == z'}\n", encoding="utf-8")
+    fragment = latex.spec_fragment(run([str(spec)], Options()).files[0])
+    assert r"Free indices: $j$ $\in \{1, \dots, N\}$." in check_block(fragment, "only-{}where")
+    assert r"Free indices: $i$, $j$ $\in \{1, \dots, N\}$." in check_block(fragment, "both")
+    assert "Free indices" not in check_block(fragment, "none")
+
 # -- compiled ----------------------------------------------------------------------------------
 
 

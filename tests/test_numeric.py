@@ -113,6 +113,26 @@ def test_wrong_implementation_is_refuted_at_a_simple_point() -> None:
     assert "relative error 1.72" in result.message
 
 
+def test_matrix_definitions_at_size_one() -> None:
+    """h = W @ x at T = 1 is a 1-vector in the definition as in numpy; x.T @ x a scalar."""
+    text = ("title: size one\nsizes: {N: [1, 2], T: [1, 2]}\nindices: {t: T, j: N}\n"
+            "symbols: {W: [T, N], x: [N]}\n"
+            "define: {h: W @ x, q: x.T @ x, E: diag(W @ x) @ eye(T)}\n"
+            "numpy: {h: W @ x, q: x.T @ x, E: diag(W @ x)}\n"
+            "claims:\n"
+            "  - {id: true-h, claim: 'D(h[t], x[j]) == W[t, j]'}\n"
+            "  - {id: true-q, claim: 'D(q, x[j]) == 2 * x[j]'}\n"
+            "  - {id: true-E, claim: 'E[t, t] == h[t]'}\n"
+            "examples:\n"
+            "  - {id: one, given: {W: [[2]], x: [3]}, expect: {h: [6], q: 9, E: [[6]]}}\n")
+    found = {r.id: r.verdict for r in check_scope(build_scope(load_text("one.yaml", text)),
+                                                   Options())}
+    assert found == {"true-h": Verdict.VERIFIED, "true-q": Verdict.VERIFIED,
+                     "true-E": Verdict.VERIFIED, "h.numpy": Verdict.CONSISTENT,
+                     "q.numpy": Verdict.CONSISTENT, "E.numpy": Verdict.CONSISTENT,
+                     "one": Verdict.VERIFIED}
+
+
 def test_cancellation_is_not_a_difference() -> None:
     """diag(P) - outer(P, P) near P = 1 loses digits in float32 but is not refuted."""
     assert results("float32")["J.numpy"].verdict == Verdict.CONSISTENT

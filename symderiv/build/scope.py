@@ -59,9 +59,23 @@ class Scope:
     symbols: dict[str, SymbolDecl]
     definitions: dict[str, Definition]
     shapes: dict[str, Shape] = field(default_factory=dict)
+    #: the shapes `value_shape` has worked out, by formula node
+    value_shapes: dict[ast.Node, Shape] = field(default_factory=dict, compare=False, repr=False)
 
     def index_size(self, index: str) -> sympy.Symbol:
         return size_symbol(self.indices[index].size)
+
+    def value_shape(self, node: ast.Node) -> Shape:
+        """The shape of a formula in which every definition may be used, sizes as symbols.
+
+        Raises:
+            SymderivError: the formula is not well shaped (the error has no file location).
+        """
+        shape = self.value_shapes.get(node)
+        if shape is None:
+            checker = _Checker(self, None, set(self.definitions))
+            shape = self.value_shapes[node] = checker.shape(node, frozenset())
+        return shape
 
     def symbol_shape(self, symbol: SymbolDecl) -> Shape:
         return tuple(sympy.Integer(d) if isinstance(d, int) else size_symbol(d)
@@ -71,13 +85,14 @@ class Scope:
 class _Checker:
     """Walks one formula; `bound` holds the indices bound by enclosing sums."""
 
-    def __init__(self, scope: Scope, formula: Formula, visible: set[str]) -> None:
+    def __init__(self, scope: Scope, formula: Formula | None, visible: set[str]) -> None:
         self.scope = scope
-        self.formula = formula
+        self.formula = formula  # None: a formula built by symderiv, not read from a file
         self.visible = visible  # definitions defined so far
 
     def fail(self, message: str, node: ast.Node, code: str = "name") -> SymderivError:
-        return SymderivError(message, self.formula.at(node), code)
+        location = self.formula.at(node) if self.formula is not None else None
+        return SymderivError(message, location, code)
 
     # -- integer (index) expressions ------------------------------------------------------
 

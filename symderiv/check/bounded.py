@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from symderiv.build.scope import Scope
+from symderiv.build.scope import Scope, free_indices
 from symderiv.check.domains import ModularDomain, Undefined
-from symderiv.check.evaluate import Evaluator, Tensor
+from symderiv.check.evaluate import Evaluator, Tensor, comparable
 from symderiv.language import ast
 
 POINTS = 2
@@ -47,6 +47,18 @@ def used_sizes(scope: Scope, nodes: list[ast.Node]) -> list[str]:
     return sorted(sizes)
 
 
+def equation_space(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
+                   ) -> tuple[list[str], list[str]]:
+    """The free indices and the sizes of lhs == rhs under `where`, both sorted.
+
+    An index that only `where` mentions is free too: the claim holds for each of its values
+    that satisfy `where`, so it ranges over its size like the indices of lhs and rhs.
+    """
+    nodes = [lhs, rhs] + ([where] if where is not None else [])
+    free = set().union(*(free_indices(node, scope) for node in nodes))
+    return sorted(free), used_sizes(scope, nodes)
+
+
 def size_combinations(scope: Scope, names: list[str],
                       values: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
     """All combinations of the listed size values, smallest first."""
@@ -66,6 +78,8 @@ def assignments(evaluator: Evaluator, free: list[str],
 
 def difference_entry(left: object, right: object, is_zero: object) -> tuple[int, ...] | None:
     """The first entry where the two values differ (() for scalars), or None."""
+    if not comparable(left, right):
+        return ()  # values of two shapes differ, though no entry can show it (nor confirm)
     if isinstance(left, Tensor) and isinstance(right, Tensor):
         for position, (a, b) in enumerate(zip(left.data, right.data)):
             if a != b:

@@ -242,27 +242,22 @@ class Diagnoser:
         except CheckTimeout:
             return fallback
 
-    def free(self, *nodes: ast.Node | None) -> list[str]:
-        out: set[str] = set()
-        for node in nodes:
-            if node is not None:
-                out |= free_indices(node, self.scope)
-        return sorted(out)
-
-    def combos(self, nodes: list[ast.Node]) -> tuple[list[str], list[dict[str, int]]]:
-        names = bounded.used_sizes(self.scope, nodes)
+    def space(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
+              ) -> tuple[list[str], list[str], list[dict[str, int]]]:
+        """The equation's free indices, its sizes, and their listed combinations then 1..3."""
+        free, names = bounded.equation_space(self.scope, lhs, rhs, where)
         values = self.engine.size_values(names)
         combos = bounded.size_combinations(self.scope, names, values)
         extra = [c for c in bounded.size_combinations(
             self.scope, names, {n: (1, 2, 3) for n in names}) if c not in combos]
-        return names, combos + extra
+        return free, names, combos + extra
 
     def screens_equal(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> bool:
         """The cheap filter: no difference at the two smallest size combinations."""
-        _, combos = self.combos([lhs, rhs])
+        free, _, combos = self.space(lhs, rhs, where)
         try:
-            result = bounded.screen(self.scope, lhs, rhs, where, self.free(lhs, rhs, where),
-                                    combos[:2], self.engine.options.seed + 1)
+            result = bounded.screen(self.scope, lhs, rhs, where, free, combos[:2],
+                                    self.engine.options.seed + 1)
         except (EvaluationError, Undefined, RecursionError):
             return False
         return not result.candidates and result.assignments > 0
@@ -289,8 +284,7 @@ class Diagnoser:
 
     def _regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
         scope = self.scope
-        free = self.free(lhs, rhs, where)
-        names, combos = self.combos([lhs, rhs] + ([where] if where is not None else []))
+        free, names, combos = self.space(lhs, rhs, where)
         pairs = [(a, b) for a, b in itertools.combinations(free, 2)
                  if scope.indices[a].size == scope.indices[b].size]
         pattern_fails: dict[tuple[bool, ...], bool] = {}
@@ -359,7 +353,7 @@ class Diagnoser:
         for factor, text in self.factors(lhs, rhs, found):
             out.append(("factor", _times(factor, rhs),
                         f"lhs = {text}·rhs: the right side is off by a constant factor {text}"))
-        free = self.free(lhs, rhs, where)
+        free, _ = bounded.equation_space(self.scope, lhs, rhs, where)
         rhs_free = free_indices(rhs, self.scope)
         for a, b in itertools.combinations(free, 2):
             if self.scope.indices[a].size != self.scope.indices[b].size:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-from symderiv.build.scope import Scope, free_indices
+from symderiv.build.scope import Scope
 from symderiv.build.symbolic import SympyBuilder
 from symderiv.check import bounded, generic, numeric
 from symderiv.check.evaluate import EvaluationError
@@ -54,10 +54,7 @@ class Engine:
     def decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> Outcome:
         """The verdict on lhs == rhs (for all free indices satisfying `where`)."""
         scope = self.scope
-        free = sorted(free_indices(lhs, scope) | free_indices(rhs, scope)
-                      | (free_indices(where, scope) if where is not None else set()))
-        nodes = [lhs, rhs] + ([where] if where is not None else [])
-        names = bounded.used_sizes(scope, nodes)
+        free, names = bounded.equation_space(scope, lhs, rhs, where)
         values = self.size_values(names)
         combos = bounded.size_combinations(scope, names, values)
         outcome = self._symbolic(lhs, rhs, where, free, names, values, combos)
@@ -135,6 +132,9 @@ class Engine:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric difference {numeric.mismatch_text(found)}, not confirmed in mpmath; "
                 f"{summary}",), details=details)
+        if found.assignments == 0:
+            return replace(symbolic, warnings=symbolic.warnings + (
+                "numeric layer: no index assignment satisfies `where` at the listed sizes",))
         if found.points == 0:
             return replace(symbolic, warnings=symbolic.warnings + (
                 "numeric layer: both sides undefined at every random point",))

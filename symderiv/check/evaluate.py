@@ -14,6 +14,7 @@ from typing import Any
 
 from symderiv.build.scope import Scope
 from symderiv.check.domains import Domain, DualDomain
+from symderiv.errors import SymderivError
 from symderiv.language import ast
 
 #: Exponents larger than this are refused rather than computed (2^2^2^2^2^2 and friends).
@@ -32,6 +33,10 @@ class Tensor:
     data: tuple[Any, ...]
 
     def entry(self, index: tuple[int, ...]) -> Any:
+        return self.data[self.position(index)]
+
+    def position(self, index: tuple[int, ...]) -> int:
+        """Where the entry at `index` (1-based) is in `data`."""
         if len(index) != len(self.shape):
             raise EvaluationError(f"{len(index)} indices for a {len(self.shape)}-d value")
         flat = 0
@@ -40,10 +45,24 @@ class Tensor:
                 raise EvaluationError(
                     f"index {value} in position {position + 1} is outside 1..{size}")
             flat = flat * size + (value - 1)
-        return self.data[flat]
+        return flat
 
     def as_matrix(self) -> tuple[int, int]:
         return (self.shape[0], 1) if len(self.shape) == 1 else (self.shape[0], self.shape[1])
+
+
+def comparable(left: Any, right: Any) -> bool:
+    """Two scalars, or two tensors of one shape (a vector and a column matrix alike)?"""
+    if isinstance(left, Tensor) and isinstance(right, Tensor):
+        return left.as_matrix() == right.as_matrix()
+    return not isinstance(left, Tensor) and not isinstance(right, Tensor)
+
+
+def check_comparable(left: Any, right: Any) -> None:
+    """Raises EvaluationError unless the two values can be compared entry by entry."""
+    if not comparable(left, right):
+        shapes = [value.shape if isinstance(value, Tensor) else () for value in (left, right)]
+        raise EvaluationError(f"shape mismatch {shapes[0]} and {shapes[1]}")
 
 
 def index_tuples(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
@@ -195,9 +214,6 @@ class Evaluator:
                     return self.definition_entry(base.name, index)
             whole = self.value(base, env)
             if not isinstance(whole, Tensor):
-                # a 1×1 product (A @ v at size 1) collapses to a scalar; its only entry is it
-                if all(value == 1 for value in index):
-                    return whole
                 raise EvaluationError("cannot index a scalar")
             return whole.entry(index)
         if isinstance(node, ast.Neg):
@@ -253,12 +269,11 @@ class Evaluator:
             return domain.exp(domain.mul(right, domain.log(left)))
         right = self.value(node.right, env)
         if node.op == "@":
-            return self.matmul(left, right)
+            return self.matmul(node, left, right)
         left_tensor, right_tensor = isinstance(left, Tensor), isinstance(right, Tensor)
         operation = {"+": domain.add, "-": domain.sub, "*": domain.mul, "/": domain.div}[node.op]
         if left_tensor and right_tensor:
-            if left.as_matrix() != right.as_matrix():
-                raise EvaluationError(f"shape mismatch {left.shape} and {right.shape}")
+            check_comparable(left, right)
             return Tensor(left.shape, tuple(operation(a, b)
                                             for a, b in zip(left.data, right.data)))
         if left_tensor:
@@ -267,7 +282,9 @@ class Evaluator:
             return Tensor(right.shape, tuple(operation(left, b) for b in right.data))
         return operation(left, right)
 
-    def matmul(self, left: Any, right: Any) -> Any:
+    def matmul(self, node: ast.BinOp, left: Any, right: Any) -> Any:
+        """left @ right: a scalar only where the formula's shape is one (x.T @ x), never
+        because a size is 1 (W @ x is a vector of length T at T = 1 too, like g[t])."""
         domain = self.domain
         rows, inner = left.as_matrix()
         inner_right, cols = right.as_matrix()
@@ -282,8 +299,15 @@ class Evaluator:
                                                          right.data[k * cols + c]))
                 data.append(total)
         if len(right.shape) == 1:
-            return Tensor((rows,), tuple(data)) if rows != 1 else data[0]
+            return data[0] if not self.shape(node) else Tensor((rows,), tuple(data))
         return Tensor((rows, cols), tuple(data))
+
+    def shape(self, node: ast.Node) -> tuple[Any, ...]:
+        """The shape of `node` with sizes as symbols (scope.value_shape)."""
+        try:
+            return self.scope.value_shape(node)
+        except SymderivError as error:
+            raise EvaluationError(error.message) from error
 
     def sum_terms(self, args: tuple[ast.Node, ...], env: dict[str, int]
                   ) -> Iterator[dict[str, int]]:

@@ -33,7 +33,9 @@ from symderiv.check.bounded import Candidate, assignments, used_names
 from symderiv.check.domains import (
     DualDomain, MpmathDomain, OperatorDomain, Undefined,
 )
-from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
+from symderiv.check.evaluate import (
+    EvaluationError, Evaluator, Tensor, check_comparable, index_tuples,
+)
 from symderiv.check.numpy_eval import (
     BRANCHED, RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks,
 )
@@ -833,6 +835,7 @@ class Evidence:
 
     points: int = 0
     undefined: int = 0
+    assignments: int = 0  # index assignments that satisfy `where`, over all sizes
     errors: Errors = field(default_factory=Errors)
     mismatches: list[Mismatch] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)
@@ -880,8 +883,10 @@ def evidence(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
         points = next(iter(inputs.values())).shape[0] if inputs else 1
         with np.errstate(all="ignore"):
             for env in assignments(evaluator, free, where):
+                result.assignments += 1
                 left = evaluator.value(lhs, env)
                 right = evaluator.value(rhs, env)
+                check_comparable(left, right)
                 pairs = list(zip(_entries(left), _entries(right)))
                 scale = np.zeros(points)
                 for (_, a), (_, b) in pairs:

@@ -11,7 +11,7 @@ from typing import Any
 from symderiv.build.scope import Scope
 from symderiv.check.bounded import Candidate, used_names
 from symderiv.check.domains import MpmathDomain, NotRational, RationalDomain, Undefined
-from symderiv.check.evaluate import Evaluator, Tensor, index_tuples
+from symderiv.check.evaluate import Evaluator, Tensor, check_comparable, index_tuples
 from symderiv.check.verdict import Counterexample
 from symderiv.language import ast
 
@@ -84,8 +84,11 @@ def _layout(scope: Scope, names: set[str], sizes: dict[str, int]
 
 
 def _difference(left: Any, right: Any, entry: tuple[int, ...]) -> tuple[Any, Any]:
+    """Both values at `entry`, an index of the left value's shape."""
+    check_comparable(left, right)
     if isinstance(left, Tensor):
-        return left.entry(entry), right.entry(entry)
+        position = left.position(entry)  # a vector and a column matrix: the same position
+        return left.data[position], right.data[position]
     return left, right
 
 

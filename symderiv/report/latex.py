@@ -500,7 +500,9 @@ def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]
             where = rf"\qquad \text{{for }} {formulas.condition(claim.where)}"
         parts.append(display(equation + where))
         parts.append(r"{\small Spec: " + code(claim.claim.text) + "}\\par\n")
-        free = sorted(free_indices(claim.claim.node, formulas.scope))
+        free = sorted(free_indices(claim.claim.node, formulas.scope)
+                      | (free_indices(claim.where.node, formulas.scope)
+                         if claim.where is not None else set()))
         if free:
             parts.append(r"{\small " + ranges_text(free, formulas) + "}\\par\n")
         if claim.tex:
