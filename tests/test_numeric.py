@@ -121,7 +121,7 @@ def test_cancellation_is_not_a_difference() -> None:
 
 
 def test_written_precision() -> None:
-    """0.93 means ±0.005, 0.09003057 ±5e-9, 8.2184e+307 ±5e+302, integers ±0.5e-6, or tol."""
+    """0.93 means ±0.005, 0.09003057 ±5e-9, 8.2184e+307 ±5e+302, 0 and 1 ±0.5e-6, or tol."""
     assert numeric.written_tolerance(Value(Fraction(93, 100), "0.93"), None) == Fraction(1, 200)
     assert numeric.written_tolerance(Value(Fraction(0), "0.09003057"), None) == \
         Fraction(5, 10 ** 9)
@@ -129,6 +129,21 @@ def test_written_precision() -> None:
         Fraction(5) * 10 ** 302
     assert numeric.written_tolerance(Value(Fraction(1), "1"), None) == Fraction(1, 2_000_000)
     assert numeric.written_tolerance(Value(Fraction(1), "1"), Fraction(1, 10)) == Fraction(1, 10)
+
+
+@pytest.mark.parametrize(("text", "tolerance"), [
+    ("0", Fraction(1, 2_000_000)), ("1", Fraction(1, 2_000_000)),
+    ("-1", Fraction(1, 2_000_000)), ("+0", Fraction(1, 2_000_000)),
+    ("2", Fraction(1, 2)), ("-7", Fraction(1, 2)), ("10", Fraction(1, 2)),
+    ("1.", Fraction(1, 2)), ("1.0", Fraction(1, 20)), ("0.0", Fraction(1, 20)),
+    ("1e3", Fraction(500)), ("1.50e3", Fraction(5)), ("5.00E+2", Fraction(1, 2)),
+    ("1e0", Fraction(1, 2)), ("1E-3", Fraction(1, 2000)),
+])
+def test_written_precision_of_integers_and_exponents(text: str, tolerance: Fraction) -> None:
+    """Integers other than 0 and 1 are written to the unit; exponents count the mantissa."""
+    value = Value(Fraction(text.rstrip(".")), text)
+    assert numeric.written_tolerance(value, None) == tolerance
+    assert numeric.written_tolerance(value, Fraction(1, 10)) == Fraction(1, 10)
 
 
 @pytest.mark.parametrize("example", ["eight-digits", "two-digits", "large-logits", "with-tol",

@@ -52,6 +52,8 @@ CLAIM_RTOL = {"float64": 1e-7, "float32": 1e-3}
 #: Written precision of an implementation's value is widened to this many ulps of the dtype.
 EXAMPLE_ULPS = 8
 EXAMPLE_DIGITS = 60
+#: How far from an expected `0` or `1` (written as an integer, no `tol`) a value may lie.
+EXACT_INTEGER_TOLERANCE = Fraction(1, 2_000_000)
 MAX_MISMATCHES = 4
 #: Largest number of input entries evaluated in one batched finite-difference evaluation.
 MAX_BATCH = 500_000
@@ -383,12 +385,13 @@ def trusted_implementations(scope: Scope, results: list[CheckResult]) -> dict[st
 
 
 def written_tolerance(value: Value, tol: Fraction | None) -> Fraction:
-    """Half a unit in the last written digit: 0.93 -> 0.005; integers -> 0.5e-6; or `tol`."""
+    """Half a unit in the last written digit, or `tol`: 0.93 -> 0.005, 2 -> 0.5, 1.50e3 -> 5
+    (the mantissa's last digit), 1e3 -> 500; the integers 0 and 1 (also -1) -> 0.5e-6."""
     if tol is not None:
         return tol
     text = value.text.strip().lstrip("+-")
-    if "." not in text and "e" not in text.lower():
-        return Fraction(1, 2_000_000)
+    if text in ("0", "1"):  # the contract's exception: exact values such as a softmax's 0 and 1
+        return EXACT_INTEGER_TOLERANCE
     exponent = Decimal(text).as_tuple().exponent
     assert isinstance(exponent, int)
     return Fraction(1, 2) * Fraction(10) ** exponent
