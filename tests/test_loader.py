@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from symderiv.build.scope import build_scope
 from symderiv.load.loader import SpecErrors, load_file, load_text
+from symderiv.load.model import Value
 
 BAD = sorted((Path(__file__).parent / "specs" / "bad").glob("*.yaml"))
 HEADER = re.compile(r"# error: (\d+):(\d+): (.*)")
@@ -67,3 +69,37 @@ def test_full_contract_example_loads() -> None:
     assert [e.id for e in spec.examples] == ["small-logits", "large-logits"]
     assert spec.examples[1].fails == ("S.naive",)
     build_scope(spec)
+
+
+def test_plain_exponent_notation_is_a_number() -> None:
+    """Unquoted `1e3`, `1E-3`, `2.5e+2`, `-1.50e3` are numbers (YAML 1.1 reads most as text)."""
+    spec = load_text("s.yaml", "title: t\nsymbols: {x: [N]}\nsizes: {N: 4}\ndefine: {y: 2 * x}\n"
+                     "examples:\n  - id: e\n    given: {x: [1e3, 1E-3, 2.5e+2, -1.50e3]}\n"
+                     "    expect: {y: [.5e1, 2000, 1.]}\n    tol: 1e-3\n")
+    example = spec.examples[0]
+    assert example.given == (("x", (Value(Fraction(1000), "1e3"), Value(Fraction(1, 1000), "1E-3"),
+                                    Value(Fraction(250), "2.5e+2"),
+                                    Value(Fraction(-1500), "-1.50e3"))),)
+    assert example.expect == (("y", (Value(Fraction(5), ".5e1"), Value(Fraction(2000), "2000"),
+                                     Value(Fraction(1), "1."))),)
+    assert example.tol == Fraction(1, 1000)
+
+
+@pytest.mark.parametrize("written", ["'1e3'", '"1e3"', "1e3x", "e3", "1e", "0x1F", "1e+-3"])
+def test_text_that_only_looks_like_a_number_is_not_one(written: str) -> None:
+    """A quoted number and anything outside the formula language's number syntax are text."""
+    with pytest.raises(SpecErrors) as caught:
+        load_text("s.yaml", f"title: t\nsymbols: {{x: []}}\nexamples:\n  - id: e\n"
+                            f"    given: {{x: {written}}}\n    expect: {{x: 1}}\n")
+    assert [(e.location.line, e.location.column, e.message) for e in caught.value.errors] == [
+        (5, 16, "given x must be a number or a list of numbers")]
+
+
+def test_exponent_notation_keeps_the_exponent_limit() -> None:
+    """`1e99999` unquoted is refused like the same literal in a formula, not built."""
+    with pytest.raises(SpecErrors) as caught:
+        load_text("s.yaml", "title: t\nsymbols: {x: []}\nexamples:\n  - id: e\n"
+                            "    given: {x: 1e99999}\n    expect: {x: 1}\n")
+    assert caught.value.errors[0].code == "limit"
+    assert caught.value.errors[0].message == \
+        "given x: the exponent of '1e99999' is beyond ±1000"

@@ -21,6 +21,7 @@ from symderiv.load.loader import load_file, load_text
 from symderiv.load.model import Value
 
 NUMERIC = Path(__file__).parent / "specs" / "numeric" / "softmax.yaml"
+TIES = Path(__file__).parent / "specs" / "numeric" / "ties.yaml"
 
 
 @cache
@@ -142,7 +143,7 @@ def test_cancellation_is_not_a_difference() -> None:
 
 
 def test_written_precision() -> None:
-    """0.93 means ±0.005, 0.09003057 ±5e-9, 8.2184e+307 ±5e+302, integers ±0.5e-6, or tol."""
+    """0.93 means ±0.005, 0.09003057 ±5e-9, 8.2184e+307 ±5e+302, 0 and 1 ±0.5e-6, or tol."""
     assert numeric.written_tolerance(Value(Fraction(93, 100), "0.93"), None) == Fraction(1, 200)
     assert numeric.written_tolerance(Value(Fraction(0), "0.09003057"), None) == \
         Fraction(5, 10 ** 9)
@@ -150,6 +151,21 @@ def test_written_precision() -> None:
         Fraction(5) * 10 ** 302
     assert numeric.written_tolerance(Value(Fraction(1), "1"), None) == Fraction(1, 2_000_000)
     assert numeric.written_tolerance(Value(Fraction(1), "1"), Fraction(1, 10)) == Fraction(1, 10)
+
+
+@pytest.mark.parametrize(("text", "tolerance"), [
+    ("0", Fraction(1, 2_000_000)), ("1", Fraction(1, 2_000_000)),
+    ("-1", Fraction(1, 2)), ("+0", Fraction(1, 2_000_000)), ("-0", Fraction(1, 2_000_000)),
+    ("2", Fraction(1, 2)), ("-7", Fraction(1, 2)), ("10", Fraction(1, 2)),
+    ("1.", Fraction(1, 2)), ("1.0", Fraction(1, 20)), ("0.0", Fraction(1, 20)),
+    ("1e3", Fraction(500)), ("1.50e3", Fraction(5)), ("5.00E+2", Fraction(1, 2)),
+    ("1e0", Fraction(1, 2)), ("1E-3", Fraction(1, 2000)),
+])
+def test_written_precision_of_integers_and_exponents(text: str, tolerance: Fraction) -> None:
+    """Integers other than 0 and 1 are written to the unit; exponents count the mantissa."""
+    value = Value(Fraction(text.rstrip(".")), text)
+    assert numeric.written_tolerance(value, None) == tolerance
+    assert numeric.written_tolerance(value, Fraction(1, 10)) == Fraction(1, 10)
 
 
 @pytest.mark.parametrize("example", ["eight-digits", "two-digits", "large-logits", "with-tol",
@@ -167,7 +183,7 @@ def test_wrong_printed_value_shows_the_rounding_rule() -> None:
     assert result.verdict == Verdict.REFUTED and result.expect == "refuted" and result.ok
     assert result.message.startswith(
         "S is [0.017147826, 0.046612623, 0.93623955] (definition, 60 digits), written "
-        "[0.02, 0.05, 0.93]; S[3] is 0.936239551877, not 0.93 ± 0.005, i.e. 0.925 … 0.935")
+        "[0.02, 0.05, 0.93]; S[3] is 0.936239551877, outside 0.93 ± 0.005 = [0.925, 0.935]")
     assert "S.stable gives [0.0171478, 0.0466126, 0.93624] at a = [1, 2, 5]" in result.message
 
 
@@ -194,6 +210,100 @@ def test_float32_overflows_earlier() -> None:
     assert result.message.startswith("E.numpy gives inf at z = 709: exp overflows")
     assert dict(result.details)["dtype"] == "float32"
     assert results("float32")["eight-digits"].verdict == Verdict.VERIFIED
+
+
+@cache
+def ties(dtype: str = "float64") -> dict[str, CheckResult]:
+    options = Options(strategies=("generic", "bounded", "numeric"), dtype=dtype)
+    return {r.id: r for r in check_scope(build_scope(load_file(TIES, "ties.yaml")), options)}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_tie_example_meets_its_expectation(dtype: str) -> None:
+    """Every example of ties.yaml gets its verdict, implementations in either dtype included."""
+    checks = ties(dtype)
+    refuted = {"q0035-as-005", "q003500001-as-003", "r-past-the-bound", "q26-as-2",
+               "q22-as-2-tol", "q1-past-1", "q510-as-5.0e2"}
+    examples = {name: r for name, r in checks.items() if r.kind == "example"}
+    assert len(examples) == 22
+    for name, result in examples.items():
+        wanted = Verdict.REFUTED if name in refuted else Verdict.VERIFIED
+        assert (name, result.verdict, result.ok) == (name, wanted, True), result.message
+
+
+def test_a_value_on_the_bound_holds_for_both_neighbours() -> None:
+    """q = 0.105 / 3 = 0.035 exactly lies in 0.03 ± 0.005 and in 0.04 ± 0.005 (closed)."""
+    for name in ("q0035-as-003", "q0035-as-004", "q0015-as-001", "q0015-as-002",
+                 "q0025-as-002", "q0025-as-003"):
+        assert ties()[name].message.startswith(
+            "the definition (exact) and q.numpy match the written values at z = "), name
+
+
+def test_a_value_past_the_bound_is_refuted_with_the_closed_interval() -> None:
+    """0.035 is outside 0.05 ± 0.005, and 0.03500001 outside 0.03 ± 0.005: [0.025, 0.035]."""
+    assert ties()["q0035-as-005"].message.startswith(
+        "q is [0.035] (definition, exact), written [0.05]; q is 0.035, outside "
+        "0.05 ± 0.005 = [0.045, 0.055]; q.numpy gives 0.035 at z = 0.105 "
+        "(q = 0.035, outside 0.05 ± 0.005 = [0.045, 0.055] widened by 8 ulps)")
+    assert ties()["q003500001-as-003"].message.startswith(
+        "q is [0.03500001] (definition, exact), written [0.03]; q is 0.03500001, outside "
+        "0.03 ± 0.005 = [0.025, 0.035]; q.numpy gives 0.035 at z = 0.10500003 "
+        "(q = 0.03500001, outside 0.03 ± 0.005 = [0.025, 0.035] widened by 8 ulps)")
+    counterexample = ties()["q003500001-as-003"].counterexample
+    assert counterexample is not None
+    assert (counterexample.lhs, counterexample.rhs) == ("0.03500001", "0.03")
+
+
+def test_a_tie_mpmath_cannot_settle_is_taken_as_on_the_bound() -> None:
+    """exp(log(0.105)) / 3 is 0.035 to 1000 digits: accepted, and the message says so."""
+    for name, written in (("r0035-as-003", "0.03 ± 0.005 = [0.025, 0.035]"),
+                          ("r0035-as-004", "0.04 ± 0.005 = [0.035, 0.045]")):
+        assert ties()[name].message == (
+            "the definition (60 digits) matches the written values at z = 0.105; r cannot be "
+            f"told from 0.035 at 1000 digits, a bound of {written}: taken as on it (the "
+            "interval is closed)")
+    assert ties()["r-past-the-bound"].message == (
+        "r is [0.035] (definition, 60 digits), written [0.03]; r is "
+        "0.035000000000000000000000000001, outside 0.03 ± 0.005 = [0.025, 0.035]")
+
+
+def test_a_value_no_enclosure_places_is_undecided() -> None:
+    """Cancellation of exp(3000) (1303 digits) leaves the 1000-digit enclosure too wide."""
+    text = """\
+    title: too much cancellation
+    symbols: {z: []}
+    define:
+      c: exp(3000 + z) - exp(3000) * exp(z) + z / 3
+      d: 1 / (3 * z - 0.3)
+    examples:
+      - {id: cancelled, given: {z: 0.105}, expect: {c: 0.04}}
+      - {id: pole, given: {z: 0.1}, expect: {d: 1}}
+    """
+    import textwrap
+    local = build_scope(load_text("cancel.yaml", textwrap.dedent(text)))
+    checks = {r.id: r for r in check_scope(local, Options())}
+    assert checks["cancelled"].verdict == Verdict.UNDECIDED
+    assert checks["cancelled"].message.startswith("c is ")
+    assert checks["cancelled"].message.endswith(
+        " at 60 digits, but no enclosure up to 1000 digits places it against "
+        "0.04 ± 0.005 = [0.035, 0.045]")
+    # exactly zero in rationals, where binary rounding of 0.1 and 0.3 would give a huge value
+    assert checks["pole"].verdict == Verdict.REFUTED
+    assert checks["pole"].message == "d is undefined at z = 0.1: division by zero"
+
+
+def test_integers_other_than_0_and_1_are_written_to_the_unit() -> None:
+    """2 means [1.5, 2.5]: 2.2 and 2.5 hold, 2.6 does not; tol replaces the written precision."""
+    assert ties()["q26-as-2"].message.startswith(
+        "q is [2.6] (definition, exact), written [2]; q is 2.6, outside 2 ± 0.5 = [1.5, 2.5]")
+    assert ties()["q22-as-2-tol"].message.startswith(
+        "q is [2.2] (definition, exact), written [2]; q is 2.2, outside 2 ± 0.1 = [1.9, 2.1]")
+    assert ties()["q1-past-1"].message.startswith(
+        "q is [1.000001] (definition, exact), written [1]; q is 1.000001, outside "
+        "1 ± 0.0000005 = [0.9999995, 1.0000005]")
+    assert ties()["q510-as-5.0e2"].message.startswith(
+        "q is [510] (definition, exact), written [5.0e2]; q is 510, outside "
+        "5.0e2 ± 5 = [495, 505]")
 
 
 # -- claims at random points ------------------------------------------------------------------

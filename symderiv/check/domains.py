@@ -2,9 +2,10 @@
 
 - `ModularDomain`: exact arithmetic modulo a random 61-bit prime, with exp/log/sqrt as
   consistent random atoms (randomised identity testing, Schwartz–Zippel style);
-- `RationalDomain`: exact rational arithmetic at rational inputs, as long as every value stays
-  rational (how a counterexample is confirmed exactly, whatever the magnitudes);
 - `MpmathDomain`: real numbers at high precision (counterexamples are confirmed here);
+- `RationalDomain`: exact rational numbers, where no irrational value is needed (examples, and
+  counterexamples confirmed exactly whatever their magnitudes);
+- `IntervalDomain`: mpmath interval arithmetic, a rigorous enclosure of every value (examples);
 - `DualDomain`: forward-mode derivatives over any domain (how `D(f, x)` is evaluated without
   sympy, so the concrete layers never depend on sympy's differentiation).
 """
@@ -16,6 +17,8 @@ from fractions import Fraction
 from typing import Any
 
 import mpmath
+from mpmath import libmp
+from mpmath.ctx_iv import MPIntervalContext
 
 
 
@@ -39,10 +42,18 @@ PRIME = _random_prime()
 #: exp(a) for |a| beyond this has no usable value at finite precision (mpmath overflows
 #: its integer conversions on exp(exp(exp(1000)))): the point counts as undefined.
 MAX_EXP_ARGUMENT = 10**8
+#: Longest numerator or denominator (bits) `RationalDomain` keeps: beyond, mpmath takes over.
+MAX_RATIONAL_BITS = 20_000
+#: Largest root (the denominator of a fractional power) `RationalDomain` tries to take exactly.
+MAX_RATIONAL_ROOT = 64
 
 
 class Undefined(ArithmeticError):
     """The expression has no value at this point (division by zero, log of 0, ...)."""
+
+
+class NotExact(Exception):
+    """The value is irrational (exp(1), sqrt(2)), or too long to keep as a fraction."""
 
 
 class Domain:
@@ -159,40 +170,56 @@ class OperatorDomain(Domain):
         return -a
 
 
-class NotRational(ArithmeticError):
-    """The value is not (or not cheaply) a rational number: evaluate it in mpmath instead."""
+class WatchedDomain(OperatorDomain):
+    """Python-operator arithmetic whose every result passes through `_seen` (to be measured or
+    bounded), with division by zero undefined."""
+
+    def _seen(self, value: Any) -> Any:
+        return value
+
+    def add(self, a: Any, b: Any) -> Any:
+        return self._seen(a + b)
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return self._seen(a - b)
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return self._seen(a * b)
+
+    def div(self, a: Any, b: Any) -> Any:
+        if b == 0:
+            raise Undefined("division by zero")
+        return self._seen(a / b)
 
 
-#: Largest numerator or denominator (in bits) a rational evaluation builds.
-MAX_RATIONAL_BITS = 100_000
+class RationalDomain(WatchedDomain):
+    """Exact rational arithmetic at given input values; an irrational value raises `NotExact`.
 
+    exp, log, roots and powers are exact where their value is rational (exp(0), log(1),
+    sqrt(0.25), 8^(1/3)); anything else is left to `MpmathDomain`.
+    """
 
-class RationalDomain(OperatorDomain):
-    """Exact rational values at rational inputs; irrational results raise NotRational."""
+    zero = Fraction(0)
+    one = Fraction(1)
 
     def __init__(self, values: dict[tuple[str, tuple[int, ...]], Fraction]) -> None:
         self.values = values
-        self.zero = Fraction(0)
-        self.one = Fraction(1)
+
+    def _seen(self, value: Fraction) -> Fraction:
+        if max(value.numerator.bit_length(), value.denominator.bit_length()) > MAX_RATIONAL_BITS:
+            raise NotExact(f"a fraction longer than {MAX_RATIONAL_BITS} bits")
+        return value
 
     def const(self, value: Fraction) -> Fraction:
         return value
 
-    def div(self, a: Fraction, b: Fraction) -> Fraction:
-        if b == 0:
-            raise Undefined("division by zero")
-        return a / b
-
-    def mul(self, a: Fraction, b: Fraction) -> Fraction:
-        return self._bounded(a * b)
-
     def ipow(self, a: Fraction, n: int) -> Fraction:
         if a == 0 and n < 0:
             raise Undefined("division by zero")
-        bits = max(a.numerator.bit_length(), a.denominator.bit_length())
-        if bits * abs(n) > MAX_RATIONAL_BITS:
-            raise NotRational("too large to compute exactly")
-        return a ** n
+        longest = max(a.numerator.bit_length(), a.denominator.bit_length())
+        if longest * abs(n) > 2 * MAX_RATIONAL_BITS:  # refused before it is built
+            raise NotExact(f"a fraction longer than {MAX_RATIONAL_BITS} bits")
+        return self._seen(a ** n)
 
     def rpow(self, a: Fraction, q: Fraction) -> Fraction:
         if a < 0:
@@ -201,28 +228,24 @@ class RationalDomain(OperatorDomain):
             if q <= 0:
                 raise Undefined("0 to a non-positive power")
             return self.zero
-        if q.denominator > 64:
-            raise NotRational("a root of high degree")
-        root = Fraction(_exact_root(a.numerator, q.denominator),
-                        _exact_root(a.denominator, q.denominator))
-        return self.ipow(root, q.numerator)
+        return self.ipow(_root(a, q.denominator), q.numerator)
 
     def exp(self, a: Fraction) -> Fraction:
-        if a == 0:
-            return self.one
-        raise NotRational("exp of a nonzero rational")
+        if a != 0:
+            raise NotExact("exp of a non-zero rational is irrational")
+        return self.one
 
     def log(self, a: Fraction) -> Fraction:
         if a <= 0:
             raise Undefined("log of a number ≤ 0")
-        if a == 1:
-            return self.zero
-        raise NotRational("log of a rational other than 1")
+        if a != 1:
+            raise NotExact("log of a rational other than 1 is irrational")
+        return self.zero
 
     def sqrt(self, a: Fraction) -> Fraction:
         if a < 0:
             raise Undefined("square root of a negative number")
-        return self.rpow(a, Fraction(1, 2))
+        return _root(a, 2)
 
     def input(self, name: str, index: tuple[int, ...]) -> Fraction:
         return self.values[(name, index)]
@@ -230,33 +253,33 @@ class RationalDomain(OperatorDomain):
     def is_zero(self, a: Fraction) -> bool:
         return a == 0
 
-    @staticmethod
-    def _bounded(value: Fraction) -> Fraction:
-        if max(value.numerator.bit_length(), value.denominator.bit_length()) \
-                > MAX_RATIONAL_BITS:
-            raise NotRational("too large to compute exactly")
-        return value
+
+def _root(value: Fraction, degree: int) -> Fraction:
+    """The rational `degree`-th root of `value` ≥ 0. Raises NotExact where it is irrational."""
+    if degree > MAX_RATIONAL_ROOT:
+        raise NotExact(f"a root of degree above {MAX_RATIONAL_ROOT}")
+    numerator = _integer_root(value.numerator, degree)
+    denominator = _integer_root(value.denominator, degree)
+    if numerator is None or denominator is None:
+        raise NotExact(f"the root of degree {degree} of {value} is irrational")
+    return Fraction(numerator, denominator)
 
 
-def _exact_root(value: int, degree: int) -> int:
-    """The integer `degree`-th root of value ≥ 0 when it is exact; else NotRational."""
-    if value.bit_length() > MAX_RATIONAL_BITS:
-        raise NotRational("too large to compute exactly")
-    if degree == 1:
-        return value
+def _integer_root(value: int, degree: int) -> int | None:
+    """The integer r ≥ 0 with r ** degree == value, if there is one."""
     from sympy import integer_nthroot
 
     root, exact = integer_nthroot(value, degree)
-    if not exact:
-        raise NotRational("an irrational root")
-    return int(root)
+    return int(root) if exact else None
 
 
-class MpmathDomain(OperatorDomain):
+class MpmathDomain(WatchedDomain):
     """Real arithmetic at `digits` significant digits, at given input values."""
 
+    context_type: type = mpmath.MPContext
+
     def __init__(self, values: dict[tuple[str, tuple[int, ...]], Fraction], digits: int) -> None:
-        self.context = mpmath.MPContext()
+        self.context = self.context_type()
         self.context.dps = digits
         self.values = values
         self.zero = self.context.mpf(0)
@@ -274,20 +297,6 @@ class MpmathDomain(OperatorDomain):
 
     def const(self, value: Fraction) -> Any:
         return self._seen(self.context.mpf(value.numerator) / value.denominator)
-
-    def add(self, a: Any, b: Any) -> Any:
-        return self._seen(a + b)
-
-    def sub(self, a: Any, b: Any) -> Any:
-        return self._seen(a - b)
-
-    def mul(self, a: Any, b: Any) -> Any:
-        return self._seen(a * b)
-
-    def div(self, a: Any, b: Any) -> Any:
-        if b == 0:
-            raise Undefined("division by zero")
-        return self._seen(a / b)
 
     def ipow(self, a: Any, n: int) -> Any:
         if a == 0 and n < 0:
@@ -321,6 +330,25 @@ class MpmathDomain(OperatorDomain):
 
     def is_zero(self, a: Any) -> bool:
         return bool(a == 0)
+
+
+class IntervalDomain(MpmathDomain):
+    """mpmath interval arithmetic at `digits` digits: each value is an interval that surely
+    holds the exact one, so a comparison it decides is not decided by rounding."""
+
+    context_type = MPIntervalContext
+
+    def _seen(self, value: Any) -> Any:
+        return value  # an interval's width already accounts for cancellation
+
+    @staticmethod
+    def bounds(value: Any) -> tuple[Fraction, Fraction] | None:
+        """The interval's exact end points, or None if it is not a finite real interval."""
+        ends = getattr(value, "_mpi_", None)  # complex where a root or log met a negative
+        if ends is None or any(end in (libmp.finf, libmp.fninf, libmp.fnan) for end in ends):
+            return None
+        low, high = (Fraction(*libmp.to_rational(end)) for end in ends)
+        return low, high
 
 
 class DualDomain(Domain):

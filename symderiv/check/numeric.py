@@ -4,8 +4,9 @@ Three checks live here:
 
 - `implementation_checks`: each numpy implementation against its definition's value at random
   points (scales 0.1, 1, 10) for every listed size combination;
-- `example_check`: a worked example against the definition at 60 digits and against every
-  implementation in the chosen float dtype, at the precision the numbers are written with;
+- `example_check`: a worked example against the definition (exact, or at 60 digits) and
+  against every implementation in the chosen float dtype, at the precision the numbers are
+  written with;
 - `evidence`: a claim at random points, every `D(f, x)` of a definition f with a numpy
   implementation taken from finite differences of that implementation (complex-step when the
   implementation is analytic, central differences with a per-point step otherwise), so the
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import mpmath
@@ -31,7 +34,7 @@ from symderiv.build.numpy_scope import example_sizes, expected_shape, single_imp
 from symderiv.build.scope import Scope
 from symderiv.check.bounded import Candidate, assignments, used_names
 from symderiv.check.domains import (
-    DualDomain, MpmathDomain, OperatorDomain, Undefined,
+    DualDomain, IntervalDomain, MpmathDomain, NotExact, OperatorDomain, RationalDomain, Undefined,
 )
 from symderiv.check.evaluate import (
     EvaluationError, Evaluator, Tensor, check_comparable, index_tuples,
@@ -59,6 +62,11 @@ CLAIM_RTOL = {"float64": 1e-7, "float32": 1e-3}
 #: Written precision of an implementation's value is widened to this many ulps of the dtype.
 EXAMPLE_ULPS = 8
 EXAMPLE_DIGITS = 60
+#: How far from an expected `0` or `1` (written as an integer, no `tol`) a value may lie.
+EXACT_INTEGER_TOLERANCE = Fraction(1, 2_000_000)
+#: Precisions (digits) of the interval enclosures that place a definition's value against its
+#: expected interval when the value has no exact rational form (exp, log, roots).
+ENCLOSURE_DIGITS = (EXAMPLE_DIGITS, 1_000)
 MAX_MISMATCHES = 4
 #: Largest number of input entries evaluated in one batched finite-difference evaluation.
 MAX_BATCH = 500_000
@@ -509,12 +517,15 @@ def trusted_implementations(scope: Scope, results: list[CheckResult]) -> dict[st
 
 
 def written_tolerance(value: Value, tol: Fraction | None) -> Fraction:
-    """Half a unit in the last written digit: 0.93 -> 0.005; integers -> 0.5e-6; or `tol`."""
+    """Half a unit in the last written digit, or `tol`: 0.93 -> 0.005, 2 -> 0.5, 1.50e3 -> 5
+    (the mantissa's last digit), 1e3 -> 500; the integers 0 and 1 -> 0.5e-6 (the contract's
+    exception, for exact values such as a softmax's 0 and 1; -1 is an integer like 2)."""
     if tol is not None:
         return tol
-    text = value.text.strip().lstrip("+-")
-    if "." not in text and "e" not in text.lower():
-        return Fraction(1, 2_000_000)
+    text = value.text.strip()
+    if text.lstrip("+") in ("0", "1") or text == "-0":
+        return EXACT_INTEGER_TOLERANCE
+    text = text.lstrip("+-")
     exponent = Decimal(text).as_tuple().exponent
     assert isinstance(exponent, int)
     return Fraction(1, 2) * Fraction(10) ** exponent
@@ -522,11 +533,106 @@ def written_tolerance(value: Value, tol: Fraction | None) -> Fraction:
 
 def _rule(expected: Value, tolerance: Fraction) -> str:
     low, high = expected.exact - tolerance, expected.exact + tolerance
-    return f"{expected.text} ± {_short(tolerance)}, i.e. {_short(low)} … {_short(high)}"
+    return f"{expected.text} ± {_decimal(tolerance)} = [{_decimal(low)}, {_decimal(high)}]"
 
 
-def _short(value: Fraction) -> str:
-    return f"{float(value):.10g}"
+def _decimal(value: Fraction, digits: int = 30) -> str:
+    """`value` in decimal to `digits` significant digits; positional unless tiny or huge."""
+    with localcontext() as context:
+        context.prec = digits
+        number = (Decimal(value.numerator) / value.denominator).normalize()
+    return f"{number:f}" if -7 <= number.adjusted() < 16 else f"{number:e}"
+
+
+def _value_text(value: Any, digits: int) -> str:
+    """A definition's value (a Fraction when exact, else an mpmath number) for a message."""
+    return _decimal(value, digits) if isinstance(value, Fraction) else mpmath.nstr(value, digits)
+
+
+def _outside_text(value: Any, low: Fraction, high: Fraction) -> str:
+    """A value outside [low, high], to 12 digits, or 30 where 12 would round it onto a bound."""
+    text = _value_text(value, 12)
+    return text if not low <= Fraction(text) <= high else _value_text(value, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a definition's value lies against the closed interval of an expected number."""
+
+    inside: bool | None  # None: undecided, the enclosures stayed wider than the interval
+    tie: Fraction | None = None  # the bound the value equals to the last precision tried
+
+
+def place(enclosure_at: Callable[[int], tuple[Fraction, Fraction] | None],
+          low: Fraction, high: Fraction) -> Placement:
+    """Place a value known by enclosures (by precision) against the closed [low, high].
+
+    An exact value is its own enclosure and is placed at once. An enclosure decides only when
+    it lies wholly inside or wholly outside, so rounding never decides; one that still holds a
+    bound at the last precision, and is narrower than 10^-60 of the interval, is taken as on
+    that bound, a tie, which the closed interval accepts (exp(log(0.105)) / 3 is 0.035).
+    """
+    enclosure = None
+    for digits in ENCLOSURE_DIGITS:
+        enclosure = enclosure_at(digits)
+        if enclosure is not None:
+            first, last = enclosure
+            if low <= first and last <= high:
+                return Placement(True)
+            if last < low or first > high:
+                return Placement(False)
+    if enclosure is None or (enclosure[1] - enclosure[0]) * 10 ** EXAMPLE_DIGITS > high - low:
+        return Placement(None)
+    return Placement(True, low if enclosure[0] <= low <= enclosure[1] else high)
+
+
+class DefinitionValues:
+    """Definitions at one example's inputs: exact (Fractions) where rational arithmetic reaches
+    them, else mpmath at `EXAMPLE_DIGITS`, with interval enclosures to place them."""
+
+    def __init__(self, scope: Scope, sizes: dict[str, int],
+                 inputs: dict[tuple[str, tuple[int, ...]], Fraction]) -> None:
+        self.scope = scope
+        self.sizes = sizes
+        self.inputs = inputs
+        self.rational = Evaluator(scope, sizes, RationalDomain(inputs))
+        self.point = Evaluator(scope, sizes, MpmathDomain(inputs, EXAMPLE_DIGITS))
+        self.intervals: dict[int, Evaluator] = {}
+        self.values: dict[str, tuple[list[Any], bool]] = {}
+
+    def entries(self, name: str) -> tuple[list[Any], bool]:
+        """The entries of `name`, row-major, and whether they are exact.
+
+        Raises:
+            Undefined, ZeroDivisionError, EvaluationError: no value at these inputs.
+        """
+        if name not in self.values:
+            try:
+                self.values[name] = (_row_major(self.rational.definition_value(name)), True)
+            except NotExact:
+                self.values[name] = (_row_major(self.point.definition_value(name)), False)
+        return self.values[name]
+
+    def enclosure(self, name: str, number: int, digits: int
+                  ) -> tuple[Fraction, Fraction] | None:
+        """Exact bounds on entry `number` (row-major) of `name`, from interval arithmetic at
+        `digits` digits (None: no finite real enclosure); an exact entry is its own bounds."""
+        entries, exact = self.entries(name)
+        if exact:
+            return entries[number], entries[number]
+        if digits not in self.intervals:
+            domain = IntervalDomain(self.inputs, digits)
+            self.intervals[digits] = Evaluator(self.scope, self.sizes, domain)
+        try:
+            value = self.intervals[digits].definition_value(name)
+        except (ArithmeticError, ValueError, TypeError):  # e.g. a log of an interval around 0
+            return None
+        return IntervalDomain.bounds(_row_major(value)[number])
+
+
+def _row_major(value: Any) -> list[Any]:
+    """A definition's value entry by entry (a scalar is one entry)."""
+    return [entry for _, entry in _entries(value)]
 
 
 def _flat(array: Array) -> list[Value]:
@@ -550,7 +656,8 @@ def _given_text(example: Example) -> str:
 
 
 def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
-    """The definition (60 digits) and every implementation (in --dtype) at the given inputs."""
+    """The definition (exact, else 60 digits) and every implementation (in --dtype) at the
+    given inputs, each against the closed interval its written precision gives."""
     started = time.perf_counter()
     dtype = getattr(options, "dtype", "float64")
     eps = float(np.finfo(DTYPES[dtype]).eps)
@@ -567,36 +674,46 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
     notes: list[str] = []
     errors = Errors()
     counterexample = None
-    evaluator = Evaluator(scope, sizes, MpmathDomain(exact_inputs, EXAMPLE_DIGITS))
+    undecided: list[str] = []
+    exact_names: list[bool] = []
+    definitions = DefinitionValues(scope, sizes, exact_inputs)
     for name, array in example.expect:
         expected = _flat(array)
         shape = expected_shape(scope, name, sizes)
         positions = index_tuples(shape)
         try:
-            exact = evaluator.definition_value(name)
+            entries, exact = definitions.entries(name)
         except (Undefined, ZeroDivisionError, EvaluationError) as error:
             problems.append(f"{name} is undefined at {_given_text(example)}: {error}")
             continue
-        entries = exact.data if isinstance(exact, Tensor) else (exact,)
+        exact_names.append(exact)
         failed_before = len(problems)
-        for position, want, actual in zip(positions, expected, entries):
+        for number, (position, want, actual) in enumerate(zip(positions, expected, entries)):
             tolerance = written_tolerance(want, example.tol)
-            if abs(actual - (mpmath.mpf(want.exact.numerator) / want.exact.denominator)) \
-                    > mpmath.mpf(tolerance.numerator) / tolerance.denominator:
-                label = _entry_text(name, position)
-                problems.append(f"{label} is {mpmath.nstr(actual, 12)}, not "
-                                f"{_rule(want, tolerance)}")
+            low, high = want.exact - tolerance, want.exact + tolerance
+            placement = place(partial(definitions.enclosure, name, number), low, high)
+            label, rule = _entry_text(name, position), _rule(want, tolerance)
+            if placement.tie is not None:
+                notes.append(f"{label} cannot be told from {_decimal(placement.tie)} at "
+                             f"{ENCLOSURE_DIGITS[-1]} digits, a bound of {rule}: taken as on it "
+                             "(the interval is closed)")
+            elif placement.inside is None:
+                undecided.append(f"{label} is {_value_text(actual, 12)} at {EXAMPLE_DIGITS} "
+                                 f"digits, but no enclosure up to {ENCLOSURE_DIGITS[-1]} digits "
+                                 f"places it against {rule}")
+            elif not placement.inside:
+                problems.append(f"{label} is {_outside_text(actual, low, high)}, outside {rule}")
                 if counterexample is None:
                     counterexample = Counterexample(
                         sizes=tuple(sorted(sizes.items())), indices=(),
                         values=tuple((n, _exact_nested(a)) for n, a in example.given),
-                        lhs=mpmath.nstr(actual, 30), rhs=want.text,
+                        lhs=_value_text(actual, 30), rhs=want.text,
                         entry=position or None)
         if len(problems) > failed_before:
-            actual_text = ", ".join(mpmath.nstr(v, 8) for v in entries)
+            actual_text = ", ".join(_value_text(v, 8) for v in entries)
             written = ", ".join(w.text for w in expected)
             problems.insert(failed_before, f"{name} is [{actual_text}] (definition, "
-                            f"{EXAMPLE_DIGITS} digits), written [{written}]")
+                            f"{_precision(exact)}), written [{written}]")
         for implementation in [i for i in scope.spec.implementations if i.definition == name]:
             events: list[str] = []
             try:
@@ -611,10 +728,12 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                 errors.update(got, wants)
             wrong = []
             for position, want, value in zip(positions, expected, got.reshape(-1)):
-                tolerance = max(written_tolerance(want, example.tol),
-                                EXAMPLE_ULPS * Fraction(eps) * abs(want.exact))
+                tolerance = written_tolerance(want, example.tol)
+                # the dtype's rounding on top: 0.105 / 3 is 0.034999999999999996 in float64,
+                # and 0.035 lies in 0.04 ± 0.005
+                slack = EXAMPLE_ULPS * Fraction(eps) * (abs(want.exact) + tolerance)
                 if not (np.isfinite(value)
-                        and abs(Fraction(float(value)) - want.exact) <= tolerance):
+                        and abs(Fraction(float(value)) - want.exact) <= tolerance + slack):
                     wrong.append((position, want, value, tolerance))
             how = f"{implementation.qualified_name} gives {_array_text(got)} at " \
                   f"{_given_text(example)}"
@@ -627,22 +746,21 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                                     "lists it in fails")
             elif wrong:
                 details = "; ".join(
-                    f"{_entry_text(name, p)} = {v:.10g}, not {w.text} ± {float(t):.2g}"
-                    for p, w, v, t in wrong[:4])
+                    f"{_entry_text(name, p)} = {v:.10g}, outside {_rule(w, t)} widened by "
+                    f"{EXAMPLE_ULPS} ulps" for p, w, v, t in wrong[:4])
                 problems.append(f"{how}{cause} ({details})")
     details = errors.details() + (("dtype", dtype),)
-    if problems:
-        message = "; ".join(problems)
-        if notes:
-            message += "; " + "; ".join(notes)
-        return CheckResult(example.id, "example", Verdict.REFUTED, example.expect_verdict,
-                           message, example.location, method="example",
+    if problems or undecided:
+        verdict = Verdict.REFUTED if problems else Verdict.UNDECIDED
+        return CheckResult(example.id, "example", verdict, example.expect_verdict,
+                           "; ".join(problems + undecided + notes), example.location,
+                           method="example",
                            seconds=time.perf_counter() - started,
                            counterexample=counterexample, details=details)
     implementations = [i.qualified_name for i in scope.spec.implementations
                        if i.definition in dict(example.expect)]
     agreeing = [n for n in implementations if n not in example.fails]
-    parts = [f"the definition ({EXAMPLE_DIGITS} digits)"] + agreeing
+    parts = [f"the definition ({_precision(all(exact_names))})"] + agreeing
     subject = ' and '.join([', '.join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
     verb = "match" if len(parts) > 1 else "matches"
     message = f"{subject} {verb} the written values at {_given_text(example)}"
@@ -653,6 +771,10 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
     return CheckResult(example.id, "example", Verdict.VERIFIED, example.expect_verdict, message,
                        example.location, method="example",
                        seconds=time.perf_counter() - started, details=details)
+
+
+def _precision(exact: bool) -> str:
+    return "exact" if exact else f"{EXAMPLE_DIGITS} digits"
 
 
 def _to_float(value: Fraction) -> float:

@@ -10,7 +10,7 @@ from typing import Any
 
 from symderiv.build.scope import Scope
 from symderiv.check.bounded import Candidate, used_names
-from symderiv.check.domains import MpmathDomain, NotRational, RationalDomain, Undefined
+from symderiv.check.domains import MpmathDomain, NotExact, RationalDomain, Undefined
 from symderiv.check.evaluate import Evaluator, Tensor, check_comparable, index_tuples
 from symderiv.check.verdict import Counterexample
 from symderiv.language import ast
@@ -126,7 +126,7 @@ def _exact(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
     try:
         left = evaluator.value(lhs, candidate.indices)
         right = evaluator.value(rhs, candidate.indices)
-    except NotRational:
+    except NotExact:
         return None
     pair = _difference(left, right, candidate.entry)
     return pair if all(isinstance(v, Fraction) for v in pair) else None

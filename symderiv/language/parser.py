@@ -27,6 +27,8 @@ MAX_DEPTH = 200
 MAX_LITERAL_EXPONENT = 1_000
 
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)\s*\Z")
+#: A number as a spec writes it: the grammar's NUMBER terminal, with an optional sign.
+NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
 def exact_number(text: str) -> Fraction:

@@ -13,7 +13,7 @@ import yaml
 from symderiv.errors import FormulaError, Location, SymderivError
 from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read
-from symderiv.language.parser import exact_number, parse
+from symderiv.language.parser import NUMBER_TEXT, exact_number, parse
 from symderiv.load import model
 from symderiv.load.yaml_nodes import compose, formula_location, location
 
@@ -416,10 +416,21 @@ def _derivations(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.
     return out
 
 
+def _number_text(node: yaml.Node) -> str | None:
+    """The text of a number: a scalar YAML reads as one, or a plain scalar in the formula
+    language's number syntax (YAML 1.1 reads `1e3` as text); a quoted number stays text."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.tag.endswith((":int", ":float")):
+        return str(node.value).replace("_", "")
+    if node.tag.endswith(":str") and node.style is None and NUMBER_TEXT.match(node.value):
+        return str(node.value)
+    return None
+
+
 def _number(reader: _Reader, node: yaml.Node, what: str) -> model.Value | None:
-    if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":int") or
-                                              node.tag.endswith(":float")):
-        text = str(node.value).replace("_", "")
+    text = _number_text(node)
+    if text is not None:
         try:
             return model.Value(exact_number(text), text)
         except ValueError as error:
