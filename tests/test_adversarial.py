@@ -95,3 +95,11 @@ def test_formula_difference_is_shown_exactly() -> None:
     clipped = next(c for c in checks if c.id == "g.numpy")
     assert clipped.message.startswith("g.numpy disagrees with the definition at N = 1: g[1] is "
                                       "50.0 (its formula computed exactly in mpmath) but 180.16")
+
+
+def test_errors_reported_are_against_the_exact_definition_where_floats_disagree() -> None:
+    """(x + e^100) - e^100 is 0 in float64: the error of `x` is measured exactly, so it is 0."""
+    checks = check_file(IMPLEMENTATIONS, IMPLEMENTATIONS.name, Options()).checks
+    cancelled = next(c for c in checks if c.id == "c.numpy")
+    assert cancelled.message.endswith("largest error 0 absolute, 0 relative")
+    assert dict(cancelled.details)["max_rel_error"] == 0.0

@@ -208,6 +208,12 @@ class Errors:
             relative = np.where(size > 0, difference / np.where(size > 0, size, 1), 0.0)
         self.relative = max(self.relative, float(np.max(relative)))
 
+    def add(self, difference: float, size: float) -> None:
+        """Record one error |got - want| of an entry whose scale is `size`."""
+        self.absolute = max(self.absolute, difference)
+        if size > 0:
+            self.relative = max(self.relative, difference / size)
+
     def text(self) -> str:
         return f"largest error {self.absolute:.2g} absolute, {self.relative:.2g} relative"
 
@@ -279,7 +285,6 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
         axes = tuple(range(1, reference.ndim))
         magnitude = np.max(np.where(defined, np.abs(reference), 0), axis=axes, keepdims=True) \
             if axes else np.abs(reference)
-        errors.update(np.where(defined, got, reference), reference, magnitude)
         checked += int(np.sum(np.all(defined.reshape(defined.shape[0], -1), axis=1)))
         # a point's tolerance is relative to the largest entry there (cancellation in sums)
         eps = float(np.finfo(DTYPES[dtype]).eps)
@@ -287,8 +292,15 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
         with np.errstate(invalid="ignore"):
             bad = defined & ~(np.abs(got - reference) <= rtol * (np.abs(reference) + magnitude)
                               + rounding + np.finfo(DTYPES[dtype]).tiny)
+        # the errors reported: against the float definition where it agrees, and where it
+        # does not, against the exact definition (`_confirm_implementation` adds those)
+        # (a point counts where the float definition has every entry, as in `checked`)
+        rows = defined.reshape(defined.shape[0], -1)
+        counted = np.all(rows, axis=1) & ~np.any(bad.reshape(bad.shape[0], -1), axis=1)
+        counted = np.expand_dims(counted, tuple(range(1, reference.ndim)))
+        errors.update(np.where(counted, got, reference), reference, magnitude)
         found = _confirm_implementation(scope, implementation, sizes, inputs, got, bad, rtol,
-                                        np.broadcast_to(rounding, got.shape), dtype)
+                                        np.broadcast_to(rounding, got.shape), dtype, errors)
         if found is not None:
             counterexample, relative, kind = found
             where = f" at {_sizes_text(sizes)}" if sizes else ""
@@ -429,14 +441,15 @@ def _mathematical_difference(scope: Scope, implementation: Implementation,
 def _confirm_implementation(scope: Scope, implementation: Implementation,
                             sizes: dict[str, int], inputs: dict[str, np.ndarray],
                             got: np.ndarray, bad: np.ndarray, rtol: float,
-                            rounding: np.ndarray, dtype: str
+                            rounding: np.ndarray, dtype: str, errors: Errors
                             ) -> tuple[Counterexample, float, str] | None:
     """A real difference at the points numpy disagreed and at a few points of every scale.
 
     First the formulas themselves, exactly (`_mathematical_difference`); then, where numpy
     disagreed, numpy's own value against the definition at 40+ digits, beyond rtol and the
     rounding the largest term of the computation allows. Returns the counterexample, the
-    relative error and what kind of difference it is.
+    relative error and what kind of difference it is. `errors` receives numpy's errors
+    against the exact definition at the points numpy disagreed with the float one.
     """
     eps = float(np.finfo(DTYPES[dtype]).eps)
     flat = bad.reshape(bad.shape[0], -1)
@@ -492,6 +505,8 @@ def _confirm_implementation(scope: Scope, implementation: Implementation,
         for position, (value, want) in enumerate(zip(numbers, exact_entries)):
             if np.isfinite(value) and abs(mpmath.mpf(float(value)) - want) \
                     <= rtol * (abs(want) + size) + float(allowance[position]):
+                errors.add(float(abs(mpmath.mpf(float(value)) - want)),
+                           max(abs(float(value)), float(abs(want)), float(size)))
                 continue
             return found(point, position, mpmath.mpf(float(value)) if np.isfinite(value)
                          else value, want, digits, "float")
