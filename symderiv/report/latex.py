@@ -735,7 +735,7 @@ def write(report: Report, directory: Path) -> Written:
 # -- PDF ---------------------------------------------------------------------------------------
 
 INSTALL_HINT = ("install XeLaTeX and latexmk (Debian/Ubuntu: apt-get install texlive-xetex "
-                "texlive-latex-extra texlive-lang-cjk latexmk fonts-noto-cjk)")
+                "texlive-latex-extra texlive-lang-cjk texlive-lang-chinese latexmk fonts-noto-cjk)")
 
 
 class LatexError(Exception):
