@@ -27,6 +27,7 @@ from symderiv.build.scope import free_indices
 from symderiv.check import bounded
 from symderiv.check.domains import ModularDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
+from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.verdict import Counterexample, Verdict
 from symderiv.language import ast
@@ -290,6 +291,9 @@ class Diagnoser:
         pattern_fails: dict[tuple[bool, ...], bool] = {}
         small_fails: dict[str, bool | None] = {n: None for n in names}  # None: no assignment
         large_fails: dict[str, bool | None] = {n: None for n in names}
+        # where the exact screen saw a difference through exp/log/sqrt atoms (which lose
+        # relations such as sqrt(z)^2 = z): the first such assignment, to be confirmed
+        unsure: dict[Any, bounded.Candidate] = {}
         try:
             for number, sizes in enumerate(combos):
                 evaluators = [Evaluator(scope, sizes, ModularDomain(9173 + number * 31 + k))
@@ -301,8 +305,15 @@ class Diagnoser:
                             left, right = evaluator.value(lhs, env), evaluator.value(rhs, env)
                         except Undefined:
                             continue
-                        if bounded.difference_entry(left, right, None) is not None:
+                        entry = bounded.difference_entry(left, right, None)
+                        if entry is not None:
                             fails = True
+                            if evaluator.domain.atoms:  # type: ignore[attr-defined]
+                                candidate = bounded.Candidate(sizes, env, entry)
+                                keys = [tuple(env[a] == env[b] for a, b in pairs)] + [
+                                    (n, sizes[n] == 1) for n in names]
+                                for key in keys:
+                                    unsure.setdefault(key, candidate)
                             break
                     pattern = tuple(env[a] == env[b] for a, b in pairs)
                     pattern_fails[pattern] = pattern_fails.get(pattern, False) or fails
@@ -311,6 +322,18 @@ class Diagnoser:
                         bucket[n] = bucket[n] or fails
         except (EvaluationError, RecursionError):
             return _Regions((), (), None)
+        # a failure seen only through atoms counts once a counterexample confirms it; a
+        # pattern that is not confirmed must be shown to hold, else no region is stated
+        for key, candidate in unsure.items():
+            if find_counterexample(scope, lhs, rhs, [candidate], self.engine.options.seed):
+                continue
+            if isinstance(key[0], str):  # a size bucket: unknown, so no size statement
+                small_fails[key[0]] = large_fails[key[0]] = None
+                continue
+            condition = self.pattern_text(pairs, key, free)
+            if not condition or not self.holds_under(lhs, rhs, where, condition):
+                return _Regions((), (), None)
+            pattern_fails[key] = False
         holding = [p for p, failed in pattern_fails.items() if not failed]
         failing = [p for p, failed in pattern_fails.items() if failed]
         if holding and failing:
@@ -327,6 +350,18 @@ class Diagnoser:
         if len(failing) > 1:
             return _Regions((), tuple(self.pattern_text(pairs, p, free) for p in failing), None)
         return _Regions((), (), None)
+
+    def holds_under(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+                    condition: str) -> bool:
+        """Does the engine show lhs == rhs where `where` and `condition` (formula text) hold?"""
+        if self.decided >= MAX_DECIDED or self.remaining() <= 0:
+            return False
+        self.decided += 1
+        extra = parse(condition)
+        both = extra if where is None else ast.BoolOp(where.start, where.end, "and", where,
+                                                       extra)
+        outcome = self.limited(lambda: self.engine.decide(lhs, rhs, both), None)
+        return outcome is not None and outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED)
 
     @staticmethod
     def pattern_text(pairs: list[tuple[str, str]], pattern: tuple[bool, ...],
