@@ -71,12 +71,12 @@ def test_nowhere_defined_claim_is_undecided(tmp_path: Path) -> None:
     ("float64", {"f.scaled": "refuted", "f.shifted": "refuted", "f.exact": "consistent",
                  "h.numpy": "refuted", "c.numpy": "consistent", "g.numpy": "refuted",
                  "S.stable": "consistent", "S.scaled": "refuted", "S.clipped": "refuted",
-                 "e1.numpy": "consistent"}),
+                 "e1.numpy": "consistent", "kx.numpy": "consistent"}),
     # float32 cannot tell 1e-8 or a 1e-10 floor from rounding: within its rtol 1e-4
     ("float32", {"f.scaled": "consistent", "f.shifted": "refuted", "f.exact": "consistent",
                  "h.numpy": "refuted", "c.numpy": "consistent", "g.numpy": "refuted",
                  "S.stable": "consistent", "S.scaled": "consistent", "S.clipped": "consistent",
-                 "e1.numpy": "consistent"}),
+                 "e1.numpy": "consistent", "kx.numpy": "consistent"}),
 ])
 def test_implementation_is_judged_by_its_formula(dtype: str, verdicts: dict[str, str]) -> None:
     """An implementation whose formula differs from the definition beyond rtol is refuted,
@@ -114,3 +114,14 @@ def test_regions_through_sqrt_and_log_are_confirmed() -> None:
         diagnosis = check.diagnosis.as_json()  # type: ignore[union-attr]
         assert (diagnosis["holds_when"], diagnosis["fails_when"], diagnosis["error_class"]) \
             == (["i == j"], ["i != j"], "missing_delta"), check.id
+
+
+def test_rounding_of_an_exact_formula_is_a_warning() -> None:
+    """Cancellation then scaling loses digits in float64, but the formula is right: a warning
+    with the numbers, not a refutation (found by an audit: it was refuted)."""
+    checks = check_file(IMPLEMENTATIONS, IMPLEMENTATIONS.name, Options()).checks
+    scaled = next(c for c in checks if c.id == "kx.numpy")
+    assert scaled.verdict == Verdict.CONSISTENT
+    assert len(scaled.warnings) == 1
+    assert scaled.warnings[0].startswith(
+        "kx.numpy loses digits to rounding in float64 (its formula is exact): at x = ")

@@ -221,6 +221,13 @@ class Errors:
         return (("max_abs_error", self.absolute), ("max_rel_error", self.relative))
 
 
+def _short_value(value: Any) -> str:
+    """An input value (a number or nested tuples of numbers) in a few digits."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_short_value(v) for v in value) + "]"
+    return f"{float(value):.6g}"
+
+
 def _sizes_text(sizes: dict[str, int]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in sizes.items())
 
@@ -301,7 +308,17 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
         errors.update(np.where(counted, got, reference), reference, magnitude)
         found = _confirm_implementation(scope, implementation, sizes, inputs, got, bad, rtol,
                                         np.broadcast_to(rounding, got.shape), dtype, errors)
-        if found is not None:
+        if found is not None and found[2] == "rounding":
+            counterexample, relative, _ = found
+            if len(warnings) < MAX_MISMATCHES:
+                at = ", ".join(f"{k} = {_short_value(v)}" for k, v in counterexample.values)
+                entry = _entry_text(name, counterexample.entry or ())
+                warnings.append(
+                    f"{implementation.qualified_name} loses digits to rounding in {dtype} "
+                    f"(its formula is exact): at {at}{', ' if at and sizes else ''}"
+                    f"{_sizes_text(sizes)}, {entry} is {counterexample.lhs} but "
+                    f"{counterexample.rhs} (definition); relative error {relative:.3g}")
+        elif found is not None:
             counterexample, relative, kind = found
             where = f" at {_sizes_text(sizes)}" if sizes else ""
             entry = _entry_text(name, counterexample.entry or ())
@@ -404,9 +421,10 @@ def _point_values(inputs: dict[str, np.ndarray], point: int
 
 def _mathematical_difference(scope: Scope, implementation: Implementation,
                              sizes: dict[str, int], inputs: dict[str, np.ndarray], point: int,
-                             rtol: float, eps: float) -> tuple[int, Any, Any] | None:
+                             rtol: float, eps: float) -> tuple[int, Any, Any] | bool | None:
     """(entry, implementation, definition) where the implementation's mathematics differs
-    from the definition beyond rtol, confirmed at two precisions; None if it does not.
+    from the definition beyond rtol, confirmed at two precisions; False where the two agree
+    within rtol; None where that cannot be told (undefined, or too many digits needed).
 
     `x * 1.00000001`, `x + 1 + (exp(40) - exp(40))` or a clipped probability are wrong as
     formulas, whatever float rounding would allow: compared here without floats at all.
@@ -423,7 +441,7 @@ def _mathematical_difference(scope: Scope, implementation: Implementation,
         with mpmath.workdps(EXACT_DIGITS[0]):
             # 40 digits with at most 20 lost to cancellation resolve rtol and float eps
             if not beyond(want, got) and lost <= EXACT_DIGITS[0] // 2:
-                return None
+                return False
         if EXACT_DIGITS[1] + lost > MAX_CONFIRM_DIGITS:
             return None
         low = _exact_values(scope, implementation, sizes, values, EXACT_DIGITS[0] + lost)
@@ -431,11 +449,12 @@ def _mathematical_difference(scope: Scope, implementation: Implementation,
     except (Undefined, ZeroDivisionError, ValueError, EvaluationError):
         return None
     with mpmath.workdps(EXACT_DIGITS[1] + lost):
-        for entry in beyond(high[0], high[1]):
+        differing = beyond(high[0], high[1])
+        for entry in differing:
             difference = high[1][entry] - high[0][entry]
             if abs((low[1][entry] - low[0][entry]) - difference) <= abs(difference) * 1e-6:
                 return entry, high[1][entry], high[0][entry]
-    return None
+    return None if differing else False
 
 
 def _confirm_implementation(scope: Scope, implementation: Implementation,
@@ -475,17 +494,21 @@ def _confirm_implementation(scope: Scope, implementation: Implementation,
             lhs=mpmath.nstr(value, 30) if kind == "formula" else repr(float(value)),
             rhs=mpmath.nstr(want, 30), entry=entry or None, digits=digits), relative, kind
 
+    exact_formula: set[int] = set()  # points where the formula equals the definition
     for point in dict.fromkeys(flagged + [p for p in sampled if p < got.shape[0]]):
         difference = _mathematical_difference(scope, implementation, sizes, inputs, point,
                                               rtol, eps)
-        if difference is not None:
+        if difference is False:
+            exact_formula.add(point)
+        elif isinstance(difference, tuple):
             # shown at the first simple point (entries 1, 2, 3, ...) if it differs there too
             simple = _mathematical_difference(scope, implementation, sizes, inputs, 0, rtol,
                                               eps) if point else None
-            if simple is not None:
+            if isinstance(simple, tuple):
                 point, difference = 0, simple
             position, value, want = difference
             return found(point, position, value, want, EXACT_DIGITS[1], "formula")
+    rounding_note: tuple[Counterexample, float, str] | None = None
     for point in flagged:
         values = _point_values(inputs, point)
         try:
@@ -503,14 +526,19 @@ def _confirm_implementation(scope: Scope, implementation: Implementation,
         allowance = rounding[point].reshape(-1)
         size = max([abs(v) for v in exact_entries] + [mpmath.mpf(0)])
         for position, (value, want) in enumerate(zip(numbers, exact_entries)):
-            if np.isfinite(value) and abs(mpmath.mpf(float(value)) - want) \
-                    <= rtol * (abs(want) + size) + float(allowance[position]):
+            within = np.isfinite(value) and abs(mpmath.mpf(float(value)) - want) \
+                <= rtol * (abs(want) + size) + float(allowance[position])
+            if within or (point in exact_formula and np.isfinite(value)):
+                # numpy's own rounding where the formula is right: measured, not a refutation
                 errors.add(float(abs(mpmath.mpf(float(value)) - want)),
                            max(abs(float(value)), float(abs(want)), float(size)))
+                if not within and rounding_note is None:
+                    rounding_note = found(point, position, mpmath.mpf(float(value)), want,
+                                          digits, "rounding")
                 continue
             return found(point, position, mpmath.mpf(float(value)) if np.isfinite(value)
                          else value, want, digits, "float")
-    return None
+    return rounding_note
 
 
 def implementation_checks(scope: Scope, options: Any) -> list[CheckResult]:
