@@ -477,6 +477,9 @@ def _examples(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Exa
         expect_where: list[tuple[str, Location]] = []
         if "expect" in fields:
             expect, expect_where = _values(reader, fields["expect"], "expect")
+            if not reader.mapping(fields["expect"], "expect"):
+                reader.error("expect names no definition: the example would check nothing",
+                             fields["expect"], "key")
         else:
             reader.error("an example needs 'expect'", item, "key")
         # extension: `verdict: refuted` marks a worked example the material gets wrong
