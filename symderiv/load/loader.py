@@ -369,8 +369,10 @@ def _claims(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim
             continue
         if "where" in fields and where is None:
             continue
-        tex_location = (formula_location(reader.path, fields["tex"])  # type: ignore[arg-type]
-                        if "tex" in fields else None)
+        tex_node = fields.get("tex")
+        # not text: `reader.text` has reported it
+        tex_location = (formula_location(reader.path, tex_node)
+                        if isinstance(tex_node, yaml.ScalarNode) else None)
         out.append(model.Claim(item_id, claim, where, _expect(reader, fields), tex,
                                reader.at(item), tex_location, wrt))
     return out
