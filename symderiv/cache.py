@@ -228,6 +228,8 @@ def _proof_step_class() -> type:
         """A proof step read from the cache; its sympy expression is rebuilt on first use."""
 
         __slots__ = ("_encoded", "_decoded")
+        _encoded: Any
+        _decoded: Any
 
         def __init__(self, label: str, encoded: Any) -> None:
             object.__setattr__(self, "label", label)

@@ -6,8 +6,12 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from symderiv import __version__
+
+if TYPE_CHECKING:
+    from symderiv.run import Report
 
 STRATEGIES = ("generic", "bounded", "numeric")
 FORMATS = ("text", "json", "junit", "sarif", "github")
@@ -291,14 +295,14 @@ def _main(argv: list[str] | None) -> int:
     return report.exit_code
 
 
-def _latex(report: object, directory: str, pdf: bool) -> int:
+def _latex(report: Report, directory: str, pdf: bool) -> int:
     """Write (and compile) the LaTeX report; 2 when that fails, else 0."""
     from pathlib import Path
 
     from symderiv.report import latex
 
     try:
-        written = latex.write(report, Path(directory))  # type: ignore[arg-type]
+        written = latex.write(report, Path(directory))
     except OSError as error:
         print(f"symderiv: error: cannot write the LaTeX report to {directory}: {error}",
               file=sys.stderr)

@@ -6,10 +6,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symderiv.errors import Location, SymderivError
 from symderiv.check.verdict import CheckResult
+
+if TYPE_CHECKING:
+    from symderiv.check.engine import Options
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 _TITLE = re.compile(r"^title\s*:", re.MULTILINE)
@@ -145,7 +148,7 @@ def load_scope(path: Path, display: str) -> Any:
     return scope
 
 
-def check_file(path: Path, display: str, options: object) -> FileResult:
+def check_file(path: Path, display: str, options: Options) -> FileResult:
     from symderiv.check.engine import check_scope
     from symderiv.load.loader import SpecErrors
 
@@ -154,11 +157,11 @@ def check_file(path: Path, display: str, options: object) -> FileResult:
         spec = scope.spec
     except SpecErrors as errors:
         return FileResult(display, None, tuple(errors.errors), ())
-    checks = check_scope(scope, options)  # type: ignore[arg-type]
+    checks = check_scope(scope, options)
     return FileResult(display, spec.title, (), tuple(checks), spec, scope)
 
 
-def run(paths: list[str], options: object) -> Report:
+def run(paths: list[str], options: Options) -> Report:
     results = []
     for path, display, error in discover(paths):
         if error is not None:

@@ -106,7 +106,7 @@ def canonical(value: Any) -> Any:
     """A JSON-able description of a model value without its locations."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if type(value).__name__ == "Formula":
-            return {"formula": value.text}
+            return {"formula": getattr(value, "text")}
         return {"type": type(value).__name__,
                 **{f.name: canonical(getattr(value, f.name))
                    for f in dataclasses.fields(value) if f.name not in _PLACES}}

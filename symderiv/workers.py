@@ -15,9 +15,12 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symderiv.units import Unit
+
+if TYPE_CHECKING:
+    from symderiv.run import Report
 
 #: Seconds a worker gets on top of the engine's own limit before it is ended.
 GRACE = 2.0
@@ -216,7 +219,7 @@ def _settings(options: Any) -> dict[str, Any]:
 
 
 def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = None,
-        progress: Progress | None = None, need_specs: bool = True) -> Any:
+        progress: Progress | None = None, need_specs: bool = True) -> Report:
     """Like `symderiv.run.run`, with the cache, worker processes and progress reports.
 
     Args:

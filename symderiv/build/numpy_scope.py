@@ -9,6 +9,7 @@ unexpected is ever evaluated.
 from __future__ import annotations
 
 import itertools
+from typing import cast
 
 import numpy as np
 
@@ -137,7 +138,7 @@ def array_shape(array: Array) -> tuple[int, ...] | None:
     shapes = {array_shape(item) for item in array}
     if len(shapes) != 1 or None in shapes:
         return None if array else (0,)
-    return (len(array),) + shapes.pop()  # type: ignore[operator]
+    return (len(array),) + cast(tuple[int, ...], shapes.pop())  # None is not in shapes
 
 
 def example_sizes(scope: Scope, example: Example) -> dict[str, int]:

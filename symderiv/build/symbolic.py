@@ -34,14 +34,14 @@ def _too_large(base: sympy.Expr, exponent: sympy.Expr) -> bool:
         return False
     if abs(exponent) > MAX_SYMBOLIC_EXPONENT and abs(base) != 1 and base != 0:
         return True
-    return _bits(base) * abs(exponent) > MAX_NUMBER_BITS
+    return bool(_bits(base) * abs(exponent) > MAX_NUMBER_BITS)
 
 
 class Unsupported(Exception):
     """A construct the generic (all-sizes) engine does not handle; other layers may."""
 
 
-class Derivative(sympy.Function):
+class Derivative(sympy.Function):  # type: ignore[misc]  # sympy is untyped: a subclass of Any
     """An unevaluated D(f, x), for folded (printing) mode only."""
 
 

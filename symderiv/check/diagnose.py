@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from symderiv.build.scope import free_indices
 from symderiv.check import bounded
@@ -36,6 +36,8 @@ from symderiv.language.printer import unparse
 
 if TYPE_CHECKING:
     from symderiv.check.engine import Engine
+
+T = TypeVar("T")
 
 ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "layout",
                  "chain_factor", "missing_delta")
@@ -102,7 +104,7 @@ class Diagnosis:
 # -- AST surgery ---------------------------------------------------------------------------
 
 
-def _rebuild(node: ast.Node, function: Any) -> ast.Node:
+def _rebuild(node: ast.Node, function: Callable[[ast.Node], ast.Node]) -> ast.Node:
     """`node` with `function` applied to every sub-node, children first."""
     changes: dict[str, Any] = {}
     for item in fields(node):
@@ -162,7 +164,8 @@ def negate(node: ast.Node) -> ast.Node:
         for side in ("right", "left"):
             part = getattr(node, side)
             if isinstance(part, ast.Neg) or (isinstance(part, ast.BinOp) and part.op == "-"):
-                return replace(node, **{side: negate(part)})
+                negated: dict[str, Any] = {side: negate(part)}
+                return replace(node, **negated)
         return replace(node, left=negate(node.left))  # -a * b rather than -(a * b)
     return ast.Neg(0, 0, node)
 
@@ -233,7 +236,7 @@ class Diagnoser:
     def remaining(self) -> float:
         return self.ends - time.monotonic()
 
-    def limited(self, work: Callable[[], Any], fallback: Any) -> Any:
+    def limited(self, work: Callable[[], T], fallback: T) -> T:
         """`work()` within the diagnosis's remaining time, else `fallback`."""
         if self.remaining() <= 0:
             return fallback
@@ -281,7 +284,7 @@ class Diagnoser:
     # -- where ----------------------------------------------------------------------------
 
     def regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
-        return self.limited(lambda: self._regions(lhs, rhs, where), _Regions((), (), None))  # type: ignore[no-any-return]
+        return self.limited(lambda: self._regions(lhs, rhs, where), _Regions((), (), None))
 
     def _regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
         scope = self.scope
@@ -396,8 +399,11 @@ class Diagnoser:
             if a not in rhs_free and b not in rhs_free:
                 continue
             names = {a: b, b: a}
-            swapped = _rebuild(rhs, lambda n, names=names: _name(names[n.name])
-                               if isinstance(n, ast.Name) and n.name in names else n)
+
+            def swap(n: ast.Node, names: dict[str, str] = names) -> ast.Node:
+                return _name(names[n.name]) if isinstance(n, ast.Name) and n.name in names else n
+
+            swapped = _rebuild(rhs, swap)
             out.append(("index_swap", swapped,
                         f"the claim holds with {a} and {b} swapped on the right side"))
         for changed in self.layouts(rhs):
@@ -433,7 +439,7 @@ class Diagnoser:
         sizes, env = dict(found.sizes), dict(found.indices)
         ratios = []
         for shift in (Fraction(0), Fraction(1, 3)):
-            values = {}
+            values: dict[tuple[str, tuple[int, ...]], Fraction] = {}
             for name, value in found.values:
                 self._flatten(name, value, (), values, shift)
             try:
@@ -565,7 +571,7 @@ class Diagnoser:
 
     def true_values(self, node: ast.Node, context: tuple[ast.Node, ...] = ()) -> list[str]:
         """`node` differentiated, simplified and folded into definitions; shortest first."""
-        return self.limited(lambda: self._true_values(node, context), [])  # type: ignore[no-any-return]
+        return self.limited(lambda: self._true_values(node, context), [])
 
     def _true_values(self, node: ast.Node, context: tuple[ast.Node, ...]) -> list[str]:
         from symderiv.build.symbolic import Unsupported
@@ -583,7 +589,7 @@ class Diagnoser:
 
     def residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         """lhs − rhs folded and printed, and whether it is a single term."""
-        return self.limited(lambda: self._residual(lhs, rhs), None)  # type: ignore[no-any-return]
+        return self.limited(lambda: self._residual(lhs, rhs), None)
 
     def _residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         import sympy
@@ -623,7 +629,8 @@ class Diagnoser:
         regions = self.regions(lhs, rhs, where)
         error_class = evidence = None
         template: ast.Node | None = None
-        hypotheses = self.limited(lambda: self.hypotheses(lhs, rhs, where, regions, found), [])
+        hypotheses: list[tuple[str, ast.Node, str]] = self.limited(
+            lambda: self.hypotheses(lhs, rhs, where, regions, found), [])
         for kind, changed, why in hypotheses:
             if self.proves(lhs, changed, where):
                 error_class, evidence, template = kind, why, changed

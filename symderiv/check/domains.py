@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import random
+from abc import abstractmethod
 from fractions import Fraction
 from typing import Any
 
@@ -74,6 +75,7 @@ class Domain:
     def log(self, a: Any) -> Any: ...
     def sqrt(self, a: Any) -> Any: ...
     def input(self, name: str, index: tuple[int, ...]) -> Any: ...
+    @abstractmethod
     def is_zero(self, a: Any) -> bool: ...
 
 

@@ -248,7 +248,7 @@ class Engine:
     def derivation(self, derivation: Derivation) -> CheckResult:
         started = time.perf_counter()
         where = derivation.where.node if derivation.where is not None else None
-        steps = []
+        steps: list[StepResult] = []
         for number in range(1, len(derivation.steps)):
             before, after = derivation.steps[number - 1], derivation.steps[number]
             outcome = self.decide(before.formula.node, after.formula.node, where)

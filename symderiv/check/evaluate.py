@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from symderiv.build.scope import Scope
 from symderiv.check.domains import Domain, DualDomain
@@ -80,7 +80,8 @@ class Evaluator:
         self.scope = scope
         self.sizes = sizes
         self.domain = domain
-        self.memo: dict[tuple[str, tuple[int, ...]], Any] = {}
+        #: entries by (name, index); whole definitions by (name, ("*",))
+        self.memo: dict[tuple[str, tuple[int, ...] | tuple[str]], Any] = {}
         self.children: dict[tuple[str, tuple[int, ...]], Evaluator] = {}
         base = domain
         while isinstance(base, DualDomain):
@@ -110,9 +111,10 @@ class Evaluator:
         if isinstance(node, ast.BoolOp):
             if node.op == "not":
                 return not self.condition(node.left, env)
+            second = cast(ast.Node, node.right)  # only `not` has no right operand
             if node.op == "and":
-                return self.condition(node.left, env) and self.condition(node.right, env)  # type: ignore[arg-type]
-            return self.condition(node.left, env) or self.condition(node.right, env)  # type: ignore[arg-type]
+                return self.condition(node.left, env) and self.condition(second, env)
+            return self.condition(node.left, env) or self.condition(second, env)
         assert isinstance(node, ast.Compare)
         left = self.integer(node.left, env)
         right = self.integer(node.right, env)
@@ -169,7 +171,7 @@ class Evaluator:
                                              for index in index_tuples(shape)))
         else:
             value = self.value(definition.body.node, {})
-        self.memo[key] = value  # type: ignore[index]
+        self.memo[key] = value
         return value
 
     def input_value(self, name: str, index: tuple[int, ...]) -> Any:
@@ -378,8 +380,8 @@ class Evaluator:
             return domain.one if equal else domain.zero
         if function == "sum":
             total = domain.zero
-            for inner in self.sum_terms(args, env):
-                total = domain.add(total, self.value(args[0], inner))
+            for term_env in self.sum_terms(args, env):
+                total = domain.add(total, self.value(args[0], term_env))
             return total
         if function == "D":
             variable = self.variable(args[1], env)

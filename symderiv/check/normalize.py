@@ -108,7 +108,8 @@ def _sum_out(body: sympy.Expr, variable: sympy.Symbol, low: sympy.Expr, high: sy
              ranges: Ranges) -> sympy.Expr:
     result: list[sympy.Expr] = []
     for term in Add.make_args(sympy.expand(body, deep=False)):
-        outside, inside = [], []
+        outside: list[sympy.Expr] = []
+        inside: list[sympy.Expr] = []
         for factor in Mul.make_args(term):
             (inside if variable in factor.free_symbols else outside).append(factor)
         scale = Mul(*outside)
@@ -152,7 +153,7 @@ def normalize(expr: sympy.Expr, ranges: Ranges) -> sympy.Expr:
             result = _sum_out(result, variable, low, high, ranges)
         return result
     if isinstance(expr, Piecewise):
-        pieces = []
+        pieces: list[tuple[sympy.Expr, sympy.Basic]] = []
         for value, condition in expr.args:
             verdict = decide(condition, ranges)
             if verdict is True and not pieces:

@@ -52,7 +52,7 @@ from symderiv.load.model import Array, Example, Implementation, Value
 SCALES = (0.1, 1.0, 10.0)
 POINTS_PER_SCALE = 16
 SIMPLE_POINTS = 2
-DTYPES = {"float64": np.float64, "float32": np.float32}
+DTYPES: dict[str, type[np.floating[Any]]] = {"float64": np.float64, "float32": np.float32}
 COMPLEX = {"float64": np.complex128, "float32": np.complex64}
 #: Relative tolerance of an implementation against its definition, by dtype.
 IMPLEMENTATION_RTOL = {"float64": 1e-9, "float32": 1e-4}
@@ -788,10 +788,10 @@ def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
                     problems.append(f"{how}, within the written precision, but the example "
                                     "lists it in fails")
             elif wrong:
-                details = "; ".join(
+                misses = "; ".join(
                     f"{_entry_text(name, p)} = {v:.10g}, outside {_rule(w, t)} widened by "
                     f"{EXAMPLE_ULPS} ulps" for p, w, v, t in wrong[:4])
-                problems.append(f"{how}{cause} ({details})")
+                problems.append(f"{how}{cause} ({misses})")
     details = errors.details() + (("dtype", dtype),)
     if problems or undecided:
         verdict = Verdict.REFUTED if problems else Verdict.UNDECIDED

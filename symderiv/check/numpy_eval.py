@@ -98,7 +98,8 @@ class NumpyEvaluator:
         if function != "exp" and any(v < 0 or (v == 0 and function == "log")
                                      for v in data.flat):
             raise Undefined(f"{function} of a number outside its domain")
-        return np.frompyfunc(getattr(mpmath, function), 1, 1)(data)
+        result: np.ndarray = np.frompyfunc(getattr(mpmath, function), 1, 1)(data)
+        return result
 
     def _track(self, data: np.ndarray) -> None:
         if self.exact:

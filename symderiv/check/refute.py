@@ -27,6 +27,16 @@ RANDOM_TRIES = 24
 Pattern = Callable[[int], Fraction]
 
 
+def _constant(value: Fraction) -> Pattern:
+    """The pattern with `value` at every position."""
+    return lambda p: value
+
+
+def _cycling(table: list[Fraction]) -> Pattern:
+    """The pattern that repeats `table`."""
+    return lambda p: table[p % len(table)]
+
+
 def _patterns(positive: bool, seed: int) -> list[Pattern]:
     """Value patterns by position, simplest first: small integers, then halves, then random
     values, then tiny and huge magnitudes (as many for positive as for real symbols)."""
@@ -54,7 +64,7 @@ def _patterns(positive: bool, seed: int) -> list[Pattern]:
     # (1/(1 + exp(-1000 r)) = 1 is false only for small r; sqrt((z - 50)^2) = 50 - z for z > 50)
     magnitudes = [Fraction(1, 10), Fraction(1, 100), Fraction(1, 1000), Fraction(10),
                   Fraction(100), Fraction(1000)]
-    extremes: list[Pattern] = [lambda p, m=m: m for m in magnitudes]
+    extremes: list[Pattern] = [_constant(m) for m in magnitudes]
     if positive:
         extremes += [lambda p: [Fraction(1, 10), Fraction(10)][p % 2],
                      lambda p: [Fraction(1000), Fraction(1, 1000)][p % 2]]
@@ -64,7 +74,7 @@ def _patterns(positive: bool, seed: int) -> list[Pattern]:
     for attempt in range(RANDOM_TRIES):
         limit = 3 if attempt < RANDOM_TRIES // 2 else len(pool)
         table = [rng.choice(pool[: max(limit, 1)] if attempt < 6 else pool) for _ in range(512)]
-        randoms.append(lambda p, table=table: table[p % len(table)])
+        randoms.append(_cycling(table))
     return simple + randoms + extremes
 
 

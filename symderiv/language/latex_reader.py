@@ -26,7 +26,7 @@ from lark.tree import Meta
 
 from symderiv.errors import FormulaError
 from symderiv.language import ast
-from symderiv.language.parser import TOO_DEEP, check_depth, check_size, transform
+from symderiv.language.parser import TOO_DEEP, check_depth, check_size, token_start, transform
 
 # -- declarations ---------------------------------------------------------------------------
 
@@ -301,9 +301,6 @@ class _ToPieces(Transformer[Token, _Piece]):
     def command(self, meta: Meta, children: list[Token]) -> _Command:
         return _Command(*_span(meta), str(children[0]))
 
-    def list(self, meta: Meta, children: list[Any]) -> tuple[_Relation, ...]:
-        return tuple(c for c in children if isinstance(c, _Relation))
-
     def _group(self, meta: Meta, children: list[Any], kind: str) -> _Group:
         parts = next((c for c in children if isinstance(c, tuple)), ())
         return _Group(*_span(meta), kind, parts)
@@ -330,6 +327,10 @@ class _ToPieces(Transformer[Token, _Piece]):
 
     def frac(self, meta: Meta, children: list[Any]) -> _Frac:
         return _Frac(*_span(meta), children[1], children[2])
+
+    # last: below this method, `list` in the class body is the method, not the builtin
+    def list(self, meta: Meta, children: list[Any]) -> tuple[_Relation, ...]:
+        return tuple(c for c in children if isinstance(c, _Relation))
 
 
 _TOKEN_NAMES = {
@@ -402,11 +403,11 @@ class _Resolver:
             return self.expr(relation.exprs[0])
         if len(relation.ops) > 1:
             raise self.fail("a chain of relations: a claim is one equation 'lhs = rhs'",
-                            relation.ops[1].start_pos)
+                            token_start(relation.ops[1]))
         op = relation.ops[0]
         if str(op) != "=":
             raise self.fail(f"a claim is an equation; {str(op)!r} is not understood here",
-                            op.start_pos)
+                            token_start(op))
         left, right = (self.expr(e) for e in relation.exprs)
         return ast.Compare(relation.start, relation.end, "==", left, right)
 
@@ -512,16 +513,18 @@ class _Resolver:
     def letters(self, items: list[_Piece], position: int) -> tuple[ast.Node, int]:
         """A run of letters: one declared multi-letter name (`xent`), else single letters."""
         run: list[_Scripted] = []
+        chars: list[str] = []  # the letter of each item of the run
         for item in items[position:]:
             if not (isinstance(item, _Scripted) and isinstance(item.atom, _Letter)):
                 break
             run.append(item)
+            chars.append(item.atom.char)
             if item.scripts:
                 break
         for length in range(len(run), 1, -1):
-            name = "".join(r.atom.char for r in run[:length])  # type: ignore[attr-defined]
+            name = "".join(chars[:length])
             if self.names.declared(name):
-                singles = [r.atom.char for r in run[:length]]  # type: ignore[attr-defined]
+                singles = chars[:length]
                 if all(self.names.declared(c) for c in singles):
                     raise self.fail(f"ambiguous: {name!r} is declared, and so is each of the "
                                     f"letters {', '.join(singles)} (a product); write "
@@ -534,7 +537,7 @@ class _Resolver:
                 return self.after_name(node, name, items, position + length), \
                     position + length
         item = run[0]
-        char = item.atom.char  # type: ignore[attr-defined]
+        char = chars[0]
         if char == "e" and not self.names.declared("e"):
             return self.euler(item), position + 1
         if char == "e" and item.script("sup") is not None:

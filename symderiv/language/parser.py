@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from importlib import resources
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -60,6 +60,12 @@ def _span(meta: Meta) -> tuple[int, int]:
     return meta.start_pos, meta.end_pos
 
 
+def token_start(token: Token) -> int:
+    """Where a token of the parsed text starts (lark types it optional for tokens made by
+    hand; its lexer always sets it)."""
+    return cast(int, token.start_pos)
+
+
 @v_args(meta=True)
 class _ToAst(Transformer[Token, ast.Node]):
     def number(self, meta: Meta, children: list[Token]) -> ast.Node:
@@ -67,7 +73,7 @@ class _ToAst(Transformer[Token, ast.Node]):
         try:
             value = exact_number(text)
         except ValueError as error:
-            raise FormulaError(f"number too large: {error}", children[0].start_pos,
+            raise FormulaError(f"number too large: {error}", token_start(children[0]),
                                "limit") from error
         return ast.Number(*_span(meta), value, text)
 
@@ -77,24 +83,24 @@ class _ToAst(Transformer[Token, ast.Node]):
     def arguments(self, meta: Meta, children: list[ast.Node]) -> tuple[ast.Node, ...]:
         return tuple(children)
 
-    def index(self, meta: Meta, children: list[object]) -> ast.Node:
+    def index(self, meta: Meta, children: list[Any]) -> ast.Node:
         base, arguments = children
-        return ast.Index(*_span(meta), base, arguments)  # type: ignore[arg-type]
+        return ast.Index(*_span(meta), base, arguments)
 
-    def attribute(self, meta: Meta, children: list[object]) -> ast.Node:
+    def attribute(self, meta: Meta, children: list[Any]) -> ast.Node:
         operand, attribute = children
         if str(attribute) != "T":
             raise FormulaError(
                 f"attribute access '.{attribute}' is not allowed (only '.T', the transpose)",
-                attribute.start_pos,
+                token_start(attribute),
                 "forbidden",
             )
-        return ast.Transpose(*_span(meta), operand)  # type: ignore[arg-type]
+        return ast.Transpose(*_span(meta), operand)
 
-    def call(self, meta: Meta, children: list[object]) -> ast.Node:
+    def call(self, meta: Meta, children: list[Any]) -> ast.Node:
         function = children[0]
         arguments = children[1] if len(children) > 1 else ()
-        return ast.Call(*_span(meta), str(function), tuple(arguments))  # type: ignore[arg-type]
+        return ast.Call(*_span(meta), str(function), tuple(arguments))
 
     def neg(self, meta: Meta, children: list[ast.Node]) -> ast.Node:
         return ast.Neg(*_span(meta), children[0])
@@ -102,14 +108,14 @@ class _ToAst(Transformer[Token, ast.Node]):
     def pos(self, meta: Meta, children: list[ast.Node]) -> ast.Node:
         return children[0]
 
-    def binop(self, meta: Meta, children: list[object]) -> ast.Node:
+    def binop(self, meta: Meta, children: list[Any]) -> ast.Node:
         left, operator, right = children
         op = "^" if str(operator) == "**" else str(operator)
-        return ast.BinOp(*_span(meta), op, left, right)  # type: ignore[arg-type]
+        return ast.BinOp(*_span(meta), op, left, right)
 
-    def compare(self, meta: Meta, children: list[object]) -> ast.Node:
+    def compare(self, meta: Meta, children: list[Any]) -> ast.Node:
         left, operator, right = children
-        return ast.Compare(*_span(meta), str(operator), left, right)  # type: ignore[arg-type]
+        return ast.Compare(*_span(meta), str(operator), left, right)
 
     def or_op(self, meta: Meta, children: list[ast.Node]) -> ast.Node:
         return ast.BoolOp(*_span(meta), "or", children[0], children[1])
@@ -156,7 +162,7 @@ def check_depth(tree: Tree[Token]) -> None:
 
 def _describe(error: UnexpectedInput, text: str) -> FormulaError:
     if isinstance(error, UnexpectedCharacters):
-        offset = error.pos_in_stream
+        offset = cast(int, error.pos_in_stream)  # the lexer's position (lark types it None)
         char = text[offset]
         if char == "_" or (char.isalpha() and not char.isascii()):
             hint = "names are ASCII letters, digits and '_', starting with a letter"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import yaml
 
@@ -369,8 +369,10 @@ def _claims(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim
             continue
         if "where" in fields and where is None:
             continue
-        tex_location = (formula_location(reader.path, fields["tex"])  # type: ignore[arg-type]
-                        if "tex" in fields else None)
+        tex_node = fields.get("tex")
+        # not text: `reader.text` has reported it
+        tex_location = (formula_location(reader.path, tex_node)
+                        if isinstance(tex_node, yaml.ScalarNode) else None)
         out.append(model.Claim(item_id, claim, where, _expect(reader, fields), tex,
                                reader.at(item), tex_location, wrt))
     return out
@@ -389,15 +391,15 @@ def _derivations(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.
         complete = True
         for step in reader.sequence(fields["steps"], "steps"):
             by = None
-            expr_node: yaml.Node | None = step
+            expr_node = step
             if isinstance(step, yaml.MappingNode):
                 step_fields = reader.keys(reader.mapping(step, "a step"), ("expr", "by"),
                                           "a step")
-                expr_node = step_fields.get("expr")
-                if expr_node is None:
+                if "expr" not in step_fields:
                     reader.error("a step needs 'expr'", step, "key")
                     complete = False
                     continue
+                expr_node = step_fields["expr"]
                 if "by" in step_fields:
                     by = reader.text(step_fields["by"], "by")
             formula = reader.formula(expr_node, "a step")
@@ -451,7 +453,7 @@ def _array(reader: _Reader, node: yaml.Node, what: str) -> model.Array | None:
         items = [_array(reader, item, what) for item in reader.sequence(node, what)]
         if any(item is None for item in items):
             return None
-        return tuple(items)  # type: ignore[arg-type]
+        return tuple(cast(list[model.Array], items))  # no None among them
     return _number(reader, node, what)
 
 
@@ -530,20 +532,26 @@ def load_text(path: str, text: str) -> model.Spec:
         reader.error("the spec needs a 'title'", root, "key")
     source = _optional(fields, "source", lambda n: reader.text(n, "source"), None)
     declared: dict[str, Location] = {}
-    sizes = _optional(fields, "sizes", lambda n: _sizes(reader, n, declared), [])
+    sizes: list[model.SizeDecl] = _optional(
+        fields, "sizes", lambda n: _sizes(reader, n, declared), [])
     size_names = {size.name for size in sizes} | {
         str(k.value) for k, _ in (reader.mapping(fields["sizes"], "sizes")
                                   if "sizes" in fields else [])}
-    indices = _optional(fields, "indices", lambda n: _indices(reader, n, declared, size_names),
-                        [])
-    symbols = _optional(fields, "symbols", lambda n: _symbols(reader, n, declared, size_names),
-                        [])
-    definitions = _optional(fields, "define", lambda n: _definitions(reader, n, declared), [])
-    implementations = _optional(fields, "numpy", lambda n: _implementations(reader, n), [])
+    indices: list[model.IndexDecl] = _optional(
+        fields, "indices", lambda n: _indices(reader, n, declared, size_names), [])
+    symbols: list[model.SymbolDecl] = _optional(
+        fields, "symbols", lambda n: _symbols(reader, n, declared, size_names), [])
+    definitions: list[model.Definition] = _optional(
+        fields, "define", lambda n: _definitions(reader, n, declared), [])
+    implementations: list[model.Implementation] = _optional(
+        fields, "numpy", lambda n: _implementations(reader, n), [])
     ids: set[str] = set()
-    claims = _optional(fields, "claims", lambda n: _claims(reader, n, ids), [])
-    derivations = _optional(fields, "derivations", lambda n: _derivations(reader, n, ids), [])
-    examples = _optional(fields, "examples", lambda n: _examples(reader, n, ids), [])
+    claims: list[model.Claim] = _optional(
+        fields, "claims", lambda n: _claims(reader, n, ids), [])
+    derivations: list[model.Derivation] = _optional(
+        fields, "derivations", lambda n: _derivations(reader, n, ids), [])
+    examples: list[model.Example] = _optional(
+        fields, "examples", lambda n: _examples(reader, n, ids), [])
     # errors in the first pass would cascade into confusing ones in `check_names`
     if reader.errors:
         raise SpecErrors(reader.errors)

@@ -28,6 +28,7 @@ def _scan(path: str, text: str) -> None:
     count = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         mark = event.start_mark
+        assert mark is not None  # the parser marks every event it emits
         where = Location(path, mark.line + 1, mark.column + 1)
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             # refused at the anchor, before any alias could expand (billion laughs)

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import sympy
+from sympy import Basic
 
 from symderiv.build.scope import Scope, free_indices
-from symderiv.build.symbolic import SympyBuilder, Unsupported
+from symderiv.build.symbolic import Derivative, SympyBuilder, Unsupported
 from symderiv.check.generic import condition
 from symderiv.check.verdict import CheckResult, Counterexample, ProofStep, Verdict
 from symderiv.language import ast
@@ -97,8 +98,7 @@ class Formulas:
         self.scope = scope
         self.builder = SympyBuilder(scope, folded=True)
         names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
-        names.update({d.name: d.latex for d in scope.spec.definitions
-                      if getattr(d, "latex", None)})
+        names.update({d.name: d.latex for d in scope.spec.definitions if d.latex})
         self.printer = SymderivLatexPrinter(names)
         self.written = SymderivLatexPrinter(names, {"order": "none"})
 
@@ -145,7 +145,7 @@ class Formulas:
             if node.function in special:
                 return special[node.function](*args)
             if node.function == "D":
-                return latex_printer.symbolic.Derivative(*args)
+                return Derivative(*args)
             return sympy.Function(node.function)(*args)
         if isinstance(node, ast.Index):
             return sympy.IndexedBase(self.sympy(node.base))[
@@ -159,7 +159,7 @@ class Formulas:
             built = self.sympy(node)
         return str(self.written.doprint(as_written(built)))
 
-    def expression(self, expr: sympy.Basic) -> str:
+    def expression(self, expr: Basic) -> str:  # `sympy` here is the method above
         """A sympy expression (e.g. from a proof) with readable sum variables."""
         return str(self.printer.doprint(readable_dummies(expr, self.scope)))
 
@@ -558,12 +558,12 @@ def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list
                      + "\n\\end{align*}\n")
     parts.append(verdict_line(check) + "\\par\n")
     parts.append(message_block(check))
-    for step in check.steps:
-        if step.outcome.counterexample is not None and not step.ok:
-            parts.append(f"Step {step.step}: " + counterexample_table(
-                step.outcome.counterexample, formulas))
+    for step_result in check.steps:
+        if step_result.outcome.counterexample is not None and not step_result.ok:
+            parts.append(f"Step {step_result.step}: " + counterexample_table(
+                step_result.outcome.counterexample, formulas))
             if check.diagnosis is None:  # else the derivation's own covers the step
-                parts.append(diagnosis_block(step.outcome.diagnosis, formulas))
+                parts.append(diagnosis_block(step_result.outcome.diagnosis, formulas))
     parts.append(diagnosis_block(check.diagnosis, formulas))
     return parts
 

@@ -20,27 +20,27 @@ _SHORT_INDEX = re.compile(r"^(?:[A-Za-z0-9]|\\[A-Za-z]+)$")
 _PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z]+$")
 
 
-class Jacobian(sympy.Function):
+class Jacobian(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """jacobian(f, x) for printing: ∂f/∂x as a matrix."""
 
 
-class Diag(sympy.Function):
+class Diag(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """diag(v) for printing."""
 
 
-class Transposed(sympy.Function):
+class Transposed(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """x.T for printing."""
 
 
-class IdentityMatrix(sympy.Function):
+class IdentityMatrix(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """eye(n) for printing."""
 
 
-class MatrixProduct(sympy.Function):
+class MatrixProduct(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """A @ B for printing (juxtaposition, as the notes write it)."""
 
 
-class SymderivLatexPrinter(LatexPrinter):
+class SymderivLatexPrinter(LatexPrinter):  # type: ignore[misc]  # sympy is untyped
     """LaTeX in the notation of the course notes.
 
     Args:
@@ -115,7 +115,7 @@ class SymderivLatexPrinter(LatexPrinter):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_Transposed(self, expr: Transposed) -> str:
-        inner = self._print(expr.args[0])
+        inner: str = self._print(expr.args[0])
         if not isinstance(expr.args[0], sympy.Symbol | sympy.IndexedBase):
             inner = rf"\left({inner}\right)"
         return inner + r"^{\top}"
@@ -138,7 +138,7 @@ class SymderivLatexPrinter(LatexPrinter):
             text += (rf"\sum_{{{self._print(variable)}={self._print(low)}}}"
                      rf"^{{{self._print(high)}}} ")
         body = expr.function
-        printed = self._print(body)
+        printed: str = self._print(body)
         if isinstance(body, sympy.Add) or body.could_extract_minus_sign():
             printed = rf"\left({printed}\right)"
         return text + printed
