@@ -16,7 +16,7 @@ from symderiv.check.evaluate import Evaluator, Tensor
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.language import ast
 from symderiv.language.parser import parse
-from symderiv.load.loader import load_text
+from symderiv.load.loader import load_file, load_text
 
 ENGINE = Path(__file__).parent / "specs" / "engine"
 
@@ -288,3 +288,23 @@ def test_product_is_a_vector_at_size_one() -> None:
     assert evaluator.value(parse("W @ x"), {}) == Tensor((1,), (6,))
     assert evaluator.value(parse("x.T @ W.T"), {}) == Tensor((1, 1), (6,))
     assert evaluator.value(parse("x.T @ x"), {}) == 9
+
+
+NONLINEAR = Path(__file__).parent / "specs" / "nonlinear"
+
+
+@pytest.mark.parametrize("strategies", [("generic",), ("generic", "bounded"),
+                                        ("generic", "bounded", "numeric")])
+def test_nonlinear_index_arithmetic_is_never_proved_wrongly(strategies: tuple[str, ...]
+                                                             ) -> None:
+    """i*i in a delta, a `where` or a sum's bound: false claims are refuted (or, by sympy
+    alone, undecided), never proved; true ones hold (found by a differential fuzzer)."""
+    options = Options(strategies=strategies)
+    false = check_scope(build_scope(load_file(NONLINEAR / "false.yaml", "false.yaml")), options)
+    true = check_scope(build_scope(load_file(NONLINEAR / "true.yaml", "true.yaml")), options)
+    expected = Verdict.UNDECIDED if strategies == ("generic",) else Verdict.REFUTED
+    assert {r.id: r.verdict for r in false} == {
+        "square-delta": expected, "vacuous-where": expected, "backwards-count": expected}
+    assert all(r.verdict.holds or r.verdict == Verdict.UNDECIDED for r in true)
+    if strategies != ("generic",):
+        assert all(r.verdict.holds for r in true)

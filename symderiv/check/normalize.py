@@ -24,8 +24,10 @@ def _bounds(expr: sympy.Expr, ranges: Ranges) -> tuple[sympy.Expr | None, sympy.
             continue
         if any(bound.free_symbols & set(ranges) for bound in ranges[symbol]):
             return None, None  # a range that depends on another index: no simple bound
-        coefficient = expr.coeff(symbol)
-        if coefficient.free_symbols & set(ranges) or not coefficient.is_number:
+        # linear in the index, with a constant coefficient: i*i, i*j or N*i have no bound here
+        # (the coefficient of i in i*i - 3*i is -3, but i*i - 3*i is 0 at i = 3)
+        coefficient = sympy.diff(expr, symbol)
+        if coefficient.free_symbols or not coefficient.is_number:
             return None, None
         lo, hi = ranges[symbol]
         if coefficient > 0:

@@ -20,6 +20,8 @@ CONFIRM_DIGITS = 60
 #: Beyond this precision a point is not worth confirming (another point is tried).
 MAX_CONFIRM_DIGITS = 3_000
 SHOWN_DIGITS = 30
+#: Correct digits of the last, single attempt when no simple point confirmed a difference.
+LAST_DIGITS = 1_000
 #: An exact value longer than this is shown only in digits (2^1000 + 1 has 302).
 MAX_RATIONAL_TEXT = 60
 RANDOM_TRIES = 24
@@ -143,7 +145,8 @@ def _exact(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
 
 
 def _approximate(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
-                 values: dict[tuple[str, tuple[int, ...]], Fraction]) -> tuple[Any, Any] | None:
+                 values: dict[tuple[str, tuple[int, ...]], Fraction],
+                 correct: int = CONFIRM_DIGITS) -> tuple[Any, Any] | None:
     """Both sides in mpmath, when they differ beyond doubt (else None).
 
     Two precisions agreeing is not enough: exp(1000) + 1 − exp(1000) is exactly 0 at both 40
@@ -157,7 +160,6 @@ def _approximate(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidat
 
     point = (scope, lhs, rhs, candidate.sizes, candidate.indices, values)
     _, _, lost = _evaluate(*point, DIGITS, candidate.entry)
-    correct = CONFIRM_DIGITS
     while correct + lost <= MAX_CONFIRM_DIGITS:
         digits = correct + lost
         left, right, _ = _evaluate(*point, digits - (CONFIRM_DIGITS - DIGITS), candidate.entry)
@@ -178,7 +180,8 @@ def _approximate(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidat
 
 
 def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
-            values: dict[tuple[str, tuple[int, ...]], Fraction]) -> Counterexample | None:
+            values: dict[tuple[str, tuple[int, ...]], Fraction],
+            correct: int = CONFIRM_DIGITS) -> Counterexample | None:
     """A counterexample if lhs ≠ rhs at this point beyond doubt.
 
     Exactly, in fractions, when both sides are rational there (`1 == 1 + 1e-26` and
@@ -201,7 +204,7 @@ def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
                               ("difference", exact[0] - exact[1]))
                              if len(str(value)) <= MAX_RATIONAL_TEXT)
         else:
-            approximate = _approximate(scope, lhs, rhs, candidate, values)
+            approximate = _approximate(scope, lhs, rhs, candidate, values, correct)
             if approximate is None:
                 return None
             left2, right2 = approximate
@@ -237,8 +240,9 @@ def rational_text(value: Any) -> str | None:
     if not mpmath.isfinite(value):
         return None
     exact = Fraction(mpmath.nstr(value, CONFIRM_DIGITS - 5)).limit_denominator(10**6)
+    # relative to the value itself: 2.7e-100 is not "0"
     if abs(value - mpmath.mpf(exact.numerator) / exact.denominator) > \
-            mpmath.mpf(10) ** -45 * max(1, abs(value)):
+            mpmath.mpf(10) ** -45 * abs(value):
         return None
     return str(exact)
 
@@ -262,4 +266,12 @@ def find_counterexample(scope: Scope, lhs: ast.Node, rhs: ast.Node,
             found = confirm(scope, lhs, rhs, candidate, values)
             if found is not None:
                 return found
+    # last, once: the first candidate's simplest point with 1000 correct digits, for a
+    # difference below what 60 digits resolve (exp(r) == exp(r) * (1 + 1e-100) is false)
+    for candidate in candidates[:1]:
+        layout = _layout(scope, names, candidate.sizes)
+        domains = {s.name: s.domain for s in scope.spec.symbols}
+        simple = {key: (_patterns(True, seed)[0](p) if domains[key[0]] == "positive"
+                        else _patterns(False, seed)[1](p)) for key, p in layout.items()}
+        return confirm(scope, lhs, rhs, candidate, simple, LAST_DIGITS)
     return None
