@@ -308,3 +308,26 @@ def test_nonlinear_index_arithmetic_is_never_proved_wrongly(strategies: tuple[st
     assert all(r.verdict.holds or r.verdict == Verdict.UNDECIDED for r in true)
     if strategies != ("generic",):
         assert all(r.verdict.holds for r in true)
+
+
+def test_deadlines_nest() -> None:
+    """An inner deadline never outlives the outer one, and leaving it re-arms the outer."""
+    import time as clock
+
+    from symderiv.check.timeout import CheckTimeout, deadline
+
+    started = clock.monotonic()
+    with pytest.raises(CheckTimeout):
+        with deadline(0.3):
+            with deadline(5.0):  # bounded by the outer 0.3 s
+                while True:
+                    pass
+    assert clock.monotonic() - started < 1.0
+    started = clock.monotonic()
+    with pytest.raises(CheckTimeout):
+        with deadline(0.3):
+            with deadline(0.05):
+                pass  # leaving the inner block must not cancel the outer deadline
+            while True:
+                pass
+    assert clock.monotonic() - started < 1.0
