@@ -57,8 +57,14 @@ _DISPLAY = re.compile(
     r"|\\\[(?P<brackets>.+?)\\\]"
     r"|\\begin\{(?P<env>equation|align|gather|multline|eqnarray|displaymath)\*?\}"
     r"(?P<body>.+?)\\end\{(?P=env)\*?\}", re.S)
-_INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<dollar>[^$\n]+?)(?<!\\)\$(?!\$)"
+#: `$…$` as pandoc reads it: no space just inside either `$`, and no digit right after the
+#: closing one, so "costs $5 and $6" is prose, not the formula "5 and ".
+_INLINE = re.compile(r"(?<![\\$])\$(?![$\s])(?P<dollar>[^$\n]*?[^\s$\\])\$(?![$\d])"
                      r"|\\\((?P<paren>.+?)\\\)", re.S)
+#: Environments that only arrange rows inside display math: their markers are not formulas.
+_ROWS = re.compile(r"\\(?:begin|end)\{(?:aligned|alignedat|gathered|split|array)\*?\}"
+                   r"(?:\{[^{}]*\})?")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _MATRIX = re.compile(r"\\begin\{[pbvBV]?matrix\}")
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
@@ -66,8 +72,10 @@ _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 def _mask(text: str, markdown: bool) -> str:
     """`text` with code (Markdown) or comments (LaTeX) and blockquote markers blanked, so
     offsets, and with them line numbers, stay those of the file."""
+    if markdown:  # HTML comments, blanked with their line breaks kept
+        text = _HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
     lines = text.split("\n")
-    out = []
+    out: list[str] = []
     fenced = False
     for line in lines:
         if markdown and _FENCE.match(line):
@@ -75,6 +83,12 @@ def _mask(text: str, markdown: bool) -> str:
             out.append(" " * len(line))
             continue
         if fenced:
+            out.append(" " * len(line))
+            continue
+        # an indented code block: four spaces or a tab after a blank line or more code
+        # (CommonMark; it cannot interrupt a paragraph)
+        if markdown and re.match(r"( {4}|\t)", line) and line.strip() and \
+                (not out or not out[-1].strip()):
             out.append(" " * len(line))
             continue
         if markdown:
@@ -134,6 +148,7 @@ def _split_display(body: str, start: int) -> list[tuple[int, str]]:
     a matrix, which stays whole."""
     if _MATRIX.search(body):
         return [(start, body)]
+    body = _ROWS.sub(lambda m: " " * len(m.group()), body)  # same length: offsets stay
     pieces = []
     offset = 0
     for part in re.split(r"(\\\\)", body):

@@ -100,3 +100,22 @@ def test_extract_help_imports_no_sympy() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=Path(__file__).parent.parent)
     assert result.stdout.splitlines()[-1] == "False False"
+
+
+def test_what_is_not_math_in_markdown() -> None:
+    """Prices, HTML comments and indented code are not formulas; rows of an `aligned` block
+    start on their own lines without the environment's markers (found by an audit)."""
+    text = ("Cost is $5 and $6 total, $x_i$ too.\n"      # 1
+            "\n"                                          # 2
+            "    $$ indented = code $$\n"                 # 3
+            "\n"                                          # 4
+            "<!-- $$ hidden = 1 $$\n"                     # 5
+            "still hidden $y = 2$ -->\n"                  # 6
+            "$$\n"                                        # 7
+            "\\begin{aligned}\n"                          # 8
+            "L &= a_1 \\\\\n"                             # 9
+            "  &= a_2\n"                                  # 10
+            "\\end{aligned}\n"                            # 11
+            "$$\n")                                       # 12
+    found = [(f.line, f.tex) for f in extract("notes.md", text).formulas]
+    assert found == [(1, "x_i"), (9, "L = a_1"), (10, "= a_2")]
