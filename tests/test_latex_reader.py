@@ -19,7 +19,8 @@ NAMES = Declarations(
     sizes=frozenset({"N", "T"}),
     indices={"i": "N", "j": "N", "k": "N", "n": "N", "t": "T"},
     symbols={"a": 1, "x": 1, "W": 2, "b": 0, "L": 0},
-    definitions={"S": 1, "P": 1, "z_1": None, "g": 1},
+    definitions={"S": 1, "P": 1, "z_1": None, "g": 1, "sg": None},
+    latex={"\\sigma": "sg"},
 )
 
 

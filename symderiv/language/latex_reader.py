@@ -505,6 +505,12 @@ class _Resolver:
             return self.indicator(item, items[position + 1]), position + 2
         if isinstance(atom, _Letter):
             return self.letters(items, position)
+        if isinstance(atom, _Command):  # `\\sigma(b)` for a definition with latex: '\\sigma'
+            node = self.scripted(item, self.atom(atom))
+            if isinstance(node, ast.Name):
+                node = self.after_name(node, node.name, items, position + 1,
+                                       self.source(atom))
+            return node, position + 1
         # a group followed by a group is a product, as in (a+b)(c+d)
         return self.scripted(item, self.atom(atom)), position + 1
 
@@ -550,8 +556,9 @@ class _Resolver:
             if joined is not None:
                 rest = _Scripted(item.start, item.end, item.atom,
                                  tuple(s for s in item.scripts if s is not sub))
-                return self.scripted(rest, ast.Name(item.start, sub.end, joined),
-                                     subscripted=True), position + 1
+                node = self.scripted(rest, ast.Name(item.start, sub.end, joined),
+                                     subscripted=True)
+                return self.after_name(node, joined, items, position + 1), position + 1
         node = self.scripted(item, self.name(char, item.atom))
         return self.after_name(node, char, items, position + 1), position + 1
 
@@ -563,14 +570,16 @@ class _Resolver:
         return name if self.names.declared(name) else None
 
     def after_name(self, node: ast.Node, name: str, items: list[_Piece],
-                   position: int) -> ast.Node:
-        """Refuse `S(…)` right after a definition: a call or a product?"""
+                   position: int, written: str | None = None) -> ast.Node:
+        """Refuse `S(…)` right after a definition: a call or a product? `written` is the
+        definition as the LaTeX spells it (`\\sigma` for a `latex:` name)."""
         if position < len(items) and name in self.names.definitions \
                 and isinstance(node, ast.Name):
             following = items[position]
             if isinstance(following, _Scripted) and isinstance(following.atom, _Group) \
                     and following.atom.kind in ("paren", "left"):
-                raise self.fail(f"ambiguous: {name}({self.source(following.atom)[1:-1]}) reads "
+                raise self.fail(f"ambiguous: {written or name}("
+                                f"{self.source(following.atom)[1:-1]}) reads "
                                 f"as the definition {name} applied to arguments, which symderiv "
                                 f"cannot express; write an entry ({name}_i) or \\cdot for a "
                                 "product", following)
@@ -616,8 +625,9 @@ class _Resolver:
                           _Command(item.start, following.atom.end, inner), following.scripts)
         latex = self.names.latex.get(_normal(self.source(whole.atom)))
         if latex is not None:
-            return self.scripted(whole, ast.Name(whole.start, whole.atom.end, latex)), \
-                position + 2
+            node = self.scripted(whole, ast.Name(whole.start, whole.atom.end, latex))
+            return self.after_name(node, latex, items, position + 2,
+                                   self.source(whole.atom)), position + 2
         if inner == "1" and command.name in ("mathbb", "mathbf", "mathrm", "text"):
             if self.is_indicator(items, position + 1):
                 return self.indicator(whole, items[position + 2]), position + 3
