@@ -378,6 +378,8 @@ _FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log"}
 _FONTS = {"mathrm", "mathit", "mathbf", "boldsymbol", "bm", "text", "textrm", "operatorname",
           "mathsf", "vec", "mathbb"}
 _ELLIPSES = {"cdots", "dots", "ldots", "vdots", "ddots"}
+_TRANSPOSES = {"\\top", "\\intercal", "\\mathsf{T}", "\\mathsfT", "\\mathrm{T}", "\\mathrmT",
+               "T"}
 
 
 class _Resolver:
@@ -727,10 +729,12 @@ class _Resolver:
             raise self.fail("double subscript or superscript", item)
 
     def is_transpose(self, argument: _Piece, base: ast.Node, entry_here: bool) -> bool:
-        """`^\\top`, `^\\intercal`, and `^T` unless T is declared and the base a scalar; on
-        `W_{ij}^T` (subscript and superscript on one letter) the reading is refused."""
-        text = _normal(self.source(argument)).strip("{}")
-        if text not in ("\\top", "\\intercal", "\\mathsf{T}", "T"):
+        """`^\\top`, `^\\intercal`, `^{\\mathsf{T}}`, `^{\\mathrm{T}}`, and `^T` unless T is
+        declared and the base a scalar; on `W_{ij}^T` (subscript and superscript on one letter) the reading is refused."""
+        text = _normal(self.source(argument))
+        if isinstance(argument, _Group):  # one pair only: `{\\mathsf{T}}` keeps its inner braces
+            text = text[1:-1]
+        if text not in _TRANSPOSES:
             return False
         if entry_here:
             raise self.fail(f"ambiguous: '{self.source(argument)}' on an entry: the entry of "
