@@ -96,8 +96,19 @@ def tokenize(text: str) -> Iterator[Token]:
     """TeX tokens of `text`, classified for `latex.lark`. Spacing commands are dropped.
 
     Raises:
-        FormulaError: at a character no ML formula uses.
+        FormulaError: at a character no ML formula uses, or at the second of two numbers
+            side by side (`1\\,000`: one number or a product?).
     """
+    before: Token | None = None
+    for token in _tokens(text):
+        if token.type == "NUMBER" and before is not None and before.type == "NUMBER":
+            raise FormulaError(f"digits separated by a space: write {before}{token} or "
+                               f"{before} \\cdot {token}", token_start(token), "tex")
+        before = token
+        yield token
+
+
+def _tokens(text: str) -> Iterator[Token]:
     previous = ""
     for match in _TOKEN.finditer(text):
         piece, start, end = match.group(), match.start(), match.end()
