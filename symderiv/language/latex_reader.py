@@ -1059,10 +1059,20 @@ class _Resolver:
                             "symbol (nor an entry of one)", variable_item)
         return node
 
-    def starts_with_partial(self, piece: _Piece) -> bool:
-        items = _items_of(piece)
-        return bool(items) and isinstance(items[0], _Scripted) and isinstance(
-            items[0].atom, _Command) and items[0].atom.name == "partial"
+    def starts_with_partial(self, numerator: _Piece) -> bool:
+        """Whether a \\frac numerator starts with \\partial; a script on that \\partial
+        (`\\partial^2 L`) is refused, never dropped."""
+        items = _items_of(numerator)
+        first = items[0] if items else None
+        if not (isinstance(first, _Scripted) and isinstance(first.atom, _Command)
+                and first.atom.name == "partial"):
+            return False
+        if first.scripts:
+            raise self.fail(f"'{self.source(first)}' above the bar: a script on \\partial is "
+                            "not understood (higher derivatives are not read); write "
+                            "\\frac{\\partial f}{\\partial x} of a definition that holds the "
+                            "first derivative", first.scripts[0])
+        return True
 
     def is_partial_operator(self, frac: _Frac) -> bool:
         """`\\frac{\\partial}{\\partial x}`: the numerator is a lone \\partial."""
