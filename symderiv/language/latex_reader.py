@@ -692,6 +692,7 @@ class _Resolver:
         if isinstance(atom, _Group):
             return self.group(atom)
         if isinstance(atom, _Frac):
+            self.refuse_leibniz(atom)
             numerator = self.argument(atom.numerator)
             if self.starts_with_partial(atom.numerator):
                 raise self.fail("\\frac{\\partial …}{…} needs '\\partial x' below",
@@ -1058,6 +1059,35 @@ class _Resolver:
             raise self.fail(f"the variable {self.source(variable_item)!r} is not a declared "
                             "symbol (nor an entry of one)", variable_item)
         return node
+
+    def leibniz_d(self, items: tuple[_Piece, ...]) -> int:
+        """How many items a leading Leibniz `d` takes: 1 for `d` (or `d^2`), 2 for
+        `\\mathrm{d}`; 0 when the items do not start with one."""
+        first = items[0] if items else None
+        if not isinstance(first, _Scripted) or first.script("sub") is not None:
+            return 0
+        if isinstance(first.atom, _Letter) and first.atom.char == "d":
+            return 1
+        if isinstance(first.atom, _Command) and first.atom.name in _FONTS and not first.scripts \
+                and len(items) > 1 and isinstance(items[1], _Scripted) \
+                and _normal(self.source(items[1].atom)).strip("{}") == "d":
+            return 2
+        return 0
+
+    def refuse_leibniz(self, frac: _Frac) -> None:
+        """`\\frac{dL}{db}`, `\\frac{\\mathrm{d}L}{\\mathrm{d}b}`, `\\frac{d}{db}`: never the
+        product d*L/(d*b) of a declared d; the \\partial spelling is what symderiv reads."""
+        numerator, denominator = _items_of(frac.numerator), _items_of(frac.denominator)
+        above, below = self.leibniz_d(numerator), self.leibniz_d(denominator)
+        if not (above and below and len(denominator) > below):
+            return
+        rest = [self.text[items[n].start:items[-1].end] if len(items) > n else ""
+                for items, n in ((numerator, above), (denominator, below))]
+        spelled = "\\frac{\\partial" + (" " + rest[0] if rest[0] else "") + "}{\\partial " \
+            + rest[1] + "}"
+        raise self.fail(f"Leibniz notation '{self.source(frac)}' is not read (neither as a "
+                        f"derivative nor as a product with d); write {spelled}",
+                        numerator[0])
 
     def starts_with_partial(self, numerator: _Piece) -> bool:
         """Whether a \\frac numerator starts with \\partial; a script on that \\partial
