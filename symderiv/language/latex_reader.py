@@ -983,18 +983,31 @@ class _Resolver:
         jacobian = ast.Call(item.start, operand.end, "jacobian", (function, variable))
         return ast.Index(item.start, operand.end, jacobian, (row, column.index))
 
-    def is_entry_subscript(self, argument: _Piece) -> bool:
-        """For a matrix variable: `{ij}`, `{i,j}` name an entry; `1`, `N`, `{N+1}`, `{NT}`
-        a column of the linearised matrix; `{11}` could be either and is refused."""
+    def is_entry_subscript(self, argument: _Piece, name: str) -> bool:
+        """For a matrix variable: `{ij}`, `{i,j}`, `{t1}`, `{2j}` name an entry (two
+        characters, one an index: read as in `W_{t1}`); `1`, `N`, `{N+1}`, `{N \\cdot T}` a
+        column of the linearised matrix; `{11}`, `{T1}`, `{NT}` could be either and are
+        refused."""
         if isinstance(argument, _Group) and len(argument.parts) > 1:
             return True
         characters = re.sub(r"\s+", "", self.source(argument).strip("{}"))
-        if len(characters) == 2 and characters.isdigit():
+        if len(characters) != 2:
+            return False
+        if any(c in self.names.indices for c in characters):
+            return all(c.isascii() and (c.isdigit() or c in self.names.indices
+                                        or c in self.names.sizes) for c in characters)
+        if characters.isdigit():
             raise self.fail(f"ambiguous: {characters!r} is entry ({characters[0]}, "
                             f"{characters[1]}) or column {characters}; write "
                             f"{{{characters[0]},{characters[1]}}} or {{{characters}}} with "
                             "a comma or as arithmetic", argument)
-        return len(characters) == 2 and all(c in self.names.indices for c in characters)
+        if all(c.isascii() and (c.isdigit() or c in self.names.sizes) for c in characters):
+            first, second = characters
+            raise self.fail(f"ambiguous: {characters!r} is entry ({first}, {second}) or column "
+                            f"{first}·{second} of the linearised {name}; write "
+                            f"{{{first},{second}}} for the entry or {{{first} \\cdot {second}}} "
+                            "for the column", argument)
+        return False
 
     def derivative_variable(self, argument: _Piece, word: str) -> ast.Node:
         direct = self.try_variable(argument)
@@ -1015,7 +1028,7 @@ class _Resolver:
         rank = self.names.symbols[name]
         if rank == 0:
             raise self.fail(f"{word}_…: {name} is a scalar and has no entries", argument)
-        if rank == 2 and not self.is_entry_subscript(argument):
+        if rank == 2 and not self.is_entry_subscript(argument, name):
             return _Column(argument.start, argument.end, name, self.argument(argument))
         indices = self.index_list(argument, rank, name)
         base = ast.Name(argument.start, argument.start, name)
