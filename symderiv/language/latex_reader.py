@@ -1002,7 +1002,7 @@ class _Resolver:
                             f"{{{characters[0]},{characters[1]}}} or {{{characters}}} with "
                             "a comma or as arithmetic", argument)
         if all(c.isascii() and (c.isdigit() or c in self.names.sizes) for c in characters):
-            first, second = characters
+            first, second = characters[0], characters[1]
             raise self.fail(f"ambiguous: {characters!r} is entry ({first}, {second}) or column "
                             f"{first}·{second} of the linearised {name}; write "
                             f"{{{first},{second}}} for the entry or {{{first} \\cdot {second}}} "
