@@ -480,6 +480,9 @@ class _Resolver:
                 raise self.fail("ambiguous: after '/' the denominator continues by "
                                 f"juxtaposition ({self.source(item)!r}); write "
                                 "\\frac{…}{…} or parentheses", item)
+            if pending == "/":
+                self.refuse_product_after_sum(items, position, "after '/'",
+                                              "(\\sum …) \\cdot … or \\frac{…}{\\sum …}")
             factor, position = self.factor(items, position)
             last = pending or "*"
             result = factor if result is None else ast.BinOp(term.start, factor.end, last,
@@ -489,6 +492,20 @@ class _Resolver:
             raise self.fail(f"{self.source(items[-1])!r} without a right operand", items[-1])
         assert result is not None
         return result
+
+    def refuse_product_after_sum(self, items: list[_Piece], position: int, where: str,
+                                 spelled: str) -> None:
+        """A \\sum takes the rest of the product as its body; where the sum is only one
+        operand (a denominator, the argument of \\log) a later `\\cdot` or `/` is refused:
+        `a_i / b \\cdot x_i` is (a_i/b)*x_i, so `/ \\sum_k … \\cdot 2` has two readings."""
+        item = items[position]
+        if not (isinstance(item, _Scripted) and isinstance(item.atom, _Command)
+                and item.atom.name == "sum"):
+            return
+        mul = next((i for i in items[position + 1:] if isinstance(i, _Mul)), None)
+        if mul is not None:
+            raise self.fail(f"ambiguous: does the \\sum {where} end before "
+                            f"'{self.source(mul)}'? write {spelled}", mul)
 
     def factor(self, items: list[_Piece], position: int) -> tuple[ast.Node, int]:
         """The factor starting at `items[position]` and the position after it. Operators
@@ -873,6 +890,8 @@ class _Resolver:
                                       (argument,))
             bare = _Scripted(item.start, following.end, following.atom, following.scripts)
             return self.scripted(bare, call, subscripted=False), position + 2
+        self.refuse_product_after_sum(items, position + 1, f"that \\{command.name} takes",
+                                      f"\\{command.name}(…) with parentheses")
         argument, after = self.factor(items, position + 1)
         if after < len(items) and not isinstance(items[after], _Mul):
             raise self.fail(f"ambiguous: how far does \\{command.name} reach? write "
