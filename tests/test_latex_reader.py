@@ -19,7 +19,8 @@ NAMES = Declarations(
     sizes=frozenset({"N", "T"}),
     indices={"i": "N", "j": "N", "k": "N", "n": "N", "t": "T"},
     symbols={"a": 1, "x": 1, "W": 2, "b": 0, "L": 0},
-    definitions={"S": 1, "P": 1, "z_1": None, "g": 1},
+    definitions={"S": 1, "P": 1, "z_1": None, "g": 1, "sg": None},
+    latex={"\\sigma": "sg"},
 )
 
 
@@ -149,3 +150,16 @@ def test_long_operator_chains_are_a_limit_error() -> None:
     with pytest.raises(FormulaError) as caught:
         read("\\sum_k " * 1400 + "a_k", NAMES)
     assert (caught.value.code, caught.value.offset) == ("limit", 0)
+
+
+@pytest.mark.parametrize("tex", ["\\frac{dL}{db}", "\\frac{\\mathrm{d}L}{\\mathrm{d}b}",
+                                 "\\frac{\\mathrm{d} L}{\\mathrm{d} b} = 2b"])
+def test_leibniz_d_is_never_a_product(tex: str) -> None:
+    """With a declared d (a size, or a symbol), `\\frac{dL}{db}` is not d*L/(d*b): the
+    Leibniz notation is refused at its 'd' with the \\partial spelling to write instead."""
+    for d in (Declarations(sizes=frozenset({"d"}), symbols={"b": 0, "L": 0}),
+              Declarations(symbols={"d": 0, "b": 0, "L": 0})):
+        with pytest.raises(FormulaError) as caught:
+            read(tex, d)
+        assert caught.value.offset == 6
+        assert "write \\frac{\\partial L}{\\partial b}" in caught.value.message

@@ -96,8 +96,19 @@ def tokenize(text: str) -> Iterator[Token]:
     """TeX tokens of `text`, classified for `latex.lark`. Spacing commands are dropped.
 
     Raises:
-        FormulaError: at a character no ML formula uses.
+        FormulaError: at a character no ML formula uses, or at the second of two numbers
+            side by side (`1\\,000`: one number or a product?).
     """
+    before: Token | None = None
+    for token in _tokens(text):
+        if token.type == "NUMBER" and before is not None and before.type == "NUMBER":
+            raise FormulaError(f"digits separated by a space: write {before}{token} or "
+                               f"{before} \\cdot {token}", token_start(token), "tex")
+        before = token
+        yield token
+
+
+def _tokens(text: str) -> Iterator[Token]:
     previous = ""
     for match in _TOKEN.finditer(text):
         piece, start, end = match.group(), match.start(), match.end()
@@ -378,6 +389,8 @@ _FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log"}
 _FONTS = {"mathrm", "mathit", "mathbf", "boldsymbol", "bm", "text", "textrm", "operatorname",
           "mathsf", "vec", "mathbb"}
 _ELLIPSES = {"cdots", "dots", "ldots", "vdots", "ddots"}
+_TRANSPOSES = {"\\top", "\\intercal", "\\mathsf{T}", "\\mathsfT", "\\mathrm{T}", "\\mathrmT",
+               "T"}
 
 
 class _Resolver:
@@ -467,6 +480,9 @@ class _Resolver:
                 raise self.fail("ambiguous: after '/' the denominator continues by "
                                 f"juxtaposition ({self.source(item)!r}); write "
                                 "\\frac{…}{…} or parentheses", item)
+            if pending == "/":
+                self.refuse_product_after_sum(items, position, "after '/'",
+                                              "(\\sum …) \\cdot … or \\frac{…}{\\sum …}")
             factor, position = self.factor(items, position)
             last = pending or "*"
             result = factor if result is None else ast.BinOp(term.start, factor.end, last,
@@ -476,6 +492,20 @@ class _Resolver:
             raise self.fail(f"{self.source(items[-1])!r} without a right operand", items[-1])
         assert result is not None
         return result
+
+    def refuse_product_after_sum(self, items: list[_Piece], position: int, where: str,
+                                 spelled: str) -> None:
+        """A \\sum takes the rest of the product as its body; where the sum is only one
+        operand (a denominator, the argument of \\log) a later `\\cdot` or `/` is refused:
+        `a_i / b \\cdot x_i` is (a_i/b)*x_i, so `/ \\sum_k … \\cdot 2` has two readings."""
+        item = items[position]
+        if not (isinstance(item, _Scripted) and isinstance(item.atom, _Command)
+                and item.atom.name == "sum"):
+            return
+        mul = next((i for i in items[position + 1:] if isinstance(i, _Mul)), None)
+        if mul is not None:
+            raise self.fail(f"ambiguous: does the \\sum {where} end before "
+                            f"'{self.source(mul)}'? write {spelled}", mul)
 
     def factor(self, items: list[_Piece], position: int) -> tuple[ast.Node, int]:
         """The factor starting at `items[position]` and the position after it. Operators
@@ -505,6 +535,12 @@ class _Resolver:
             return self.indicator(item, items[position + 1]), position + 2
         if isinstance(atom, _Letter):
             return self.letters(items, position)
+        if isinstance(atom, _Command):  # `\\sigma(b)` for a definition with latex: '\\sigma'
+            node = self.scripted(item, self.atom(atom))
+            if isinstance(node, ast.Name):
+                node = self.after_name(node, node.name, items, position + 1,
+                                       self.source(atom))
+            return node, position + 1
         # a group followed by a group is a product, as in (a+b)(c+d)
         return self.scripted(item, self.atom(atom)), position + 1
 
@@ -550,8 +586,9 @@ class _Resolver:
             if joined is not None:
                 rest = _Scripted(item.start, item.end, item.atom,
                                  tuple(s for s in item.scripts if s is not sub))
-                return self.scripted(rest, ast.Name(item.start, sub.end, joined),
-                                     subscripted=True), position + 1
+                node = self.scripted(rest, ast.Name(item.start, sub.end, joined),
+                                     subscripted=True)
+                return self.after_name(node, joined, items, position + 1), position + 1
         node = self.scripted(item, self.name(char, item.atom))
         return self.after_name(node, char, items, position + 1), position + 1
 
@@ -563,14 +600,16 @@ class _Resolver:
         return name if self.names.declared(name) else None
 
     def after_name(self, node: ast.Node, name: str, items: list[_Piece],
-                   position: int) -> ast.Node:
-        """Refuse `S(…)` right after a definition: a call or a product?"""
+                   position: int, written: str | None = None) -> ast.Node:
+        """Refuse `S(…)` right after a definition: a call or a product? `written` is the
+        definition as the LaTeX spells it (`\\sigma` for a `latex:` name)."""
         if position < len(items) and name in self.names.definitions \
                 and isinstance(node, ast.Name):
             following = items[position]
             if isinstance(following, _Scripted) and isinstance(following.atom, _Group) \
                     and following.atom.kind in ("paren", "left"):
-                raise self.fail(f"ambiguous: {name}({self.source(following.atom)[1:-1]}) reads "
+                raise self.fail(f"ambiguous: {written or name}("
+                                f"{self.source(following.atom)[1:-1]}) reads "
                                 f"as the definition {name} applied to arguments, which symderiv "
                                 f"cannot express; write an entry ({name}_i) or \\cdot for a "
                                 "product", following)
@@ -616,8 +655,9 @@ class _Resolver:
                           _Command(item.start, following.atom.end, inner), following.scripts)
         latex = self.names.latex.get(_normal(self.source(whole.atom)))
         if latex is not None:
-            return self.scripted(whole, ast.Name(whole.start, whole.atom.end, latex)), \
-                position + 2
+            node = self.scripted(whole, ast.Name(whole.start, whole.atom.end, latex))
+            return self.after_name(node, latex, items, position + 2,
+                                   self.source(whole.atom)), position + 2
         if inner == "1" and command.name in ("mathbb", "mathbf", "mathrm", "text"):
             if self.is_indicator(items, position + 1):
                 return self.indicator(whole, items[position + 2]), position + 3
@@ -669,6 +709,7 @@ class _Resolver:
         if isinstance(atom, _Group):
             return self.group(atom)
         if isinstance(atom, _Frac):
+            self.refuse_leibniz(atom)
             numerator = self.argument(atom.numerator)
             if self.starts_with_partial(atom.numerator):
                 raise self.fail("\\frac{\\partial …}{…} needs '\\partial x' below",
@@ -717,10 +758,12 @@ class _Resolver:
             raise self.fail("double subscript or superscript", item)
 
     def is_transpose(self, argument: _Piece, base: ast.Node, entry_here: bool) -> bool:
-        """`^\\top`, `^\\intercal`, and `^T` unless T is declared and the base a scalar; on
-        `W_{ij}^T` (subscript and superscript on one letter) the reading is refused."""
-        text = _normal(self.source(argument)).strip("{}")
-        if text not in ("\\top", "\\intercal", "\\mathsf{T}", "T"):
+        """`^\\top`, `^\\intercal`, `^{\\mathsf{T}}`, `^{\\mathrm{T}}`, and `^T` unless T is
+        declared and the base a scalar; on `W_{ij}^T` (subscript and superscript on one letter) the reading is refused."""
+        text = _normal(self.source(argument))
+        if isinstance(argument, _Group):  # one pair only: `{\\mathsf{T}}` keeps its inner braces
+            text = text[1:-1]
+        if text not in _TRANSPOSES:
             return False
         if entry_here:
             raise self.fail(f"ambiguous: '{self.source(argument)}' on an entry: the entry of "
@@ -847,6 +890,8 @@ class _Resolver:
                                       (argument,))
             bare = _Scripted(item.start, following.end, following.atom, following.scripts)
             return self.scripted(bare, call, subscripted=False), position + 2
+        self.refuse_product_after_sum(items, position + 1, f"that \\{command.name} takes",
+                                      f"\\{command.name}(…) with parentheses")
         argument, after = self.factor(items, position + 1)
         if after < len(items) and not isinstance(items[after], _Mul):
             raise self.fail(f"ambiguous: how far does \\{command.name} reach? write "
@@ -957,18 +1002,31 @@ class _Resolver:
         jacobian = ast.Call(item.start, operand.end, "jacobian", (function, variable))
         return ast.Index(item.start, operand.end, jacobian, (row, column.index))
 
-    def is_entry_subscript(self, argument: _Piece) -> bool:
-        """For a matrix variable: `{ij}`, `{i,j}` name an entry; `1`, `N`, `{N+1}`, `{NT}`
-        a column of the linearised matrix; `{11}` could be either and is refused."""
+    def is_entry_subscript(self, argument: _Piece, name: str) -> bool:
+        """For a matrix variable: `{ij}`, `{i,j}`, `{t1}`, `{2j}` name an entry (two
+        characters, one an index: read as in `W_{t1}`); `1`, `N`, `{N+1}`, `{N \\cdot T}` a
+        column of the linearised matrix; `{11}`, `{T1}`, `{NT}` could be either and are
+        refused."""
         if isinstance(argument, _Group) and len(argument.parts) > 1:
             return True
         characters = re.sub(r"\s+", "", self.source(argument).strip("{}"))
-        if len(characters) == 2 and characters.isdigit():
+        if len(characters) != 2:
+            return False
+        if any(c in self.names.indices for c in characters):
+            return all(c.isascii() and (c.isdigit() or c in self.names.indices
+                                        or c in self.names.sizes) for c in characters)
+        if characters.isdigit():
             raise self.fail(f"ambiguous: {characters!r} is entry ({characters[0]}, "
                             f"{characters[1]}) or column {characters}; write "
                             f"{{{characters[0]},{characters[1]}}} or {{{characters}}} with "
                             "a comma or as arithmetic", argument)
-        return len(characters) == 2 and all(c in self.names.indices for c in characters)
+        if all(c.isascii() and (c.isdigit() or c in self.names.sizes) for c in characters):
+            first, second = characters[0], characters[1]
+            raise self.fail(f"ambiguous: {characters!r} is entry ({first}, {second}) or column "
+                            f"{first}·{second} of the linearised {name}; write "
+                            f"{{{first},{second}}} for the entry or {{{first} \\cdot {second}}} "
+                            "for the column", argument)
+        return False
 
     def derivative_variable(self, argument: _Piece, word: str) -> ast.Node:
         direct = self.try_variable(argument)
@@ -989,7 +1047,7 @@ class _Resolver:
         rank = self.names.symbols[name]
         if rank == 0:
             raise self.fail(f"{word}_…: {name} is a scalar and has no entries", argument)
-        if rank == 2 and not self.is_entry_subscript(argument):
+        if rank == 2 and not self.is_entry_subscript(argument, name):
             return _Column(argument.start, argument.end, name, self.argument(argument))
         indices = self.index_list(argument, rank, name)
         base = ast.Name(argument.start, argument.start, name)
@@ -1034,10 +1092,49 @@ class _Resolver:
                             "symbol (nor an entry of one)", variable_item)
         return node
 
-    def starts_with_partial(self, piece: _Piece) -> bool:
-        items = _items_of(piece)
-        return bool(items) and isinstance(items[0], _Scripted) and isinstance(
-            items[0].atom, _Command) and items[0].atom.name == "partial"
+    def leibniz_d(self, items: tuple[_Piece, ...]) -> int:
+        """How many items a leading Leibniz `d` takes: 1 for `d` (or `d^2`), 2 for
+        `\\mathrm{d}`; 0 when the items do not start with one."""
+        first = items[0] if items else None
+        if not isinstance(first, _Scripted) or first.script("sub") is not None:
+            return 0
+        if isinstance(first.atom, _Letter) and first.atom.char == "d":
+            return 1
+        if isinstance(first.atom, _Command) and first.atom.name in _FONTS and not first.scripts \
+                and len(items) > 1 and isinstance(items[1], _Scripted) \
+                and _normal(self.source(items[1].atom)).strip("{}") == "d":
+            return 2
+        return 0
+
+    def refuse_leibniz(self, frac: _Frac) -> None:
+        """`\\frac{dL}{db}`, `\\frac{\\mathrm{d}L}{\\mathrm{d}b}`, `\\frac{d}{db}`: never the
+        product d*L/(d*b) of a declared d; the \\partial spelling is what symderiv reads."""
+        numerator, denominator = _items_of(frac.numerator), _items_of(frac.denominator)
+        above, below = self.leibniz_d(numerator), self.leibniz_d(denominator)
+        if not (above and below and len(denominator) > below):
+            return
+        rest = [self.text[items[n].start:items[-1].end] if len(items) > n else ""
+                for items, n in ((numerator, above), (denominator, below))]
+        spelled = "\\frac{\\partial" + (" " + rest[0] if rest[0] else "") + "}{\\partial " \
+            + rest[1] + "}"
+        raise self.fail(f"Leibniz notation '{self.source(frac)}' is not read (neither as a "
+                        f"derivative nor as a product with d); write {spelled}",
+                        numerator[0])
+
+    def starts_with_partial(self, numerator: _Piece) -> bool:
+        """Whether a \\frac numerator starts with \\partial; a script on that \\partial
+        (`\\partial^2 L`) is refused, never dropped."""
+        items = _items_of(numerator)
+        first = items[0] if items else None
+        if not (isinstance(first, _Scripted) and isinstance(first.atom, _Command)
+                and first.atom.name == "partial"):
+            return False
+        if first.scripts:
+            raise self.fail(f"'{self.source(first)}' above the bar: a script on \\partial is "
+                            "not understood (higher derivatives are not read); write "
+                            "\\frac{\\partial f}{\\partial x} of a definition that holds the "
+                            "first derivative", first.scripts[0])
+        return True
 
     def is_partial_operator(self, frac: _Frac) -> bool:
         """`\\frac{\\partial}{\\partial x}`: the numerator is a lone \\partial."""
