@@ -759,7 +759,8 @@ class _Resolver:
 
     def is_transpose(self, argument: _Piece, base: ast.Node, entry_here: bool) -> bool:
         """`^\\top`, `^\\intercal`, `^{\\mathsf{T}}`, `^{\\mathrm{T}}`, and `^T` unless T is
-        declared and the base a scalar; on `W_{ij}^T` (subscript and superscript on one letter) the reading is refused."""
+        declared and the base a scalar; on `W_{ij}^T` (subscript and superscript on one
+        letter) the reading is refused."""
         text = _normal(self.source(argument))
         if isinstance(argument, _Group):  # one pair only: `{\\mathsf{T}}` keeps its inner braces
             text = text[1:-1]
