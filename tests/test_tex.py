@@ -140,3 +140,20 @@ def test_tex_error_in_double_quotes_counts_escapes() -> None:
     rendered = load_error('  - id: k\n    tex: "\\\\frac{a_i}{2} = \\\\foo"\n')
     # the line is:    tex: "\\frac{a_i}{2} = \\foo"   and \\foo starts at column 28
     assert rendered.startswith("spec.yaml:9:28: error: unknown command '\\foo'")
+
+
+def test_a_name_declared_with_an_accent_is_read() -> None:
+    """`latex: '\\hat{y}'` makes `\\hat{y}_i` the entry yhat[i] (it was "unknown command");
+    an accent no declaration names stays an error."""
+    spec = ("title: hat\nsizes: {N: [1, 2, 3]}\nindices: {i: N}\n"
+            "symbols:\n  y: [N]\n  yhat: {shape: [N], latex: '\\hat{y}'}\nclaims:\n"
+            "  - id: same\n    tex: '\\hat{y}_i - y_i = -(y_i - \\hat{y}_i)'\n"
+            "    claim: yhat[i] - y[i] == -(y[i] - yhat[i])\n"
+            "  - id: differs\n    tex: '\\hat{y}_i = y_i'\n")
+    checks = check_scope(build_scope(load_text("hat.yaml", spec)), Options(timeout=20))
+    assert {c.id: c.verdict for c in checks} == {
+        "same": Verdict.PROVED, "same.tex": Verdict.PROVED, "differs": Verdict.REFUTED}
+    with pytest.raises(SpecErrors) as caught:
+        build_scope(load_text("bar.yaml", spec.replace("tex: '\\hat{y}_i = y_i'",
+                                                       "tex: '\\bar{y}_i = y_i'")))
+    assert caught.value.errors[0].message.startswith("unknown command '\\bar'")

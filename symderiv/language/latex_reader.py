@@ -522,7 +522,7 @@ class _Resolver:
                 return self.sqrt(item, items, position)
             if atom.name == "partial" and item.script("sub") is not None:
                 return self.operator(item, items, position)
-            if atom.name in _FONTS:
+            if atom.name in _FONTS or self.latex_with_argument(item, items, position):
                 return self.font(item, items, position)
             if atom.name == "delta" and item.script("sub") is not None:
                 return self.delta(item), position + 1
@@ -636,6 +636,15 @@ class _Resolver:
                             (ast.Number(item.start, item.end, Fraction(1), "1"),))
         assert sup.argument is not None
         return ast.Call(item.start, item.end, "exp", (self.argument(sup.argument),))
+
+    def latex_with_argument(self, item: _Scripted, items: list[_Piece], position: int) -> bool:
+        """`\\hat{y}` (a command and its argument) that a declaration gives as its `latex:`."""
+        following = items[position + 1] if position + 1 < len(items) else None
+        if item.scripts or not (isinstance(following, _Scripted)
+                                and isinstance(following.atom, _Group | _Letter)):
+            return False
+        text = self.text[item.start:following.atom.end]
+        return _normal(text) in self.names.latex
 
     def font(self, item: _Scripted, items: list[_Piece],
              position: int) -> tuple[ast.Node, int]:
