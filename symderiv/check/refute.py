@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -247,6 +248,18 @@ def rational_text(value: Any) -> str | None:
     return str(exact)
 
 
+def _points(scope: Scope, names: set[str], candidate: Candidate, seed: int
+            ) -> Iterator[dict[tuple[str, tuple[int, ...]], Fraction]]:
+    """The input values to try at one candidate assignment, simplest first."""
+    layout = _layout(scope, names, candidate.sizes)
+    domains = {s.name: s.domain for s in scope.spec.symbols}
+    positive = _patterns(True, seed)
+    for number, pattern in enumerate(_patterns(False, seed)):
+        positive_pattern = positive[min(number, len(positive) - 1)]
+        yield {key: (positive_pattern(p) if domains[key[0]] == "positive" else pattern(p))
+               for key, p in layout.items()}
+
+
 def find_counterexample(scope: Scope, lhs: ast.Node, rhs: ast.Node,
                         candidates: list[Candidate], seed: int) -> Counterexample | None:
     """Try simple values at each candidate assignment (smallest sizes first)."""
@@ -256,22 +269,13 @@ def find_counterexample(scope: Scope, lhs: ast.Node, rhs: ast.Node,
                                                         tuple(c.sizes.values()),
                                                         sum(c.indices.values()),
                                                         tuple(c.indices.values()))):
-        layout = _layout(scope, names, candidate.sizes)
-        domains = {s.name: s.domain for s in scope.spec.symbols}
-        positive = _patterns(True, seed)
-        for number, pattern in enumerate(_patterns(False, seed)):
-            positive_pattern = positive[min(number, len(positive) - 1)]
-            values = {key: (positive_pattern(p) if domains[key[0]] == "positive" else pattern(p))
-                      for key, p in layout.items()}
+        for values in _points(scope, names, candidate, seed):
             found = confirm(scope, lhs, rhs, candidate, values)
             if found is not None:
                 return found
-    # last, once: the first candidate's simplest point with 1000 correct digits, for a
-    # difference below what 60 digits resolve (exp(r) == exp(r) * (1 + 1e-100) is false)
+    # last, once: the first candidate's point of ones (the second tried) with 1000 correct
+    # digits, for a difference below what 60 digits resolve (exp(r) == exp(r)*(1 + 1e-100))
     for candidate in candidates[:1]:
-        layout = _layout(scope, names, candidate.sizes)
-        domains = {s.name: s.domain for s in scope.spec.symbols}
-        simple = {key: (_patterns(True, seed)[0](p) if domains[key[0]] == "positive"
-                        else _patterns(False, seed)[1](p)) for key, p in layout.items()}
-        return confirm(scope, lhs, rhs, candidate, simple, LAST_DIGITS)
+        ones = list(itertools.islice(_points(scope, names, candidate, seed), 2))[-1]
+        return confirm(scope, lhs, rhs, candidate, ones, LAST_DIGITS)
     return None
