@@ -15,7 +15,7 @@ import time
 
 import sympy
 
-from symderiv.build.scope import build_scope
+from symderiv.resolve.scope import build_scope
 from symderiv.check.engine import Options, check_scope
 from symderiv.load.loader import load_text
 

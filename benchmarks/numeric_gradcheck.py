@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's symderiv
 
-from symderiv.build.scope import build_scope
+from symderiv.resolve.scope import build_scope
 from symderiv.check import numeric
 from symderiv.check.engine import Options, check_scope
 from symderiv.load.loader import load_text

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import mutation  # noqa: E402 - after the path set-up above
-from symderiv.build.scope import build_scope  # noqa: E402
+from symderiv.resolve.scope import build_scope  # noqa: E402
 from symderiv.load.loader import load_file  # noqa: E402
 
 

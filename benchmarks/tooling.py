@@ -44,7 +44,7 @@ def row(name: str, base_name: str, value: float, base: float, target: str, met: 
 PHASES = """
 import sys, time
 started = time.perf_counter()
-import symderiv.workers as workers
+import symderiv.executors as workers
 from symderiv.cli import main
 original, marks = workers.run_tasks, {}
 def timed(*arguments, **keywords):

@@ -56,7 +56,7 @@ class CachedDiagnosis:
 def _sympy_classes() -> dict[str, type]:
     import sympy
 
-    import symderiv.build.symbolic  # noqa: F401 - its sympy classes must be registered
+    import symderiv.resolve.symbolic  # noqa: F401 - its sympy classes must be registered
 
     found: dict[str, type] = {}
     stack: list[type] = [sympy.Basic]

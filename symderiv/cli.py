@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from symderiv import __version__
 
 if TYPE_CHECKING:
-    from symderiv.run import Report
+    from symderiv.pipeline import Report
 
 STRATEGIES = ("generic", "bounded", "numeric")
 FORMATS = ("text", "json", "junit", "sarif", "github")
@@ -223,8 +223,8 @@ def _main(argv: list[str] | None) -> int:
     import os
     from pathlib import Path
 
-    from symderiv.run import looks_like_spec
-    from symderiv.workers import run
+    from symderiv.pipeline import looks_like_spec
+    from symderiv.executors import run
 
     # keyword arguments of the engine's Options: a fully cached run never imports the engine
     options = dict(strategies=arguments.strategy, timeout=arguments.timeout,

@@ -42,9 +42,9 @@ LIMITS = (
           "decimal exponent of a number literal (1e1000)"),
     Limit("max_exponent", "symderiv.check.evaluate", "MAX_EXPONENT",
           "constant exponent in concrete evaluation"),
-    Limit("max_symbolic_exponent", "symderiv.build.symbolic", "MAX_SYMBOLIC_EXPONENT",
+    Limit("max_symbolic_exponent", "symderiv.resolve.symbolic", "MAX_SYMBOLIC_EXPONENT",
           "integer exponent of a number that sympy may compute"),
-    Limit("max_number_bits", "symderiv.build.symbolic", "MAX_NUMBER_BITS",
+    Limit("max_number_bits", "symderiv.resolve.symbolic", "MAX_NUMBER_BITS",
           "bits of an exact number that sympy may compute from a power"),
 )
 

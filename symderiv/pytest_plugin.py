@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from symderiv.run import SPEC_SUFFIXES, looks_like_spec
+from symderiv.pipeline import SPEC_SUFFIXES, looks_like_spec
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -91,8 +91,8 @@ class SpecFile(pytest.File):
 
     def collect(self) -> list[CheckItem]:
         from symderiv.load.loader import SpecErrors
-        from symderiv.run import load_scope
-        from symderiv.units import units
+        from symderiv.pipeline import load_scope
+        from symderiv.jobs import units
 
         try:
             self.scope = load_scope(self.path, self._display())
@@ -115,7 +115,7 @@ class CheckItem(pytest.Item):
         self.results: list[Any] = []
 
     def runtest(self) -> None:
-        from symderiv.units import check_unit
+        from symderiv.jobs import check_unit
 
         assert isinstance(self.parent, SpecFile)
         self.results = check_unit(self.parent.scope, self.unit, self.config.stash[_OPTIONS])

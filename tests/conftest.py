@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.build.scope import Scope, build_scope
+from symderiv.resolve.scope import Scope, build_scope
 from symderiv.load.loader import load_text
 
 SPECS = Path(__file__).parent / "specs"

@@ -18,9 +18,9 @@ from typing import Any
 
 import mpmath
 
-from symderiv.build.scope import Scope, same_shape
+from symderiv.resolve.scope import Scope, same_shape
 from symderiv.check import bounded
-from symderiv.check.domains import MpmathDomain, Undefined
+from symderiv.numbers.domains import MpmathDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, index_tuples
 from symderiv.errors import SymderivError
 from symderiv.language import ast

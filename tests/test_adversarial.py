@@ -12,12 +12,12 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from symderiv.check.domains import MpmathDomain
+from symderiv.numbers.domains import MpmathDomain
 from symderiv.check.engine import Options
 from symderiv.check.evaluate import Evaluator
 from symderiv.check.verdict import Verdict
 from symderiv.language import ast
-from symderiv.run import check_file, load_scope
+from symderiv.pipeline import check_file, load_scope
 
 SPECS = Path(__file__).parent / "specs" / "adversarial"
 CASES = [(spec, claim.id) for spec in sorted(SPECS.glob("*.yaml"))

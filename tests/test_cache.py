@@ -12,12 +12,12 @@ import sympy
 
 import symderiv
 from symderiv import cache as cache_module
-from symderiv.build.scope import build_scope
+from symderiv.resolve.scope import build_scope
 from symderiv.cache import Cache, versions
 from symderiv.check.engine import Options
 from symderiv.load.loader import load_text
-from symderiv.units import check_unit, fingerprint, units
-from symderiv.workers import run
+from symderiv.jobs import check_unit, fingerprint, units
+from symderiv.executors import run
 
 SPECS = Path(__file__).parent / "specs" / "tooling"
 MIXED = (SPECS / "mixed.yaml").read_text("utf-8")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from symderiv.build.scope import build_scope
+from symderiv.resolve.scope import build_scope
 from symderiv.check.diagnose import ERROR_CLASSES, Diagnosis, negate, terms
 from symderiv.check.engine import Engine, Options, check_scope
 from symderiv.check.verdict import CheckResult, Verdict
@@ -20,7 +20,7 @@ from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
 from symderiv.load.loader import load_text
 from symderiv.report import json_report, text
-from symderiv.run import FileResult, Report, check_file
+from symderiv.pipeline import FileResult, Report, check_file
 
 DATA = Path(__file__).parent / "diagnosis"
 EXPECTED = yaml.safe_load((Path(__file__).parent / "diagnosis-expected.yaml").read_text("utf-8"))

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from symderiv.check.domains import IntervalDomain, NotExact, RationalDomain, Undefined
+from symderiv.numbers.domains import IntervalDomain, NotExact, RationalDomain, Undefined
 
 RATIONAL = RationalDomain({("z", ()): Fraction(21, 200)})
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from symderiv.build.scope import Scope, build_scope
-from symderiv.check.domains import MpmathDomain
+from symderiv.resolve.scope import Scope, build_scope
+from symderiv.numbers.domains import MpmathDomain
 from symderiv.check.engine import Options, check_scope
 from symderiv.check.evaluate import Evaluator, Tensor
 from symderiv.check.verdict import CheckResult, Verdict

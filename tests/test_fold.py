@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import sympy
 
-from symderiv.build.scope import Scope, build_scope
-from symderiv.build.symbolic import SympyBuilder
+from symderiv.resolve.scope import Scope, build_scope
+from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.check.fold import Folder, Unprintable, formula, shortest_texts
-from symderiv.check.normalize import canonical_sums, normalize
+from symderiv.resolve.normalize import canonical_sums, normalize
 from symderiv.language.parser import parse
 from symderiv.load.loader import load_file
 

@@ -14,7 +14,7 @@ import pytest
 from symderiv.check.engine import Options
 from symderiv.cli import main
 from symderiv.report import latex
-from symderiv.run import FileResult, Report, run
+from symderiv.pipeline import FileResult, Report, run
 
 HERE = Path(__file__).parent
 SMALL = HERE / "latex" / "small.yaml"

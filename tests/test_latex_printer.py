@@ -7,7 +7,7 @@ import textwrap
 import pytest
 import sympy
 
-from symderiv.build.scope import build_scope
+from symderiv.resolve.scope import build_scope
 from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.loader import load_text

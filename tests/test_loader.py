@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.build.scope import build_scope
+from symderiv.resolve.scope import build_scope
 from symderiv.load.loader import SpecErrors, load_file, load_text
 from symderiv.load.model import Value
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symderiv.build.scope import Scope, build_scope
+from symderiv.resolve.scope import Scope, build_scope
 from symderiv.check import numeric
 from symderiv.check.engine import Engine, Options, check_scope
-from symderiv.check.numpy_eval import NumpyEvaluator
+from symderiv.numbers.numpy_eval import NumpyEvaluator
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.cli import main
 from symderiv.language.parser import parse

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.build.numpy_scope import check_numpy
-from symderiv.build.scope import build_scope
+from symderiv.resolve.implementations import check_numpy
+from symderiv.resolve.scope import build_scope
 from symderiv.load.loader import SpecErrors, load_file
 
 BAD = sorted((Path(__file__).parent / "specs" / "numpy_bad").glob("*.yaml"))

@@ -10,7 +10,7 @@ from rich.console import Console
 from symderiv.check.engine import Options
 from symderiv.check.verdict import Verdict
 from symderiv.report import json_report, text
-from symderiv.run import FileResult, Report, check_file
+from symderiv.pipeline import FileResult, Report, check_file
 
 DATA = Path(__file__).parent / "diagnosis"
 

@@ -10,8 +10,8 @@ import pytest
 
 from symderiv.check.engine import Options
 from symderiv.report import github, junit, sarif
-from symderiv.run import Report
-from symderiv.workers import run
+from symderiv.pipeline import Report
+from symderiv.executors import run
 
 SPECS = Path(__file__).parent / "specs" / "tooling"
 

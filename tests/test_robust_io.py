@@ -122,7 +122,7 @@ def test_unwritable_output_is_one_line(tmp_path: Path, form: str) -> None:
 def test_internal_error_in_one_file_does_not_stop_the_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash while checking one file becomes that file's one-line error; the next still runs."""
-    import symderiv.build.scope as scope_module
+    import symderiv.resolve.scope as scope_module
 
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
     first.write_text(GOOD.replace("good", "crash"), encoding="utf-8")

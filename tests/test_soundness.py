@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import mutation
-from symderiv.build.scope import Scope, build_scope
+from symderiv.resolve.scope import Scope, build_scope
 from symderiv.language import ast
 from symderiv.load.loader import load_file, load_text
 

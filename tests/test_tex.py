@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from symderiv.build.scope import build_scope
+from symderiv.resolve.scope import build_scope
 from symderiv.check.engine import Options, check_scope
 from symderiv.check.verdict import Verdict
 from symderiv.language import ast

@@ -10,8 +10,8 @@ from pathlib import Path
 from symderiv.check.engine import Options
 from symderiv.check.verdict import Verdict
 from symderiv.errors import Location
-from symderiv.units import Unit
-from symderiv.workers import Task, run, run_tasks
+from symderiv.jobs import Unit
+from symderiv.executors import Task, run, run_tasks
 
 SPECS = Path(__file__).parent / "specs" / "tooling"
 
@@ -23,7 +23,7 @@ def summary(report: object) -> list[tuple[str, str, str, str, int]]:
 
 def test_jobs_do_not_change_the_report() -> None:
     """--jobs 2, --jobs 1, no workers and the plain check_scope run give the same report."""
-    from symderiv.run import run as plain_run
+    from symderiv.pipeline import run as plain_run
 
     paths = [str(SPECS)]
     in_process = run(paths, Options(), jobs=0)
@@ -77,7 +77,7 @@ def test_a_crashed_worker_is_an_error_and_replaced() -> None:
 def test_course_specs_split_into_units_like_check_scope() -> None:
     """Over derivations/ (claims, .tex, derivations, implementations, examples) the unit
     pipeline reports exactly what one check_scope per file reports."""
-    from symderiv.run import run as plain_run
+    from symderiv.pipeline import run as plain_run
 
     paths = [str(Path(__file__).parent.parent / "derivations")]
     plain = plain_run(paths, Options())

@@ -23,9 +23,9 @@ from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from symderiv.build.scope import free_indices
+from symderiv.resolve.scope import free_indices, used_names
 from symderiv.check import bounded
-from symderiv.check.domains import ModularDomain, Undefined
+from symderiv.numbers.domains import ModularDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
@@ -566,7 +566,7 @@ class Diagnoser:
         """A Folder for the definitions these formulas use (others would surprise a reader)."""
         from symderiv.check.fold import Folder
 
-        return Folder(self.scope, bounded.used_names(self.scope, nodes)
+        return Folder(self.scope, used_names(self.scope, nodes)
                       & set(self.scope.definitions))
 
     def true_values(self, node: ast.Node, context: tuple[ast.Node, ...] = ()) -> list[str]:
@@ -574,9 +574,9 @@ class Diagnoser:
         return self.limited(lambda: self._true_values(node, context), [])
 
     def _true_values(self, node: ast.Node, context: tuple[ast.Node, ...]) -> list[str]:
-        from symderiv.build.symbolic import Unsupported
+        from symderiv.resolve.symbolic import Unsupported
         from symderiv.check.fold import shortest_texts
-        from symderiv.check.normalize import canonical_sums, normalize
+        from symderiv.resolve.normalize import canonical_sums, normalize
 
         builder = self.engine.builder
         try:
@@ -594,9 +594,9 @@ class Diagnoser:
     def _residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         import sympy
 
-        from symderiv.build.symbolic import Unsupported
+        from symderiv.resolve.symbolic import Unsupported
         from symderiv.check.fold import Unprintable, forms, formula
-        from symderiv.check.normalize import normalize
+        from symderiv.resolve.normalize import normalize
 
         builder = self.engine.builder
         try:

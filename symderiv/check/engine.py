@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-from symderiv.build.scope import Scope
-from symderiv.build.symbolic import SympyBuilder
+from symderiv.resolve.scope import Scope
+from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.check import bounded, generic, numeric
 from symderiv.check.evaluate import EvaluationError
-from symderiv.check.numpy_eval import NumpyError
+from symderiv.numbers.numpy_eval import NumpyError
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.verdict import (
@@ -324,7 +324,7 @@ def _largest_errors(outcomes: list[Outcome]) -> tuple[tuple[str, object], ...]:
 def check_scope(scope: Scope, options: Options,
                 implementations: list[CheckResult] | None = None) -> list[CheckResult]:
     """Every check of one spec: claims (each with its ID.tex), derivations, implementations,
-    then examples. `implementations`: their results if already known (symderiv.units)."""
+    then examples. `implementations`: their results if already known (symderiv.jobs)."""
     from symderiv.check.tex import check_tex
 
     if implementations is None:

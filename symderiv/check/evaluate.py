@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, cast
 
-from symderiv.build.scope import Scope
-from symderiv.check.domains import Domain, DualDomain
+from symderiv.resolve.scope import Scope
+from symderiv.numbers.domains import Domain, DualDomain
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 

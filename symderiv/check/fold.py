@@ -16,9 +16,9 @@ from fractions import Fraction
 import sympy
 from sympy import IndexedBase, KroneckerDelta, Product, Sum
 
-from symderiv.build.scope import Scope
-from symderiv.build.symbolic import Derivative, SympyBuilder
-from symderiv.check.normalize import canonical_sums, sums_to_symbols
+from symderiv.resolve.scope import Scope
+from symderiv.resolve.symbolic import Derivative, SympyBuilder
+from symderiv.resolve.normalize import canonical_sums, sums_to_symbols
 from symderiv.language import ast
 from symderiv.language.printer import unparse
 

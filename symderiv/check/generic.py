@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import sympy
 from sympy import KroneckerDelta
 
-from symderiv.build.symbolic import SympyBuilder, Unsupported
-from symderiv.check.normalize import canonical_sums, decide, normalize, sums_to_symbols
+from symderiv.resolve.symbolic import SympyBuilder, Unsupported
+from symderiv.resolve.normalize import canonical_sums, decide, normalize, sums_to_symbols
 from symderiv.check.verdict import Outcome, ProofStep, Verdict
 from symderiv.language import ast
 

@@ -30,16 +30,17 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from symderiv.build.numpy_scope import example_sizes, expected_shape, single_implementations
-from symderiv.build.scope import Scope
-from symderiv.check.bounded import Candidate, assignments, used_names
-from symderiv.check.domains import (
+from symderiv.resolve.implementations import example_sizes, expected_shape, single_implementations
+from symderiv.resolve.scope import Scope
+from symderiv.check.bounded import Candidate, assignments
+from symderiv.resolve.scope import used_names
+from symderiv.numbers.domains import (
     DualDomain, IntervalDomain, MpmathDomain, NotExact, OperatorDomain, RationalDomain, Undefined,
 )
 from symderiv.check.evaluate import (
     EvaluationError, Evaluator, Tensor, check_comparable, index_tuples,
 )
-from symderiv.check.numpy_eval import (
+from symderiv.numbers.numpy_eval import (
     BRANCHED, RANGE_EVENTS, NumpyError, NumpyEvaluator, uses_kinks,
 )
 from symderiv.check.refute import (
@@ -263,7 +264,7 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     name = implementation.definition
     definition = scope.definitions[name]
     names = used_names(scope, [definition.body.node, implementation.formula.node])
-    from symderiv.check.bounded import used_sizes
+    from symderiv.resolve.scope import used_sizes
     size_names = used_sizes(scope, [definition.body.node, implementation.formula.node])
     combos = _listed_combos(scope, size_names, getattr(options, "sizes", {}))
     rng = np.random.default_rng(getattr(options, "seed", 0))

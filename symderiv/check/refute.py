@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
-from symderiv.build.scope import Scope
-from symderiv.check.bounded import Candidate, used_names
-from symderiv.check.domains import MpmathDomain, NotExact, RationalDomain, Undefined
+from symderiv.resolve.scope import Scope
+from symderiv.check.bounded import Candidate
+from symderiv.resolve.scope import used_names
+from symderiv.numbers.domains import MpmathDomain, NotExact, RationalDomain, Undefined
 from symderiv.check.evaluate import Evaluator, Tensor, check_comparable, index_tuples
 from symderiv.check.verdict import Counterexample
 from symderiv.language import ast

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from symderiv.check.verdict import CheckResult, Counterexample
-from symderiv.run import FileResult, Report
+from symderiv.pipeline import FileResult, Report
 
 
 def _number(value: Any) -> Any:

@@ -18,8 +18,8 @@ from typing import Any
 import sympy
 from sympy import Basic
 
-from symderiv.build.scope import Scope, free_indices
-from symderiv.build.symbolic import Derivative, SympyBuilder, Unsupported
+from symderiv.resolve.scope import Scope, free_indices
+from symderiv.resolve.symbolic import Derivative, SympyBuilder, Unsupported
 from symderiv.check.generic import condition
 from symderiv.check.verdict import CheckResult, Counterexample, ProofStep, Verdict
 from symderiv.language import ast
@@ -28,7 +28,7 @@ from symderiv.language.parser import parse
 from symderiv.load.model import Formula, Spec
 from symderiv.report import latex_printer
 from symderiv.report.latex_printer import SymderivLatexPrinter
-from symderiv.run import FileResult, Report
+from symderiv.pipeline import FileResult, Report
 
 # -- text --------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from symderiv.build import symbolic
+from symderiv.resolve import symbolic
 
 #: A printed index that can be written next to another without a comma: `ij`, `k1`.
 _SHORT_INDEX = re.compile(r"^(?:[A-Za-z0-9]|\\[A-Za-z]+)$")

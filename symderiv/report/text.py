@@ -10,7 +10,7 @@ from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
-from symderiv.run import FileResult, Report
+from symderiv.pipeline import FileResult, Report
 
 STYLES = {
     Verdict.PROVED: "bold green", Verdict.VERIFIED: "green", Verdict.CONSISTENT: "cyan",

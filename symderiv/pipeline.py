@@ -139,8 +139,8 @@ def load_scope(path: Path, display: str) -> Any:
     Raises:
         SpecErrors: every error of the file, located.
     """
-    from symderiv.build.numpy_scope import check_numpy
-    from symderiv.build.scope import build_scope
+    from symderiv.resolve.implementations import check_numpy
+    from symderiv.resolve.scope import build_scope
     from symderiv.load.loader import load_file
 
     scope = build_scope(load_file(path, display))

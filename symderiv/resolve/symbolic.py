@@ -12,7 +12,7 @@ from functools import cached_property
 import sympy
 from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
 
-from symderiv.build.scope import Scope, size_symbol
+from symderiv.resolve.scope import Scope, size_symbol
 from symderiv.language import ast
 
 #: Integer exponents beyond this are not expanded symbolically.
@@ -195,7 +195,7 @@ class SympyBuilder:
         raise Unsupported(f"cannot split column {flat} into row and column")
 
     def differentiate(self, f: sympy.Expr, variable: sympy.Expr) -> sympy.Expr:
-        from symderiv.check.normalize import normalize
+        from symderiv.resolve.normalize import normalize
 
         return normalize(sympy.diff(f, variable), self.ranges())
 
@@ -218,7 +218,7 @@ class SympyBuilder:
             if len(args) == 4:
                 low = self.integer(args[2], bound)
                 high = self.integer(args[3], bound)
-                from symderiv.check.normalize import decide
+                from symderiv.resolve.normalize import decide
 
                 # sympy's Sum runs backwards when hi < lo (Karr's convention); symderiv's sum is
                 # then empty. Only sums that are never backwards are handled symbolically.

@@ -2,7 +2,7 @@
 
 numpy expressions may use only the input symbols, sizes, earlier definitions that have exactly
 one implementation, numbers, arithmetic, `@`, `.T` and the functions of
-`symderiv.check.numpy_eval.FUNCTIONS`. Anything else is a spec error at load time, so nothing
+`symderiv.numbers.numpy_eval.FUNCTIONS`. Anything else is a spec error at load time, so nothing
 unexpected is ever evaluated.
 """
 
@@ -13,8 +13,8 @@ from typing import cast
 
 import numpy as np
 
-from symderiv.build.scope import Scope
-from symderiv.check.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
+from symderiv.resolve.scope import Scope
+from symderiv.numbers.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load import loader
@@ -101,7 +101,7 @@ def expected_shape(scope: Scope, definition: str, sizes: dict[str, int]) -> tupl
 
 
 def _symbol(name: str) -> object:
-    from symderiv.build.scope import size_symbol
+    from symderiv.resolve.scope import size_symbol
     return size_symbol(name)
 
 
@@ -174,7 +174,7 @@ def example_sizes(scope: Scope, example: Example) -> dict[str, int]:
 
 
 def _check_example(scope: Scope, example: Example, qualified: set[str]) -> None:
-    from symderiv.check.bounded import used_names
+    from symderiv.resolve.scope import used_names
 
     sizes = example_sizes(scope, example)
     given = {name for name, _ in example.given}

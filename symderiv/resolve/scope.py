@@ -323,6 +323,31 @@ def free_indices(node: ast.Node, scope: Scope) -> set[str]:
     return out
 
 
+def used_names(scope: Scope, nodes: list[ast.Node]) -> set[str]:
+    """Every declared name `nodes` use, through the definitions they mention."""
+    seen: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        for node in ast.walk(stack.pop()):
+            if isinstance(node, ast.Name) and node.name not in seen:
+                seen.add(node.name)
+                if node.name in scope.definitions:
+                    stack.append(scope.definitions[node.name].body.node)
+    return seen
+
+
+def used_sizes(scope: Scope, nodes: list[ast.Node]) -> list[str]:
+    names = used_names(scope, nodes)
+    sizes = {n for n in names if n in scope.sizes}
+    sizes |= {scope.indices[n].size for n in names if n in scope.indices}
+    for name in names:
+        if name in scope.symbols:
+            sizes |= {d for d in scope.symbols[name].shape if isinstance(d, str)}
+        if name in scope.definitions:
+            sizes |= {scope.indices[p].size for p in scope.definitions[name].params}
+    return sorted(sizes)
+
+
 def build_scope(spec: Spec) -> Scope:
     """Check every definition, claim and step of `spec`.
 

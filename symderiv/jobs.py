@@ -137,7 +137,7 @@ def _formulas(value: Any) -> Iterator[Any]:
 
 def used_declarations(scope: Any, unit: Unit) -> dict[str, Any]:
     """The declarations, definitions and implementations `unit` depends on, transitively."""
-    from symderiv.check.bounded import used_names
+    from symderiv.resolve.scope import used_names
 
     spec = scope.spec
     check = item(spec, unit)

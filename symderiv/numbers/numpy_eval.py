@@ -16,7 +16,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from symderiv.check.domains import Undefined
+from symderiv.numbers.domains import Undefined
 from symderiv.language import ast
 
 ELEMENTWISE = ("exp", "log", "sqrt", "abs")

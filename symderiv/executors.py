@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from symderiv.units import Unit
+from symderiv.jobs import Unit
 
 if TYPE_CHECKING:
-    from symderiv.run import Report
+    from symderiv.pipeline import Report
 
 #: Seconds a worker gets on top of the engine's own limit before it is ended.
 GRACE = 2.0
@@ -43,7 +43,7 @@ _OPTIONS: Any = None
 
 def _scope(file: int) -> Any:
     if file not in _SCOPES:
-        from symderiv.run import load_scope
+        from symderiv.pipeline import load_scope
 
         path, display = _FILES[file]
         _SCOPES[file] = load_scope(path, display)
@@ -52,7 +52,7 @@ def _scope(file: int) -> Any:
 
 def execute(task: Task) -> list[Any]:
     """Run one task here (in a worker, or in the parent for --jobs 0 and tests)."""
-    from symderiv.units import check_unit
+    from symderiv.jobs import check_unit
 
     try:
         return check_unit(_scope(task.file), task.unit, _OPTIONS)
@@ -211,7 +211,7 @@ def default_jobs() -> int:
 
 def _settings(options: Any) -> dict[str, Any]:
     """The options as plain data, for cache keys."""
-    from symderiv.units import canonical
+    from symderiv.jobs import canonical
 
     if isinstance(options, dict):
         return dict(canonical(options))
@@ -220,7 +220,7 @@ def _settings(options: Any) -> dict[str, Any]:
 
 def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = None,
         progress: Progress | None = None, need_specs: bool = True) -> Report:
-    """Like `symderiv.run.run`, with the cache, worker processes and progress reports.
+    """Like `symderiv.pipeline.run`, with the cache, worker processes and progress reports.
 
     Args:
         options: an engine `Options`, or a dict of its keyword arguments (then the engine is
@@ -230,8 +230,8 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
             unchanged file is then answered from the cache without being loaded.
     """
     global _OPTIONS
-    from symderiv.run import FileResult, Report, discover
-    from symderiv.units import forget_implementations
+    from symderiv.pipeline import FileResult, Report, discover
+    from symderiv.jobs import forget_implementations
 
     jobs = default_jobs() if jobs is None else jobs
     settings = _settings(options)
@@ -266,8 +266,8 @@ def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = No
     pending: dict[int, list[Any]] = {}  # file -> [display, spec, scope, key, units, results]
     if loading:
         from symderiv.load.loader import SpecErrors
-        from symderiv.run import internal_error, load_scope
-        from symderiv.units import fingerprint, units
+        from symderiv.pipeline import internal_error, load_scope
+        from symderiv.jobs import fingerprint, units
 
         if isinstance(options, dict):
             from symderiv.check.engine import Options

@@ -1,0 +1,1 @@
+"""Number domains and the numpy evaluator: arithmetic on values, knowing no spec names."""
