@@ -16,7 +16,8 @@ import time
 import sympy
 
 from symderiv.resolve.scope import build_scope
-from symderiv.check.engine import Options, check_scope
+from symderiv.check.spec import check_scope
+from symderiv.options import Options
 from symderiv.load.loader import load_text
 
 SPEC = """\

@@ -12,8 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symderiv.check.engine import Options  # noqa: E402 - after the path set-up above
-from symderiv.pipeline import check_file, discover  # noqa: E402
+from symderiv.options import Options  # noqa: E402 - after the path set-up above
+from symderiv.discover import discover  # noqa: E402
+from symderiv.pipeline import check_file  # noqa: E402
 
 
 def best_of(path: Path, options: Options, repeats: int = 3) -> float:

@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 from symderiv.resolve.scope import build_scope
 from symderiv.check import numeric
-from symderiv.check.engine import Options, check_scope
+from symderiv.check.spec import check_scope
+from symderiv.options import Options
 from symderiv.load.loader import load_text
 
 SPEC = """\

@@ -16,9 +16,15 @@ import os
 import tempfile
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from symderiv.check import verdict
 from symderiv.errors import Location
+from symderiv.options import Expect, Kind, Options
+
+if TYPE_CHECKING:
+    from symderiv.jobs import Job
+    from symderiv.resolve.scope import Scope
 
 FORMAT = 1
 DEFAULT_DIRECTORY = ".symderiv_cache"
@@ -26,28 +32,6 @@ DEFAULT_DIRECTORY = ".symderiv_cache"
 
 class Unstorable(Exception):
     """A result holds a value this cache cannot write safely: it is simply not cached."""
-
-
-class CachedDiagnosis:
-    """A diagnosis read back from the cache: its text lines, its JSON and its plain fields
-    (e.g. `suggestion`, `lhs`, read by the LaTeX report) as attributes."""
-
-    def __init__(self, lines: list[str], data: Any, attributes: dict[str, Any]) -> None:
-        self._lines = list(lines)
-        self._data = data
-        self._attributes = dict(attributes)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__["_attributes"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def text_lines(self) -> list[str]:
-        return list(self._lines)
-
-    def as_json(self) -> Any:
-        return self._data
 
 
 # -- sympy expressions ----------------------------------------------------------------------
@@ -139,19 +123,15 @@ def _assumptions(data: Any) -> dict[str, bool]:
 
 # -- results ---------------------------------------------------------------------------------
 
-def _result_classes() -> dict[str, type]:
-    from symderiv.check import verdict
-
-    return {cls.__name__: cls for cls in (verdict.CheckResult, verdict.StepResult,
-                                          verdict.Outcome, verdict.Counterexample,
-                                          verdict.ProofStep)}
+#: The classes a cache file may name; nothing else is ever built from one.
+RESULT_CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
+    verdict.CheckResult, verdict.StepResult, verdict.Outcome, verdict.Counterexample,
+    verdict.ProofStep, verdict.Diagnosis)}
 
 
 def encode(value: Any, anchor: Location) -> Any:
     """Tagged JSON for a result; locations are stored relative to the check's own line."""
     import sympy
-
-    from symderiv.check.verdict import Verdict
 
     if value is None or isinstance(value, (bool, int, str)):
         return value
@@ -159,7 +139,7 @@ def encode(value: Any, anchor: Location) -> Any:
         return {"$": "float", "v": repr(value)}
     if isinstance(value, Fraction):
         return {"$": "fraction", "v": [str(value.numerator), str(value.denominator)]}
-    if isinstance(value, Verdict):
+    if isinstance(value, verdict.Verdict):
         return {"$": "verdict", "v": value.value}
     if isinstance(value, Location):
         return {"$": "location", "line": value.line - anchor.line, "column": value.column}
@@ -173,24 +153,14 @@ def encode(value: Any, anchor: Location) -> Any:
         return {"$": "dict", "v": {k: encode(v, anchor) for k, v in value.items()}}
     if isinstance(value, sympy.Basic):
         return {"$": "sympy", "v": encode_sympy(value)}
-    if type(value).__name__ in _result_classes() and dataclasses.is_dataclass(value):
+    if type(value).__name__ in RESULT_CLASSES and dataclasses.is_dataclass(value):
         return {"$": type(value).__name__,
                 "v": {f.name: encode(getattr(value, f.name), anchor)
                       for f in dataclasses.fields(value)}}
-    if hasattr(value, "text_lines") and hasattr(value, "as_json"):
-        data = value.as_json()
-        json.dumps(data)  # TypeError: not plain JSON
-        attributes = {f.name: encode(getattr(value, f.name), anchor)
-                      for f in dataclasses.fields(value)} if dataclasses.is_dataclass(value) \
-            else {}
-        return {"$": "diagnosis", "lines": [str(line) for line in value.text_lines()],
-                "v": data, "attributes": attributes}
     raise Unstorable(type(value).__name__)
 
 
 def decode(data: Any, anchor: Location) -> Any:
-    from symderiv.check.verdict import Verdict
-
     if data is None or isinstance(data, (bool, int, str)):
         return data
     if isinstance(data, list):
@@ -201,7 +171,7 @@ def decode(data: Any, anchor: Location) -> Any:
     if tag == "fraction":
         return Fraction(int(data["v"][0]), int(data["v"][1]))
     if tag == "verdict":
-        return Verdict(data["v"])
+        return verdict.Verdict(data["v"])
     if tag == "location":
         return Location(anchor.path, anchor.line + int(data["line"]), int(data["column"]))
     if tag == "tuple":
@@ -212,56 +182,39 @@ def decode(data: Any, anchor: Location) -> Any:
         return decode_sympy(data["v"])
     if tag == "ProofStep":  # the expression is rebuilt (importing sympy) only when read
         return CachedProofStep(str(data["v"]["label"]), data["v"]["expression"])
-    if tag == "diagnosis":
-        return CachedDiagnosis([str(line) for line in data["lines"]], data["v"],
-                               {str(k): decode(v, anchor)
-                                for k, v in data.get("attributes", {}).items()})
-    cls = _result_classes()[tag]
+    cls = RESULT_CLASSES[tag]
     fields = {name: decode(v, anchor) for name, v in data["v"].items()}
+    if cls is verdict.CheckResult:
+        fields["kind"], fields["expect"] = Kind(fields["kind"]), Expect(fields["expect"])
     return cls(**fields)
 
 
-def _proof_step_class() -> type:
-    from symderiv.check.verdict import ProofStep
+class CachedProofStep(verdict.ProofStep):
+    """A proof step read from the cache; its sympy expression is rebuilt on first use."""
 
-    class CachedProofStep(ProofStep):
-        """A proof step read from the cache; its sympy expression is rebuilt on first use."""
+    __slots__ = ("_encoded", "_decoded")
+    _encoded: Any
+    _decoded: Any
 
-        __slots__ = ("_encoded", "_decoded")
-        _encoded: Any
-        _decoded: Any
+    def __init__(self, label: str, encoded: Any) -> None:
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "_encoded", encoded)
+        object.__setattr__(self, "_decoded", None)
 
-        def __init__(self, label: str, encoded: Any) -> None:
-            object.__setattr__(self, "label", label)
-            object.__setattr__(self, "_encoded", encoded)
-            object.__setattr__(self, "_decoded", None)
-
-        @property
-        def expression(self) -> Any:
-            if self._decoded is None:
-                object.__setattr__(self, "_decoded", decode(self._encoded, _NOWHERE))
-            return self._decoded
-
-    return CachedProofStep
+    @property
+    def expression(self) -> Any:  # type: ignore[override]
+        if self._decoded is None:
+            object.__setattr__(self, "_decoded", decode(self._encoded, _NOWHERE))
+        return self._decoded
 
 
 _NOWHERE = Location("", 0, 0)
 
 
-def CachedProofStep(label: str, encoded: Any) -> Any:  # noqa: N802 - builds an instance
-    global _CACHED_PROOF_STEP
-    if _CACHED_PROOF_STEP is None:
-        _CACHED_PROOF_STEP = _proof_step_class()
-    return _CACHED_PROOF_STEP(label, encoded)
-
-
-_CACHED_PROOF_STEP: type | None = None
-
-
 class Cache:
     """Results by key under `directory` (created on first write, with a CACHEDIR.TAG).
 
-    Two kinds of entry: one check's results (keyed by `units.fingerprint`, so editing one
+    Two kinds of entry: one check's results (keyed by `jobs.fingerprint`, so editing one
     claim re-checks only that claim), and a whole file's results (keyed by its bytes, so an
     unchanged file is answered without loading it or importing sympy).
     """
@@ -271,6 +224,19 @@ class Cache:
         self.versions = versions
         self.hits = 0  # entries read back
         self.written: list[str] = []  # ids of the checks stored, in order (not whole files)
+
+    def file_key(self, path: Path, options: Options) -> str | None:
+        """The key of a whole spec file's results (None when the file cannot be read)."""
+        try:
+            return file_key(path.read_bytes(), options.settings(), self.versions)
+        except OSError:
+            return None
+
+    def job_key(self, scope: Scope, job: Job, options: Options) -> str:
+        """The key of one job's results: its content, what it uses, options, versions."""
+        from symderiv.jobs import fingerprint
+
+        return fingerprint(scope, job, options.settings(), self.versions)
 
     def _path(self, key: str) -> Path:
         return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"

@@ -9,11 +9,12 @@ import sys
 from typing import TYPE_CHECKING
 
 from symderiv import __version__
+from symderiv.limits import NAMES as LIMIT_NAMES
+from symderiv.options import DTYPES, STRATEGIES, Options, Strategy
 
 if TYPE_CHECKING:
-    from symderiv.pipeline import Report
+    from symderiv.results import Report
 
-STRATEGIES = ("generic", "bounded", "numeric")
 FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
@@ -21,14 +22,15 @@ class UsageError(Exception):
     pass
 
 
-def _strategies(text: str) -> tuple[str, ...]:
+def strategies(text: str) -> tuple[Strategy, ...]:
+    """`generic,bounded` as strategies (also the pytest plugin's --symderiv-strategy)."""
     names = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [n for n in names if n not in STRATEGIES]
+    unknown = [n for n in names if n not in set(STRATEGIES)]
     if not names or unknown:
         raise argparse.ArgumentTypeError(
             f"unknown strategy {', '.join(unknown) or '(none)'}; choose from "
             f"{', '.join(STRATEGIES)}")
-    return names
+    return tuple(Strategy(n) for n in names)
 
 
 def _sizes(text: str) -> tuple[str, tuple[int, ...]]:
@@ -54,13 +56,11 @@ def _jobs(text: str) -> int:
 
 
 def _limit(text: str) -> tuple[str, int]:
-    from symderiv.limits import BY_NAME
-
     name, _, value = text.partition("=")
     name = name.strip().replace("-", "_")
-    if name not in BY_NAME:
+    if name not in LIMIT_NAMES:
         raise argparse.ArgumentTypeError(
-            f"unknown limit {name!r}; choose from {', '.join(sorted(BY_NAME))}")
+            f"unknown limit {name!r}; choose from {', '.join(sorted(LIMIT_NAMES))}")
     try:
         number = int(value)
     except ValueError:
@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
                        help="report format (default text); junit, sarif and github are for CI")
     check.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
                        help="time limit per check (default 30)")
-    check.add_argument("--strategy", type=_strategies, default=STRATEGIES, metavar="LIST",
+    check.add_argument("--strategy", type=strategies, default=STRATEGIES, metavar="LIST",
                        help="comma-separated layers, strongest first (default "
                             "generic,bounded,numeric)")
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
@@ -109,7 +109,7 @@ def parser() -> argparse.ArgumentParser:
                        help="also write a LaTeX report: OUT/NAME.tex per spec and OUT/report.tex")
     check.add_argument("--pdf", action="store_true",
                        help="with --latex: compile OUT/report.tex to PDF (needs XeLaTeX)")
-    check.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+    check.add_argument("--dtype", choices=DTYPES, default="float64",
                        help="float type of the numpy side (default float64); numeric "
                             "tolerances follow it")
     check.add_argument("--no-diagnosis", dest="diagnose", action="store_false",
@@ -220,25 +220,21 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if arguments.pdf and arguments.latex is None:
         parser().error("--pdf needs --latex OUT")
-    import os
     from pathlib import Path
 
-    from symderiv.pipeline import looks_like_spec
-    from symderiv.executors import run
+    from symderiv.discover import looks_like_spec
+    from symderiv.limits import DEFAULT
+    from symderiv.pipeline import run
 
-    # keyword arguments of the engine's Options: a fully cached run never imports the engine
-    options = dict(strategies=arguments.strategy, timeout=arguments.timeout,
-                   sizes=dict(arguments.sizes), seed=arguments.seed, dtype=arguments.dtype,
-                   diagnose=arguments.diagnose)
+    options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
+                      sizes=dict(arguments.sizes), seed=arguments.seed, dtype=arguments.dtype,
+                      diagnose=arguments.diagnose,
+                      limits=DEFAULT.changed(dict(arguments.limit)))
     paths = arguments.paths
     if arguments.only_specs:
         paths = [p for p in paths if Path(p).is_dir() or looks_like_spec(Path(p))]
         if not paths:
             return 0
-    if arguments.limit:
-        from symderiv.limits import apply
-
-        apply(dict(arguments.limit))  # inherited by the forked workers
     cache = None
     # limits change what is accepted: a run with --limit neither reads nor writes the cache
     if not arguments.no_cache and not arguments.limit:

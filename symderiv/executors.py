@@ -1,83 +1,111 @@
-"""Checks in worker processes, with the cache in front and a hard time limit per check.
+"""Where tasks run: in this process, or in worker processes with a hard time limit per task.
 
-The parent loads every spec (cheap), answers what it can from the cache and sends the other
-checks to `jobs` worker processes, one check at a time. A worker that overruns a check's time
-limit is ended and replaced, so a hung simplification cannot stall the run. Results are put
-back in spec order, so the report does not depend on `jobs` or on timing.
+Both executors take the same `Workspace` (the run's loaded files and options) and tasks, and
+call `on_done(number, results)` as each task finishes; the pipeline puts results back in
+task order, so the report depends neither on the executor nor on timing. A worker that
+overruns a task's limit is ended and replaced, so a hung simplification cannot stall the
+run. Nothing here is module state: what a worker needs is handed to it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from symderiv.jobs import Unit
+from symderiv import limits
+from symderiv.check.verdict import CheckResult
+from symderiv.jobs import Task, failed
+from symderiv.options import Options
 
 if TYPE_CHECKING:
-    from symderiv.pipeline import Report
+    from symderiv.resolve.scope import Scope
 
-#: Seconds a worker gets on top of the engine's own limit before it is ended.
+#: Seconds a worker gets on top of the decider's own limit before it is ended.
 GRACE = 2.0
 
-Progress = Callable[[int, int, str], None]
+Done = Callable[[int, list[CheckResult]], None]
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
-    file: int  # index into the loaded files
-    unit: Unit
-    limit: float  # seconds before the worker is ended
+@dataclass(frozen=True)
+class Workspace:
+    """What executing a task needs: the run's files, their loaded scopes, the options.
+
+    `scopes` holds what the parent loaded; a process that lacks a file's scope (a worker
+    started by spawn) loads it once, into its own `Loaded`.
+    """
+
+    files: tuple[tuple[Path, str], ...]
+    options: Options
+    scopes: dict[int, Scope] = field(default_factory=dict, compare=False)
 
 
-#: What workers need: set in the parent before forking (read lazily after a spawn).
-_FILES: list[tuple[Path, str]] = []
-_SCOPES: dict[int, Any] = {}
-_OPTIONS: Any = None
+class Loaded:
+    """One process's scopes by file: the workspace's, then any it had to load itself."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.scopes = dict(workspace.scopes)
+
+    def scope(self, file: int) -> Scope:
+        if file not in self.scopes:
+            from symderiv.jobs import load_scope
+
+            path, display = self.workspace.files[file]
+            with limits.using(self.workspace.options.limits):
+                self.scopes[file] = load_scope(path, display)
+        return self.scopes[file]
+
+    def execute(self, task: Task) -> list[CheckResult]:
+        """Run one task here; an engine bug becomes the task's `error` result."""
+        from symderiv.jobs import run_job
+
+        try:
+            with limits.using(self.workspace.options.limits):
+                return run_job(self.scope(task.file), task.job, self.workspace.options,
+                               task.refuted)
+        except Exception as error:  # noqa: BLE001 - an engine bug must not lose the other checks
+            detail = traceback.format_exception_only(type(error), error)[-1].strip()
+            return [failed(task.job, f"internal error while checking: {detail}", "internal")]
 
 
-def _scope(file: int) -> Any:
-    if file not in _SCOPES:
-        from symderiv.pipeline import load_scope
-
-        path, display = _FILES[file]
-        _SCOPES[file] = load_scope(path, display)
-    return _SCOPES[file]
+class Executor(Protocol):
+    def run(self, workspace: Workspace, tasks: Sequence[Task], on_done: Done) -> None:
+        """Execute every task, calling `on_done(number, results)` as each one finishes."""
 
 
-def execute(task: Task) -> list[Any]:
-    """Run one task here (in a worker, or in the parent for --jobs 0 and tests)."""
-    from symderiv.jobs import check_unit
+class SerialExecutor:
+    """Every task in this process, one after the other (--jobs 0, tests, the pytest plugin).
 
-    try:
-        return check_unit(_scope(task.file), task.unit, _OPTIONS)
-    except Exception as error:  # noqa: BLE001 - an engine bug must not lose the other checks
-        detail = traceback.format_exception_only(type(error), error)[-1].strip()
-        return [failed(task.unit, f"internal error while checking: {detail}", "internal")]
+    The time limit is the decider's own (`--timeout` per equation); nothing ends a task
+    that ignores it, as a worker process would be ended.
+    """
 
-
-def failed(unit: Unit, message: str, method: str) -> Any:
-    from symderiv.check.verdict import CheckResult, Verdict
-
-    verdict = Verdict.UNDECIDED if method == "timeout" else Verdict.ERROR
-    return CheckResult(id=unit.id, kind=unit.kind, verdict=verdict, expect=unit.expect,
-                       message=message, location=unit.location, method=method)
+    def run(self, workspace: Workspace, tasks: Sequence[Task], on_done: Done) -> None:
+        loaded = Loaded(workspace)
+        for number, task in enumerate(tasks):
+            on_done(number, loaded.execute(task))
 
 
-def _serve(connection: Any, files: list[tuple[Path, str]], options: Any,
-           runner: Callable[[Task], list[Any]]) -> None:
-    global _OPTIONS
+Perform = Callable[["Loaded", Task], list[Any]]
+
+
+def perform(loaded: Loaded, task: Task) -> list[CheckResult]:
+    """What a worker does with a task: execute it (tests hand in stand-ins)."""
+    return loaded.execute(task)
+
+
+def _serve(connection: Connection, workspace: Workspace, work: Perform) -> None:
+    """A worker's loop: receive a task, send its results, until told to stop."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the workers
-    if not _FILES:  # started by spawn: nothing inherited
-        _FILES.extend(files)
-    _OPTIONS = options
+    loaded = Loaded(workspace)
     while True:
         try:
             task = connection.recv()
@@ -85,13 +113,15 @@ def _serve(connection: Any, files: list[tuple[Path, str]], options: Any,
             return
         if task is None:
             return
-        connection.send(runner(task))
+        connection.send(work(loaded, task))
 
 
 class _Worker:
-    def __init__(self, context: Any, runner: Callable[[Task], list[Any]]) -> None:
+    """One worker process and the task it is running, if any."""
+
+    def __init__(self, context: Any, workspace: Workspace, work: Perform) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, _FILES, _OPTIONS, runner),
+        self.process = context.Process(target=_serve, args=(child, workspace, work),
                                        daemon=True)
         self.process.start()
         child.close()
@@ -129,62 +159,6 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def run_tasks(tasks: list[Task], jobs: int, on_done: Callable[[int, list[Any]], None],
-              runner: Callable[[Task], list[Any]] = execute) -> list[list[Any]]:
-    """Each task's results, in task order; `on_done(number, results)` as each one finishes."""
-    from multiprocessing.connection import wait
-
-    results: dict[int, list[Any]] = {}
-    if not tasks:
-        return []
-    context = _context()
-    pending = list(enumerate(tasks))
-    pending.reverse()
-    workers = [_Worker(context, runner) for _ in range(max(1, min(jobs, len(tasks))))]
-    try:
-        while len(results) < len(tasks):
-            for worker in workers:
-                if worker.task is None and pending:
-                    worker.give(*pending.pop())
-            busy = [w for w in workers if w.task is not None]
-            now = time.monotonic()
-            wait_for = min(w.started + w.task[1].limit - now for w in busy if w.task)
-            ready = wait([w.connection for w in busy], timeout=max(0.0, wait_for))
-            now = time.monotonic()
-            for position, worker in enumerate(workers):
-                if worker.task is None:
-                    continue
-                number, task = worker.task
-                finished: list[Any] | None = None
-                replace = False
-                if worker.connection in ready:
-                    try:
-                        finished = worker.connection.recv()
-                    except (EOFError, OSError):
-                        finished = [failed(task.unit, "the worker process died while checking "
-                                           "(out of memory or a crash)", "crash")]
-                        replace = True
-                elif now - worker.started >= task.limit:
-                    finished = [failed(task.unit, f"no verdict within {task.limit:g} s: the "
-                                       "worker was ended (--timeout)", "timeout")]
-                    replace = True
-                if finished is None:
-                    continue
-                results[number] = finished
-                on_done(number, finished)
-                worker.task = None
-                if replace:
-                    worker.end()
-                    workers[position] = _Worker(context, runner)
-    finally:
-        for worker in workers:
-            if worker.task is not None:
-                worker.end()
-            else:
-                worker.stop()
-    return [results[n] for n in range(len(tasks))]
-
-
 def prepare_workers() -> None:
     """Import in the parent what every worker would import on its first check.
 
@@ -194,12 +168,74 @@ def prepare_workers() -> None:
     """
     import sympy
 
-    import symderiv.check.diagnose  # noqa: F401
-    import symderiv.check.engine  # noqa: F401
-    import symderiv.check.fold  # noqa: F401
-    import symderiv.check.tex  # noqa: F401
+    import symderiv.check.spec  # noqa: F401 - the decider, the checks, the diagnosis
 
     sympy.simplify(sympy.Symbol("x") + 1)
+
+
+class ProcessExecutor:
+    """Tasks spread over `jobs` worker processes, each task ended at its `limit`."""
+
+    def __init__(self, jobs: int, work: Perform = perform) -> None:
+        self.jobs = max(1, jobs)
+        self.work = work
+
+    def run(self, workspace: Workspace, tasks: Sequence[Task], on_done: Done) -> None:
+        from multiprocessing.connection import wait
+
+        if not tasks:
+            return
+        prepare_workers()
+        context = _context()
+        if context.get_start_method() != "fork":  # scopes hold lark and sympy objects
+            workspace = Workspace(workspace.files, workspace.options)
+        pending = list(enumerate(tasks))
+        pending.reverse()
+        workers = [_Worker(context, workspace, self.work)
+                   for _ in range(min(self.jobs, len(tasks)))]
+        left = len(tasks)
+        try:
+            while left:
+                for worker in workers:
+                    if worker.task is None and pending:
+                        worker.give(*pending.pop())
+                busy = [w for w in workers if w.task is not None]
+                now = time.monotonic()
+                wait_for = min(w.started + w.task[1].limit - now for w in busy if w.task)
+                ready = wait([w.connection for w in busy], timeout=max(0.0, wait_for))
+                for position, worker in enumerate(workers):
+                    finished, replace = self._collect(worker, ready)
+                    if finished is None or worker.task is None:
+                        continue
+                    on_done(worker.task[0], finished)
+                    left -= 1
+                    worker.task = None
+                    if replace:
+                        worker.end()
+                        workers[position] = _Worker(context, workspace, self.work)
+        finally:
+            for worker in workers:
+                if worker.task is not None:
+                    worker.end()
+                else:
+                    worker.stop()
+
+    @staticmethod
+    def _collect(worker: _Worker, ready: list[Any]) -> tuple[list[CheckResult] | None, bool]:
+        """The worker's results if it has finished or overrun, and whether to replace it."""
+        if worker.task is None:
+            return None, False
+        task = worker.task[1]
+        if worker.connection in ready:
+            try:
+                return worker.connection.recv(), False
+            except (EOFError, OSError):
+                return [failed(task.job, "the worker process died while checking (out of "
+                               "memory or a crash)", "crash")], True
+        if time.monotonic() - worker.started >= task.limit:
+            return [failed(task.job, f"no verdict within {task.limit:g} s: the worker was "
+                           "ended (--timeout)", "timeout")], True
+        return None, False
 
 
 def default_jobs() -> int:
@@ -209,121 +245,7 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _settings(options: Any) -> dict[str, Any]:
-    """The options as plain data, for cache keys."""
-    from symderiv.jobs import canonical
-
-    if isinstance(options, dict):
-        return dict(canonical(options))
-    return {f.name: canonical(getattr(options, f.name)) for f in dataclasses.fields(options)}
-
-
-def run(paths: list[str], options: Any, jobs: int | None = None, cache: Any = None,
-        progress: Progress | None = None, need_specs: bool = True) -> Report:
-    """Like `symderiv.pipeline.run`, with the cache, worker processes and progress reports.
-
-    Args:
-        options: an engine `Options`, or a dict of its keyword arguments (then the engine is
-            imported only if something has to be checked).
-        jobs: worker processes (None: one per core; 0: check in this process).
-        need_specs: False when the report does not read `FileResult.spec`/`scope`: an
-            unchanged file is then answered from the cache without being loaded.
-    """
-    global _OPTIONS
-    from symderiv.pipeline import FileResult, Report, discover
-    from symderiv.jobs import forget_implementations
-
-    jobs = default_jobs() if jobs is None else jobs
-    settings = _settings(options)
-    _FILES.clear()
-    _SCOPES.clear()
-    forget_implementations()
-    _OPTIONS = options
-    versions = cache.versions if cache is not None else {}
-    files: list[Any] = []  # FileResult, or [display, spec, scope, file key, per-unit results]
-    loading: list[tuple[int, Path, str, str | None]] = []
-    for path, display, error in discover(paths):
-        if error is not None:
-            files.append(FileResult(display, None, (error,), ()))
-            continue
-        key = None
-        if cache is not None:
-            from symderiv.cache import file_key
-
-            try:
-                key = file_key(path.read_bytes(), settings, versions)
-            except OSError:
-                key = None
-            hit = cache.get_file(key, display) if key is not None and not need_specs else None
-            if hit is not None:
-                files.append(FileResult(display, hit[0], (), tuple(hit[1])))
-                continue
-        files.append(None)
-        loading.append((len(files) - 1, path, display, key))
-
-    tasks: list[Task] = []
-    where: list[tuple[int, int, str | None]] = []  # task -> (file, unit, cache key)
-    pending: dict[int, list[Any]] = {}  # file -> [display, spec, scope, key, units, results]
-    if loading:
-        from symderiv.load.loader import SpecErrors
-        from symderiv.pipeline import internal_error, load_scope
-        from symderiv.jobs import fingerprint, units
-
-        if isinstance(options, dict):
-            from symderiv.check.engine import Options
-
-            _OPTIONS = Options(**options)
-        for slot, path, display, key in loading:
-            try:
-                scope = load_scope(path, display)
-                spec = scope.spec
-            except SpecErrors as errors:
-                files[slot] = FileResult(display, None, tuple(errors.errors), ())
-                continue
-            except (Exception, RecursionError) as failure:  # noqa: BLE001 - one file never stops the run
-                files[slot] = internal_error(display, failure)
-                continue
-            found = units(spec)
-            results: list[list[Any] | None] = [None] * len(found)
-            pending[slot] = [display, spec, scope, key, found, results]
-            for position, unit in enumerate(found):
-                unit_key = fingerprint(scope, unit, settings, versions) \
-                    if cache is not None else None
-                cached = cache.get(unit_key, unit.location) if unit_key is not None else None
-                if cached is not None:
-                    results[position] = cached
-                    continue
-                limit = _OPTIONS.timeout * unit.decisions + GRACE
-                tasks.append(Task(len(_FILES), unit, limit))
-                where.append((slot, position, unit_key))
-            _SCOPES[len(_FILES)] = scope
-            _FILES.append((path, display))
-    total = sum(len(f[4]) for f in pending.values()) + sum(
-        len(f.checks) for f in files if isinstance(f, FileResult))
-    done = total - len(tasks)
-    if progress is not None:
-        progress(done, total, "")
-
-    def finished(number: int, results: list[Any]) -> None:
-        nonlocal done
-        slot, position, key = where[number]
-        pending[slot][5][position] = results
-        if cache is not None and key is not None:
-            cache.put(key, tasks[number].unit.location, results)
-        done += 1
-        if progress is not None:
-            progress(done, total, _FILES[tasks[number].file][1])
-
-    if jobs <= 0:
-        for number, task in enumerate(tasks):
-            finished(number, execute(task))
-    else:
-        if tasks:
-            prepare_workers()
-        run_tasks(tasks, jobs, finished)
-    for slot, (display, spec, scope, key, _units, results) in pending.items():
-        checks = tuple(r for unit_results in results for r in unit_results or [])
-        files[slot] = FileResult(display, spec.title, (), checks, spec, scope)
-        if cache is not None and key is not None:
-            cache.put_file(key, spec.title, list(checks))
-    return Report(tuple(files))
+def executor(jobs: int | None) -> Executor:
+    """Worker processes (None: one per core), or this process for 0."""
+    count = default_jobs() if jobs is None else jobs
+    return SerialExecutor() if count <= 0 else ProcessExecutor(count)

@@ -1,8 +1,11 @@
-"""One check of a spec as a unit of work: what the cache keys, the workers run, pytest items.
+"""One check of a spec as a unit of work: what the cache keys, the executors run, pytest items.
 
-A unit is a claim, derivation, example or implementation of one spec. `check_unit` runs the
-engine on a copy of the scope whose spec holds only that unit, so a unit's results are exactly
-what `check_scope` gives for it, whatever kinds the engine learns to check.
+A job is a claim, derivation, example or implementation of one spec. `run_job` runs the
+checks on a copy of the scope whose spec holds only that job, so a job's results are exactly
+what `check_scope` gives for it, whatever kinds the checks learn. Claims, derivations and
+examples depend on one fact about the implementations: which ones failed their own check
+(the numeric layer trusts only the others). The pipeline runs implementation jobs first and
+hands that set to the rest (`Task.refuted`).
 """
 
 from __future__ import annotations
@@ -12,95 +15,126 @@ import enum
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.errors import Location
+from symderiv.load.model import Spec
+from symderiv.options import Expect, Kind, Options
+
+if TYPE_CHECKING:  # resolving imports sympy: a fully cached run never does
+    from symderiv.resolve.scope import Scope
 
 #: The spec fields that hold checks, in the order `check_scope` reports them.
-KINDS = (("claim", "claims"), ("derivation", "derivations"),
-         ("implementation", "implementations"), ("example", "examples"))
+FIELDS = {Kind.CLAIM: "claims", Kind.DERIVATION: "derivations",
+          Kind.IMPLEMENTATION: "implementations", Kind.EXAMPLE: "examples"}
 
 #: Fields that say where something is, not what it is: never part of a cache key.
 _PLACES = frozenset({"location", "tex_location", "expect_locations", "node", "start", "end"})
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Unit:
-    kind: str  # claim, derivation, example, implementation
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One check of one spec."""
+
+    kind: Kind
     id: str  # the check's id (for an implementation DEFINITION.NAME)
     position: int  # index in its spec field
     location: Location
-    expect: str
-    decisions: int  # how many equations the engine decides (the timeout applies to each)
+    expect: Expect
+    decisions: int  # how many equations the decider decides (the timeout applies to each)
 
 
-def units(spec: Any) -> list[Unit]:
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A job to execute: which loaded file, what the implementations showed, how long."""
+
+    file: int  # index into the run's loaded files
+    job: Job
+    refuted: frozenset[str]  # implementations whose own check failed (see the module doc)
+    limit: float  # seconds before a worker running it is ended
+
+
+def plan(spec: Spec) -> list[Job]:
     """Every check of `spec`, in report order."""
     found = []
-    for kind, field in KINDS:
+    for kind, field in FIELDS.items():
         for position, item in enumerate(getattr(spec, field)):
-            if kind == "implementation":
-                found.append(Unit(kind, item.qualified_name, position, item.formula.location,
-                                  "holds", 1))
+            if kind == Kind.IMPLEMENTATION:
+                found.append(Job(kind, item.qualified_name, position, item.formula.location,
+                                 Expect.HOLDS, 1))
                 continue
-            if kind == "claim" and item.claim is None:
+            if kind == Kind.CLAIM and item.claim is None:
                 continue
-            expect = item.expect_verdict if kind == "example" else item.expect
-            decisions = max(1, len(item.steps) - 1) if kind == "derivation" else 1
-            found.append(Unit(kind, item.id, position, item.location, expect, decisions))
+            expect = item.expect_verdict if kind == Kind.EXAMPLE else item.expect
+            decisions = max(1, len(item.steps) - 1) if kind == Kind.DERIVATION else 1
+            found.append(Job(kind, item.id, position, item.location, Expect(expect), decisions))
     return found
 
 
-def item(spec: Any, unit: Unit) -> Any:
-    return getattr(spec, dict(KINDS)[unit.kind])[unit.position]
+def item(spec: Spec, job: Job) -> Any:
+    """The spec's model value of `job` (a Claim, Derivation, Implementation or Example)."""
+    return getattr(spec, FIELDS[job.kind])[job.position]
 
 
-def restrict(scope: Any, unit: Unit) -> Any:
-    """`scope` with a spec that holds `unit` and no other claim, derivation or example.
+def restrict(scope: Scope, job: Job) -> Scope:
+    """`scope` with a spec that holds `job` and no other claim, derivation or example.
 
-    Every implementation stays: one implementation may call another, and the engine checks
-    claims numerically against the implementations whose own check passed.
+    Every implementation stays: one implementation may call another.
     """
     emptied: dict[str, tuple[Any, ...]] = {
-        field: () for kind, field in KINDS if kind != "implementation"}
-    if unit.kind != "implementation":
-        emptied[dict(KINDS)[unit.kind]] = (item(scope.spec, unit),)
+        field: () for kind, field in FIELDS.items() if kind != Kind.IMPLEMENTATION}
+    if job.kind != Kind.IMPLEMENTATION:
+        emptied[FIELDS[job.kind]] = (item(scope.spec, job),)
     return dataclasses.replace(scope, spec=dataclasses.replace(scope.spec, **emptied))
 
 
-#: id(scope) -> (scope, options, results) of the implementation checks: every unit of a spec
-#: needs them, so a process computes them once per spec (scopes are not hashable).
-_IMPLEMENTATIONS: dict[int, tuple[Any, Any, list[Any]]] = {}
+def load_scope(path: Path, display: str) -> Scope:
+    """Load and resolve one spec file (the load and resolve stages).
+
+    Raises:
+        SpecErrors: every error of the file, located.
+    """
+    from symderiv.load.loader import load_file
+    from symderiv.resolve.implementations import check_numpy
+    from symderiv.resolve.scope import build_scope
+
+    scope = build_scope(load_file(path, display))
+    check_numpy(scope)
+    return scope
 
 
-def implementation_results(scope: Any, options: Any) -> list[Any]:
-    """The results of all implementation checks of `scope`, computed once per process."""
-    from symderiv.check.numeric import implementation_checks
+def run_job(scope: Scope, job: Job, options: Options, refuted: frozenset[str]
+            ) -> list[CheckResult]:
+    """The CheckResults of one job (a claim may have two: itself and its `tex`)."""
+    from symderiv.check import numeric
+    from symderiv.check.claims import check_claim, check_derivation
+    from symderiv.check.spec import decider_for
+    from symderiv.check.tex import check_tex
 
-    known = _IMPLEMENTATIONS.get(id(scope))
-    if known is None or known[0] is not scope or known[1] != options:
-        known = (scope, options, implementation_checks(scope, options))
-        _IMPLEMENTATIONS[id(scope)] = known
-    return known[2]
-
-
-def forget_implementations() -> None:
-    _IMPLEMENTATIONS.clear()
-
-
-def check_unit(scope: Any, unit: Unit, options: Any) -> list[Any]:
-    """The CheckResults of one unit (a claim may have two: itself and its `tex`)."""
-    from symderiv.check.engine import check_scope
-
-    implementations = implementation_results(scope, options)
-    if unit.kind == "implementation":
-        return [r for r in implementations if r.id == unit.id]
-    return [r for r in check_scope(restrict(scope, unit), options, implementations)
-            if r.kind != "implementation"]
+    model = item(scope.spec, job)
+    if job.kind == Kind.IMPLEMENTATION:
+        return [numeric.implementation_check(scope, model, options)]
+    if job.kind == Kind.EXAMPLE:
+        return [numeric.example_check(scope, model, options)]
+    decider = decider_for(scope, options, refuted)
+    if job.kind == Kind.DERIVATION:
+        return [check_derivation(decider, model)]
+    results = [check_claim(decider, model)]
+    if model.tex_formula is not None and model.tex_formula is not model.claim:
+        results.append(check_tex(decider, model))
+    return results
 
 
-# -- content hash ---------------------------------------------------------------------------
+def failed(job: Job, message: str, method: str) -> CheckResult:
+    """The result of a job that gave none: ended at its time limit, or crashed."""
+    verdict = Verdict.UNDECIDED if method == "timeout" else Verdict.ERROR
+    return CheckResult(id=job.id, kind=job.kind, verdict=verdict, expect=job.expect,
+                       message=message, location=job.location, method=method)
+
 
 def canonical(value: Any) -> Any:
     """A JSON-able description of a model value without its locations."""
@@ -135,18 +169,18 @@ def _formulas(value: Any) -> Iterator[Any]:
             yield from _formulas(v)
 
 
-def used_declarations(scope: Any, unit: Unit) -> dict[str, Any]:
-    """The declarations, definitions and implementations `unit` depends on, transitively."""
+def used_declarations(scope: Scope, job: Job) -> dict[str, Any]:
+    """The declarations, definitions and implementations `job` depends on, transitively."""
     from symderiv.resolve.scope import used_names
 
     spec = scope.spec
-    check = item(spec, unit)
+    check = item(spec, job)
     nodes = [formula.node for formula in _formulas(check)]
     extra: set[str] = set()
-    if unit.kind == "example":  # given/expect name symbols and definitions
+    if job.kind == "example":  # given/expect name symbols and definitions
         extra |= {name for name, _ in check.given + check.expect}
         extra |= {name.split(".")[0] for name in check.fails}
-    if unit.kind == "implementation":
+    if job.kind == "implementation":
         extra.add(check.definition)
     nodes += [scope.definitions[n].body.node for n in extra if n in scope.definitions]
     names = used_names(scope, nodes) | extra
@@ -168,17 +202,16 @@ def used_declarations(scope: Any, unit: Unit) -> dict[str, Any]:
     return used
 
 
-def fingerprint(scope: Any, unit: Unit, settings: dict[str, Any],
+def fingerprint(scope: Scope, job: Job, settings: dict[str, Any],
                 versions: dict[str, str]) -> str:
-    """The cache key of `unit`: a hash of its content, what it uses, versions and options.
+    """The cache key of `job`: a hash of its content, what it uses, versions and options.
 
-    `settings` are the engine options as plain data (strategies, timeout, sizes, seed, and
-    whatever else `Options` holds: all of them may change a verdict).
+    `settings` are `Options.settings()`: everything in the options that may change a verdict.
     """
     content = {
-        "kind": unit.kind,
-        "check": canonical(item(scope.spec, unit)),
-        "uses": used_declarations(scope, unit),
+        "kind": job.kind,
+        "check": canonical(item(scope.spec, job)),
+        "uses": used_declarations(scope, job),
         "versions": versions,
         "options": settings,
     }

@@ -1,174 +1,193 @@
-"""The whole run in four steps: find files -> load -> build -> check. No printing here."""
+"""The one pipeline: discover → load → resolve → plan → execute → report. No printing here.
+
+    found   = discover(paths)                    spec files, or an error each
+    opened  = open each (load + resolve)         a FileResult (errors, cached) or a Spec's jobs
+    tasks   = plan: jobs the cache cannot answer
+    execute   implementation jobs first, then the rest with what they showed
+    return    Report(FileResult per file)
+
+The command line, the pytest plugin and the Python API all run checks through here (the
+plugin one job per test item, through `open_spec` and `execute_one`), so they decide alike.
+"""
 
 from __future__ import annotations
 
-import os
-import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from symderiv.errors import Location, SymderivError
+from symderiv import limits
 from symderiv.check.verdict import CheckResult
+from symderiv.discover import discover
+from symderiv.errors import SymderivError
+from symderiv.executors import GRACE, Executor, SerialExecutor, Workspace, executor
+from symderiv.jobs import Job, Task, plan, run_job
+from symderiv.options import Kind, Options
+from symderiv.results import FileResult, Report, file_error, internal_error
 
 if TYPE_CHECKING:
-    from symderiv.check.engine import Options
+    from symderiv.cache import Cache
+    from symderiv.load.model import Spec
+    from symderiv.resolve.scope import Scope
 
-SPEC_SUFFIXES = (".yaml", ".yml")
-_TITLE = re.compile(r"^title\s*:", re.MULTILINE)
-_CHECKS = re.compile(r"^(claims|derivations|examples)\s*:", re.MULTILINE)
-
-
-def looks_like_spec(path: Path) -> bool:
-    """A cheap test before loading: a top-level `title` and claims, derivations or examples.
-
-    Used where YAML files that are not specs must be left alone (pytest, pre-commit).
-    """
-    if path.suffix not in SPEC_SUFFIXES:
-        return False
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(1 << 16)
-    except OSError:
-        return False
-    return bool(_TITLE.search(head) and _CHECKS.search(head))
+Progress = Callable[[int, int, str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    path: str
-    title: str | None
-    errors: tuple[SymderivError, ...]
-    checks: tuple[CheckResult, ...]
-    spec: object = None  # the loaded Spec, for reports that show declarations
-    scope: object = None
+@dataclass
+class _Open:
+    """A loaded spec during the run: its jobs and the results gathered so far."""
+
+    path: Path
+    display: str
+    spec: Spec
+    scope: Scope
+    file_key: str | None
+    jobs: list[Job]
+    keys: list[str | None]
+    results: list[list[CheckResult] | None] = field(default_factory=list)
+
+    def refuted(self) -> frozenset[str]:
+        """The implementations whose own check failed (all implementation jobs are done)."""
+        return frozenset(r.id for job, found in zip(self.jobs, self.results)
+                         if job.kind == Kind.IMPLEMENTATION
+                         for r in found or () if not r.verdict.holds)
+
+    def result(self) -> FileResult:
+        checks = tuple(r for found in self.results for r in found or ())
+        return FileResult(self.display, self.spec.title, (), checks, self.spec, self.scope)
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
-    files: tuple[FileResult, ...]
-
-    @property
-    def checks(self) -> list[CheckResult]:
-        return [check for file in self.files for check in file.checks]
-
-    def verdict_counts(self) -> str:
-        """'27 proved, 5 refuted' in order of first appearance."""
-        counts: dict[str, int] = {}
-        for check in self.checks:
-            counts[check.verdict.value] = counts.get(check.verdict.value, 0) + 1
-        return ", ".join(f"{n} {v}" for v, n in counts.items())
-
-    @property
-    def file_errors(self) -> int:
-        return sum(1 for file in self.files if file.errors)
-
-    @property
-    def exit_code(self) -> int:
-        """0 all met, 1 some check did not, 2 a spec could not be loaded."""
-        if self.file_errors:
-            return 2
-        return 0 if all(check.ok for check in self.checks) else 1
-
-
-def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, SymderivError]]]:
-    """Spec files under `folder`, and an error for each unreadable folder or bad link.
-
-    Symbolic links to folders are not followed (no loops); links to files are.
-    """
-    files: list[Path] = []
-    errors: list[tuple[Path, SymderivError]] = []
-
-    def unreadable(error: OSError) -> None:
-        where = Path(error.filename or folder)
-        errors.append((where, SymderivError(
-            f"cannot read directory: {error.strerror or error}", Location(str(where), 1, 1),
-            "io")))
-
-    for root, folders, names in os.walk(folder, onerror=unreadable, followlinks=False):
-        folders.sort()
-        for name in sorted(names):
-            candidate = Path(root) / name
-            if candidate.suffix not in SPEC_SUFFIXES:
-                continue
-            if candidate.is_file():
-                files.append(candidate)
-            elif candidate.is_symlink():
-                errors.append((candidate, SymderivError(
-                    "broken or looping symbolic link", Location(str(candidate), 1, 1), "io")))
-    return sorted(files), sorted(errors, key=lambda pair: str(pair[0]))
-
-
-def discover(paths: list[str]) -> list[tuple[Path, str, SymderivError | None]]:
-    """Spec files under `paths` (folders recursively), each with an error if unusable."""
-    found: list[tuple[Path, str, SymderivError | None]] = []
-    for text in paths:
-        path = Path(text)
-        if path.is_dir():
-            files, errors = _walk(path)
-            found.extend((where, str(where), error) for where, error in errors)
-            if not files and not errors:
-                found.append((path, text, SymderivError(
-                    "no spec files (*.yaml, *.yml) in this directory", Location(text, 1, 1),
-                    "io")))
-            found.extend((file, str(file), None) for file in files)
-        elif path.is_file():
-            found.append((path, text, None))
-        elif path.is_symlink() and not path.exists():
-            found.append((path, text, SymderivError(
-                "broken or looping symbolic link", Location(text, 1, 1), "io")))
-        elif path.exists():  # a FIFO or device would block or never end
-            found.append((path, text, SymderivError(
-                "not a regular file", Location(text, 1, 1), "io")))
-        else:
-            found.append((path, text, SymderivError(
-                "no such file or directory", Location(text, 1, 1), "io")))
-    return found
-
-
-def internal_error(display: str, failure: BaseException) -> FileResult:
-    """A crash while handling one file, as that file's one-line error."""
-    message = f"internal error ({type(failure).__name__}): {failure}"[:500]
-    return FileResult(display, None, (SymderivError(
-        message, Location(display, 1, 1), "internal"),), ())
-
-
-def load_scope(path: Path, display: str) -> Any:
-    """Load, resolve and check one spec file: its `Scope` (with `.spec`).
-
-    Raises:
-        SpecErrors: every error of the file, located.
-    """
-    from symderiv.resolve.implementations import check_numpy
-    from symderiv.resolve.scope import build_scope
-    from symderiv.load.loader import load_file
-
-    scope = build_scope(load_file(path, display))
-    check_numpy(scope)
-    return scope
-
-
-def check_file(path: Path, display: str, options: Options) -> FileResult:
-    from symderiv.check.engine import check_scope
+def open_spec(path: Path, display: str) -> Scope | FileResult:
+    """Load and resolve one spec: its scope, or the FileResult of its errors."""
+    from symderiv.jobs import load_scope
     from symderiv.load.loader import SpecErrors
 
     try:
-        scope = load_scope(path, display)
-        spec = scope.spec
+        return load_scope(path, display)
     except SpecErrors as errors:
         return FileResult(display, None, tuple(errors.errors), ())
-    checks = check_scope(scope, options)
-    return FileResult(display, spec.title, (), tuple(checks), spec, scope)
+    except (Exception, RecursionError) as failure:  # noqa: BLE001 - one file never stops the run
+        return internal_error(display, failure)
 
 
-def run(paths: list[str], options: Options) -> Report:
-    results = []
-    for path, display, error in discover(paths):
-        if error is not None:
-            results.append(FileResult(display, None, (error,), ()))
-            continue
-        try:
-            results.append(check_file(path, display, options))
-        except (Exception, RecursionError) as failure:  # noqa: BLE001 - one file never stops the run
-            results.append(internal_error(display, failure))
-    return Report(tuple(results))
+def _open(path: Path, display: str, options: Options, cache: Cache | None,
+          need_specs: bool) -> _Open | FileResult:
+    """One discovered file: answered whole from the cache, refused, or loaded with its jobs."""
+    key = None
+    if cache is not None:
+        key = cache.file_key(path, options)
+        hit = cache.get_file(key, display) if key is not None and not need_specs else None
+        if hit is not None:
+            return FileResult(display, hit[0], (), tuple(hit[1]))
+    scope = open_spec(path, display)
+    if isinstance(scope, FileResult):
+        return scope
+    jobs = plan(scope.spec)
+    keys = [cache.job_key(scope, job, options) if cache is not None else None for job in jobs]
+    results = [cache.get(k, job.location) if cache is not None and k is not None else None
+               for job, k in zip(jobs, keys)]
+    return _Open(path, display, scope.spec, scope, key, jobs, keys, results)
+
+
+def _tasks(files: Sequence[_Open | FileResult], kinds: Callable[[Kind], bool],
+           options: Options) -> list[tuple[_Open, int, Task]]:
+    """The jobs of `kinds` that still lack results, as tasks (with their file and place)."""
+    out = []
+    loaded = [f for f in files if isinstance(f, _Open)]
+    for number, opened in enumerate(loaded):
+        refuted = None
+        for position, job in enumerate(opened.jobs):
+            if opened.results[position] is not None or not kinds(job.kind):
+                continue
+            if refuted is None:
+                refuted = opened.refuted() if job.kind != Kind.IMPLEMENTATION else frozenset()
+            limit = options.timeout * job.decisions + GRACE
+            out.append((opened, position, Task(number, job, refuted, limit)))
+    return out
+
+
+def run(paths: list[str], options: Options, jobs: int | None = None,
+        cache: Cache | None = None, progress: Progress | None = None,
+        need_specs: bool = True, runner: Executor | None = None) -> Report:
+    """Check every spec under `paths`.
+
+    Args:
+        jobs: worker processes (None: one per core; 0: check in this process).
+        cache: where results are looked up and stored (None: no cache).
+        progress: called with (done, total, file) as checks finish.
+        need_specs: False when the report does not read `FileResult.spec`/`scope`: an
+            unchanged file is then answered from the cache without being loaded.
+        runner: the executor (default: from `jobs`).
+    """
+    return _run(discover(paths), options, cache, progress, need_specs, runner or executor(jobs))
+
+
+def _run(found: list[tuple[Path, str, SymderivError | None]], options: Options,
+         cache: Cache | None, progress: Progress | None, need_specs: bool,
+         execute: Executor) -> Report:
+    with limits.using(options.limits):
+        files = [file_error(display, error) if error is not None
+                 else _open(path, display, options, cache, need_specs)
+                 for path, display, error in found]
+    loaded = [f for f in files if isinstance(f, _Open)]
+    workspace = Workspace(tuple((f.path, f.display) for f in loaded), options,
+                          {number: f.scope for number, f in enumerate(loaded)})
+    total = sum(len(f.jobs) for f in loaded) + sum(
+        len(f.checks) for f in files if isinstance(f, FileResult))
+    done = total - sum(r is None for f in loaded for r in f.results)
+    if progress is not None:
+        progress(done, total, "")
+    for kinds in (lambda kind: kind == Kind.IMPLEMENTATION,
+                  lambda kind: kind != Kind.IMPLEMENTATION):
+        tasks = _tasks(files, kinds, options)
+
+        def finished(number: int, results: list[CheckResult]) -> None:
+            nonlocal done
+            opened, position, task = tasks[number]
+            opened.results[position] = results
+            key = opened.keys[position]
+            if cache is not None and key is not None:
+                cache.put(key, task.job.location, results)
+            done += 1
+            if progress is not None:
+                progress(done, total, opened.display)
+
+        execute.run(workspace, [task for _, _, task in tasks], finished)
+    return Report(tuple(_finish(f, cache) for f in files))
+
+
+def _finish(file: _Open | FileResult, cache: Cache | None) -> FileResult:
+    if isinstance(file, FileResult):
+        return file
+    result = file.result()
+    if cache is not None and file.file_key is not None:
+        cache.put_file(file.file_key, file.spec.title, list(result.checks))
+    return result
+
+
+def check_file(path: Path, display: str, options: Options) -> FileResult:
+    """One spec file checked in this process, without cache (tests, the Python API)."""
+    report = _run([(path, display, None)], options, None, None, True, SerialExecutor())
+    return report.files[0]
+
+
+def execute_one(scope: Scope, job: Job, options: Options,
+                implementations: Callable[[], list[CheckResult]]) -> list[CheckResult]:
+    """One job of a loaded spec in this process (a pytest item).
+
+    `implementations` gives the results of the spec's implementation jobs (computed once by
+    the caller); a claim, derivation or example needs them to know which to trust.
+    """
+    with limits.using(options.limits):
+        if job.kind == Kind.IMPLEMENTATION:
+            return [r for r in implementations() if r.id == job.id]
+        refuted = frozenset(r.id for r in implementations() if not r.verdict.holds)
+        return run_job(scope, job, options, refuted)
+
+
+def implementation_results(scope: Scope, options: Options) -> list[CheckResult]:
+    """The results of every implementation job of a loaded spec, in this process."""
+    with limits.using(options.limits):
+        return [r for job in plan(scope.spec) if job.kind == Kind.IMPLEMENTATION
+                for r in run_job(scope, job, options, frozenset())]

@@ -15,25 +15,26 @@ from typing import Any
 
 import pytest
 
-from symderiv.pipeline import SPEC_SUFFIXES, looks_like_spec
+from symderiv.discover import SPEC_SUFFIXES, looks_like_spec
+from symderiv.options import STRATEGIES, Options
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("symderiv", "symderiv: check the mathematics of spec files")
     group.addoption("--symderiv-timeout", type=float, default=30.0, metavar="SECONDS",
                     help="time limit per equation of a check (default 30)")
-    group.addoption("--symderiv-strategy", default="generic,bounded", metavar="LIST",
-                    help="comma-separated layers, strongest first (default generic,bounded)")
+    group.addoption("--symderiv-strategy", default=",".join(STRATEGIES), metavar="LIST",
+                    help="comma-separated layers, strongest first (default "
+                         f"{','.join(STRATEGIES)}, as `symderiv check`)")
     parser.addini("symderiv_paths", type="paths", default=[],
                   help="collect specs only under these paths (default: every spec-like YAML)")
 
 
-def _options(config: pytest.Config) -> Any:
-    from symderiv.check.engine import Options
-    from symderiv.cli import _strategies
+def _options(config: pytest.Config) -> Options:
+    from symderiv.cli import strategies as parse_strategies
 
     try:
-        strategies = _strategies(config.getoption("symderiv_strategy"))
+        strategies = parse_strategies(config.getoption("symderiv_strategy"))
     except argparse.ArgumentTypeError as error:
         raise pytest.UsageError(f"--symderiv-strategy: {error}") from error
     timeout = config.getoption("symderiv_timeout")
@@ -46,7 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_OPTIONS] = _options(config)
 
 
-_OPTIONS = pytest.StashKey[Any]()
+_OPTIONS = pytest.StashKey[Options]()
 
 
 def _wanted(path: Path, config: pytest.Config) -> bool:
@@ -90,16 +91,26 @@ class SpecFile(pytest.File):
             return str(self.path)
 
     def collect(self) -> list[CheckItem]:
-        from symderiv.load.loader import SpecErrors
-        from symderiv.pipeline import load_scope
-        from symderiv.jobs import units
+        from symderiv.jobs import plan
+        from symderiv.pipeline import open_spec
+        from symderiv.results import FileResult
 
-        try:
-            self.scope = load_scope(self.path, self._display())
-        except SpecErrors as errors:
-            raise SpecLoadError(list(errors.errors)) from None
-        return [CheckItem.from_parent(self, name=unit.id, unit=unit)
-                for unit in units(self.scope.spec)]
+        opened = open_spec(self.path, self._display())
+        if isinstance(opened, FileResult):
+            raise SpecLoadError(list(opened.errors))
+        self.scope = opened
+        self._implementations: list[Any] | None = None
+        return [CheckItem.from_parent(self, name=job.id, job=job)
+                for job in plan(self.scope.spec)]
+
+    def implementations(self) -> list[Any]:
+        """The spec's implementation results, computed once for all its items."""
+        if self._implementations is None:
+            from symderiv.pipeline import implementation_results
+
+            self._implementations = implementation_results(self.scope,
+                                                           self.config.stash[_OPTIONS])
+        return self._implementations
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
@@ -109,18 +120,17 @@ class SpecFile(pytest.File):
 
 
 class CheckItem(pytest.Item):
-    def __init__(self, *, unit: Any, **kwargs: Any) -> None:
+    def __init__(self, *, job: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.unit = unit
+        self.job = job
         self.results: list[Any] = []
 
     def runtest(self) -> None:
-        from symderiv.jobs import check_unit
+        from symderiv.pipeline import execute_one
 
         assert isinstance(self.parent, SpecFile)
-        self.results = check_unit(self.parent.scope, self.unit, self.config.stash[_OPTIONS])
-        if not self.results:
-            pytest.skip(f"symderiv does not check {self.unit.kind}s yet")
+        self.results = execute_one(self.parent.scope, self.job, self.config.stash[_OPTIONS],
+                                   self.parent.implementations)
         for result in self.results:
             self.user_properties.append(("verdict", result.verdict.value))
         failing = [r for r in self.results if not r.ok]
@@ -132,7 +142,7 @@ class CheckItem(pytest.Item):
         if isinstance(excinfo.value, CheckFailed):
             from symderiv.report.failure import lines
 
-            location = self.unit.location
+            location = self.job.location
             out = [f"{location.path}:{location.line}:{location.column}"]
             for result in excinfo.value.results:
                 out.extend(lines(result))
@@ -140,4 +150,4 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.unit.location.line - 1, f"{self.unit.kind} {self.unit.id}"
+        return self.path, self.job.location.line - 1, f"{self.job.kind} {self.job.id}"

@@ -266,14 +266,15 @@ def self_test(scope: Scope, seed: int, timeout: float = 30.0, tally: Tally | Non
 
     `truths` caches the (seed-independent) numeric truth of each mutant across seeds.
     """
-    from symderiv.check.engine import Engine, Options
+    from symderiv.check.decide import Decider
+    from symderiv.options import Options
     from symderiv.check.verdict import Verdict
 
     tally = tally if tally is not None else Tally()
     truths = truths if truths is not None else {}
-    engine = Engine(scope, Options(seed=seed, timeout=timeout))
+    decider = Decider(scope, Options(seed=seed, timeout=timeout))
     for claim in claims_of(scope):
-        original = engine.decide(claim.lhs, claim.rhs, claim.where)
+        original = decider.decide(claim.lhs, claim.rhs, claim.where)
         if original.verdict == Verdict.REFUTED:
             tally.unsound.append(f"{scope.spec.path}: {claim.name} (a true claim) refuted, "
                                  f"seed {seed}: {original.message}")
@@ -282,7 +283,7 @@ def self_test(scope: Scope, seed: int, timeout: float = 30.0, tally: Tally | Non
             if key not in truths:
                 truths[key] = truth(scope, mutant.lhs, mutant.rhs, claim.where)
             really = truths[key]
-            verdict = engine.decide(mutant.lhs, mutant.rhs, claim.where).verdict
+            verdict = decider.decide(mutant.lhs, mutant.rhs, claim.where).verdict
             counts = tally.by_operator.setdefault(mutant.operator, [0, 0])
             label = f"{scope.spec.path}: {claim.name} [{mutant.operator}] {mutant.text}"
             if really is False:

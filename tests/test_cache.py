@@ -11,13 +11,14 @@ import pytest
 import sympy
 
 import symderiv
+from symderiv.report.diagnosis import as_json, text_lines
 from symderiv import cache as cache_module
 from symderiv.resolve.scope import build_scope
 from symderiv.cache import Cache, versions
-from symderiv.check.engine import Options
+from symderiv.options import Options
 from symderiv.load.loader import load_text
-from symderiv.jobs import check_unit, fingerprint, units
-from symderiv.executors import run
+from symderiv.jobs import fingerprint, plan, run_job
+from symderiv.pipeline import run
 
 SPECS = Path(__file__).parent / "specs" / "tooling"
 MIXED = (SPECS / "mixed.yaml").read_text("utf-8")
@@ -27,13 +28,13 @@ SETTINGS = {"strategies": ["generic", "bounded"], "timeout": 30.0, "sizes": {}, 
 def keys(text: str) -> dict[str, str]:
     """check id -> cache key for a spec given as text."""
     scope = build_scope(load_text("spec.yaml", text))
-    return {u.id: fingerprint(scope, u, SETTINGS, {"v": "1"}) for u in units(scope.spec)}
+    return {j.id: fingerprint(scope, j, SETTINGS, {"v": "1"}) for j in plan(scope.spec)}
 
 
 def results_of(text: str) -> dict[str, tuple[object, list[object]]]:
-    """check id -> (unit, results) for a spec given as text."""
+    """check id -> (job, results) for a spec given as text."""
     scope = build_scope(load_text("spec.yaml", text))
-    return {u.id: (u, check_unit(scope, u, Options())) for u in units(scope.spec)}
+    return {j.id: (j, run_job(scope, j, Options(), frozenset())) for j in plan(scope.spec)}
 
 
 def strip(result: object) -> object:
@@ -46,7 +47,7 @@ def strip(result: object) -> object:
 def diagnoses(result: object) -> list[object]:
     """Every diagnosis in a result as (text lines, JSON)."""
     found = [result.diagnosis] + [s.outcome.diagnosis for s in result.steps]  # type: ignore
-    return [None if d is None else (d.text_lines(), d.as_json()) for d in found]
+    return [None if d is None else (text_lines(d), as_json(d)) for d in found]
 
 
 def proofs(result: object) -> list[list[tuple[str, object]]]:
@@ -87,7 +88,7 @@ def test_moving_a_claim_keeps_its_key() -> None:
 def test_options_and_versions_are_part_of_the_key() -> None:
     """Another seed, strategy or sympy version is another key."""
     scope = build_scope(load_text("spec.yaml", MIXED))
-    unit = units(scope.spec)[0]
+    unit = plan(scope.spec)[0]
     base = fingerprint(scope, unit, SETTINGS, {"sympy": "1.14"})
     assert base != fingerprint(scope, unit, {**SETTINGS, "seed": 1}, {"sympy": "1.14"})
     assert base != fingerprint(scope, unit, {**SETTINGS, "strategies": ["bounded"]},

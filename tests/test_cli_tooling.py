@@ -34,7 +34,7 @@ def test_start_up_imports_neither_sympy_nor_numpy(argv: list[str]) -> None:
     code = ("import sys\nfrom symderiv.cli import main\ntry:\n    main(%r)\n"
             "except SystemExit:\n    pass\n"
             "print(sorted(m for m in ('sympy', 'numpy', 'mpmath', 'lark', "
-            "'symderiv.check.engine') if m in sys.modules), file=sys.stderr)" % argv)
+            "'symderiv.check.decide') if m in sys.modules), file=sys.stderr)" % argv)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert result.stderr.strip().splitlines()[-1] == "[]"

@@ -13,14 +13,17 @@ from rich.console import Console
 
 from symderiv.resolve.scope import build_scope
 from symderiv.check.diagnose import ERROR_CLASSES, Diagnosis, negate, terms
-from symderiv.check.engine import Engine, Options, check_scope
+from symderiv.check.decide import Decider
+from symderiv.check.spec import check_scope
+from symderiv.options import Options
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
 from symderiv.load.loader import load_text
 from symderiv.report import json_report, text
-from symderiv.pipeline import FileResult, Report, check_file
+from symderiv.pipeline import check_file
+from symderiv.results import FileResult, Report
 
 DATA = Path(__file__).parent / "diagnosis"
 EXPECTED = yaml.safe_load((Path(__file__).parent / "diagnosis-expected.yaml").read_text("utf-8"))
@@ -74,7 +77,7 @@ def test_suggestion_is_proved_by_a_fresh_engine(spec: str, check_id: str) -> Non
     diagnosis = result(spec, check_id).diagnosis
     lhs, where = equation(spec, check_id, diagnosis.step)
     scope = checked(spec).scope
-    outcome = Engine(scope, Options()).decide(lhs, parse(diagnosis.suggestion), where)  # type: ignore[arg-type]
+    outcome = Decider(scope, Options()).decide(lhs, parse(diagnosis.suggestion), where)  # type: ignore[arg-type]
     assert outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED)
     assert diagnosis.suggestion_verdict == outcome.verdict.value
 

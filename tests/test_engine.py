@@ -11,7 +11,8 @@ import pytest
 
 from symderiv.resolve.scope import Scope, build_scope
 from symderiv.numbers.domains import MpmathDomain
-from symderiv.check.engine import Options, check_scope
+from symderiv.check.spec import check_scope
+from symderiv.options import Options
 from symderiv.check.evaluate import Evaluator, Tensor
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.language import ast

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.check.engine import Options
+from symderiv.check.verdict import Diagnosis
+from symderiv.options import Options
 from symderiv.cli import main
 from symderiv.report import latex
-from symderiv.pipeline import FileResult, Report, run
+from symderiv.pipeline import run
+from symderiv.results import FileResult, Report
 
 HERE = Path(__file__).parent
 SMALL = HERE / "latex" / "small.yaml"
@@ -195,24 +197,19 @@ def test_implementation_and_example_blocks(small_fragment: str) -> None:
     assert r"\textbf{verified}" in example
 
 
-@dataclass(frozen=True)
-class FakeDiagnosis:
-    lines: tuple[str, ...]
-
-    def text_lines(self) -> list[str]:
-        return list(self.lines)
-
-
 def test_diagnosis_printed_when_present(small_report: Report) -> None:
     """A check's diagnosis (when another layer set one) is printed line by line, escaped."""
     import dataclasses
 
     result = small_report.files[0]
     check = dataclasses.replace(result.checks[2],
-                                diagnosis=FakeDiagnosis(("dropped δ_ij", "50% of entries")))
+                                diagnosis=Diagnosis(error_class="missing_delta",
+                                                  evidence="dropped δ_ij, 50% of entries"))
     fragment = latex.spec_fragment(dataclasses.replace(result, checks=(check,)))
     assert ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
-            "\\item dropped \\ensuremath{\\delta}\\textunderscore{}ij\n\\item 50\\% of entries\n"
+            "\\item where: fails at every size and index pattern checked\n"
+            "\\item error: missing\\textunderscore{}delta {---} dropped "
+            "\\ensuremath{\\delta}\\textunderscore{}ij, 50\\% of entries\n"
             "\\end{itemize}") in fragment
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from hardening_cases import DIAGNOSTIC, Case, cases, check
 from symderiv import limits
+from symderiv.limits import DEFAULT
 from symderiv.cli import main
 from symderiv.load import loader
 
@@ -63,24 +64,24 @@ def test_every_corpus_case_stays_under_one_gibibyte() -> None:
 
 def test_thousands_of_claims_are_refused(tmp_path: Path) -> None:
     """More claims than max_items: one located limit error at the claims list."""
-    claims = "".join(f"  - {{id: c{n}, claim: x == x}}\n" for n in range(loader.MAX_ITEMS + 1))
+    claims = "".join(f"  - {{id: c{n}, claim: x == x}}\n" for n in range(DEFAULT.max_items + 1))
     spec = tmp_path / "many.yaml"
     spec.write_text(f"title: many\nsymbols:\n  x: []\nclaims:\n{claims}", encoding="utf-8")
     run = check(str(spec))
     assert run.status == 2
     assert run.stderr.splitlines()[0] == (
-        f"{spec}:5:3: error: claims has more than {loader.MAX_ITEMS} entries "
+        f"{spec}:5:3: error: claims has more than {DEFAULT.max_items} entries "
         "(--limit max_items=...)  [limit]")
 
 
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
     """A file beyond max_file_bytes is refused before it is parsed."""
     spec = tmp_path / "big.yaml"
-    spec.write_text("title: big\n" + "#" * loader.MAX_FILE_BYTES, encoding="utf-8")
+    spec.write_text("title: big\n" + "#" * DEFAULT.max_file_bytes, encoding="utf-8")
     run = check(str(spec))
     assert run.status == 2
     assert run.stderr.splitlines()[0] == (
-        f"{spec}:1:1: error: file is larger than {loader.MAX_FILE_BYTES} bytes "
+        f"{spec}:1:1: error: file is larger than {DEFAULT.max_file_bytes} bytes "
         "(--limit max_file_bytes=...)  [limit]")
 
 
@@ -90,14 +91,10 @@ def test_limit_option_raises_a_limit(tmp_path: Path) -> None:
     spec.write_text("title: s\nsizes:\n  N: [80]\nindices:\n  i: N\nsymbols:\n  a: [N]\n"
                     "claims:\n  - id: c\n    claim: a[i] == a[i]\n", encoding="utf-8")
     assert check(str(spec)).status == 2
-    before = limits.current()
-    try:
-        run = check("--limit", "max_size=100", str(spec))
-    finally:
-        limits.apply(before)
+    run = check("--limit", "max_size=100", str(spec))
     assert run.status == 0
     assert [c["verdict"] for c in run.report["files"][0]["checks"]] == ["proved"]
-    assert limits.current() == before
+    assert limits.active() == limits.DEFAULT  # nothing was rewritten
 
 
 def test_unknown_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,10 +105,10 @@ def test_unknown_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert "unknown limit 'max_fun'; choose from" in capsys.readouterr().err
 
 
-def test_limits_table_matches_the_modules() -> None:
-    """Every documented limit names a real module constant, and docs/security.md lists it."""
-    values = limits.current()
-    assert set(values) == {limit.name for limit in limits.LIMITS}
+def test_limits_table_matches_the_documentation() -> None:
+    """Every limit has a positive default and a meaning, and docs/security.md lists it."""
+    values = limits.DEFAULT.as_dict()
+    assert list(values) == list(limits.NAMES) == list(limits.MEANINGS)
     assert all(isinstance(v, int) and v > 0 for v in values.values())
     document = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
     missing = [name for name in values if f"`{name}`" not in document]
@@ -165,22 +162,14 @@ def test_latex_formulas_obey_the_formula_limits(depth: int, options: list[str],
                                                 diagnostic: str, tmp_path: Path) -> None:
     """A claim's `tex` is bound by max_nesting (braces count) and max_formula_depth."""
     spec = tex_spec(tmp_path, braces(depth))
-    before = limits.current()
-    try:
-        run = check(*options, str(spec))
-    finally:
-        limits.apply(before)
+    run = check(*options, str(spec))
     assert run.status == 2
     assert run.stderr.splitlines()[0] == f"{spec}:{diagnostic}  [limit]"
 
 
 def test_formula_depth_limit_raises_for_latex(tmp_path: Path) -> None:
     """--limit max_formula_depth=400 reads the 40 nested braces the default refuses."""
-    before = limits.current()
-    try:
-        run = check("--limit", "max_formula_depth=400", str(tex_spec(tmp_path, braces(40))))
-    finally:
-        limits.apply(before)
+    run = check("--limit", "max_formula_depth=400", str(tex_spec(tmp_path, braces(40))))
     assert run.status == 0
     assert [c["verdict"] for c in run.report["files"][0]["checks"]] == ["proved"]
 

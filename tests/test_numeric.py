@@ -12,7 +12,10 @@ import pytest
 
 from symderiv.resolve.scope import Scope, build_scope
 from symderiv.check import numeric
-from symderiv.check.engine import Engine, Options, check_scope
+from symderiv.check.claims import check_claim
+from symderiv.check.decide import Decider
+from symderiv.check.spec import check_scope
+from symderiv.options import Options
 from symderiv.numbers.numpy_eval import NumpyEvaluator
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.cli import main
@@ -339,9 +342,9 @@ def test_disagreement_with_a_proof_is_a_warning() -> None:
     """A wrong implementation used for D(...) warns beside a proof; it never refutes it."""
     spec = scope().spec
     wrong = next(i for i in spec.implementations if i.qualified_name == "S.wrong")
-    engine = Engine(scope(), Options(), {"S": wrong})
+    decider = Decider(scope(), Options(), {"S": wrong})
     claim = next(c for c in spec.claims if c.id == "kronecker-form")
-    result = engine.claim(claim)
+    result = check_claim(decider, claim)
     assert result.verdict == Verdict.PROVED
     assert len(result.warnings) == 1
     assert result.warnings[0].startswith("numeric disagreement with the proved verdict (not a "
@@ -439,8 +442,8 @@ def test_kink_crossed_by_finite_differences_is_not_a_refutation(
     near_zero = {"x": np.array([1e-7, -3e-7, 0.5, -2.0])}
     monkeypatch.setattr(numeric, "random_inputs", lambda *args: dict(near_zero))
     implementation = local.spec.implementations[0]
-    engine = Engine(local, Options(strategies=("numeric",)), {"r": implementation})
-    result = engine.claim(local.spec.claims[0])
+    decider = Decider(local, Options(strategies=("numeric",)), {"r": implementation})
+    result = check_claim(decider, local.spec.claims[0])
     assert result.verdict == Verdict.CONSISTENT, result.message
     assert len(result.warnings) == 1
     assert "but the claim holds there in mpmath (40 digits)" in result.warnings[0]

@@ -8,7 +8,8 @@ import pytest
 
 from symderiv.errors import FormulaError
 from symderiv.language import ast
-from symderiv.language.parser import MAX_NESTING, parse
+from symderiv.language.parser import parse
+from symderiv.limits import DEFAULT
 
 
 def show(node: ast.Node) -> str:
@@ -107,5 +108,5 @@ def test_nesting_limit() -> None:
     """1,000 nested parentheses are refused before parsing, at the first one too deep."""
     with pytest.raises(FormulaError) as caught:
         parse("(" * 1_000 + "x" + ")" * 1_000)
-    assert caught.value.offset == MAX_NESTING
+    assert caught.value.offset == DEFAULT.max_nesting
     assert caught.value.code == "limit"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from symderiv.check.engine import Options
+from symderiv.options import Options
 from symderiv.check.verdict import Verdict
 from symderiv.report import json_report, text
-from symderiv.pipeline import FileResult, Report, check_file
+from symderiv.pipeline import check_file
+from symderiv.results import FileResult, Report
 
 DATA = Path(__file__).parent / "diagnosis"
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.check.engine import Options
+from symderiv.check.verdict import Diagnosis
+from symderiv.options import Options
 from symderiv.report import github, junit, sarif
-from symderiv.pipeline import Report
-from symderiv.executors import run
+from symderiv.results import Report
+from symderiv.pipeline import run
 
 SPECS = Path(__file__).parent / "specs" / "tooling"
 
@@ -105,16 +106,6 @@ def test_sarif_subset_rejects_what_sarif_forbids() -> None:
             jsonschema.validate(bad, SARIF_SUBSET)
 
 
-class Diagnosis:
-    """A stand-in for the engine's diagnosis objects: text lines and JSON."""
-
-    def text_lines(self) -> list[str]:
-        return ["diagnosis: the two sides differ by S[j] when i == j"]
-
-    def as_json(self) -> dict[str, str]:
-        return {"difference": "S[j]"}
-
-
 def test_failure_text_includes_the_diagnosis(report: Report, tmp_path: Path) -> None:
     """The diagnosis lines follow the counterexample, and survive a cache round trip."""
     import dataclasses
@@ -123,10 +114,11 @@ def test_failure_text_includes_the_diagnosis(report: Report, tmp_path: Path) -> 
     from symderiv.report.failure import lines
 
     [failed] = [c for c in report.checks if not c.ok]
-    diagnosed = dataclasses.replace(failed, diagnosis=Diagnosis())
-    assert lines(diagnosed)[-1] == "diagnosis: the two sides differ by S[j] when i == j"
+    diagnosed = dataclasses.replace(failed, diagnosis=Diagnosis(
+        holds_when=("i == j",), error_class="sign", evidence="the sides differ by S[j]"))
+    assert lines(diagnosed)[-2:] == ["where: holds when i == j", "error: sign — the sides differ by S[j]"]
     store = Cache(tmp_path, versions())
     assert store.put("key", failed.location, [diagnosed])
     [back] = store.get("key", failed.location)  # type: ignore[misc]
     assert lines(back) == lines(diagnosed)
-    assert back.diagnosis.as_json() == {"difference": "S[j]"}
+    assert back.diagnosis == diagnosed.diagnosis

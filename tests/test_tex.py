@@ -6,8 +6,10 @@ import textwrap
 
 import pytest
 
+from symderiv.report.diagnosis import as_json, text_lines
 from symderiv.resolve.scope import build_scope
-from symderiv.check.engine import Options, check_scope
+from symderiv.check.spec import check_scope
+from symderiv.options import Options
 from symderiv.check.verdict import Verdict
 from symderiv.language import ast
 from symderiv.load.loader import SpecErrors, load_text
@@ -75,12 +77,12 @@ def test_tex_typo_is_diagnosed(tex: str, where: tuple[list[str], list[str]], err
                      "    claim: D(S[i], a[j]) == S[i] * (delta(i, j) - S[j])\n")
     checks = {c.id: c for c in check_scope(build_scope(spec), Options(timeout=20))}
     assert checks["k"].diagnosis is None
-    diagnosis = checks["k.tex"].diagnosis.as_json()  # type: ignore[attr-defined]
+    diagnosis = as_json(checks["k.tex"].diagnosis)  # type: ignore[arg-type]
     assert (diagnosis["holds_when"], diagnosis["fails_when"]) == where
     assert diagnosis["error_class"] == error_class
     assert diagnosis["suggestion"] == suggestion
     assert diagnosis["suggestion_verdict"] == "proved"
-    assert checks["k.tex"].diagnosis.text_lines()[-1] == (  # type: ignore[attr-defined]
+    assert text_lines(checks["k.tex"].diagnosis)[-1] == (  # type: ignore[arg-type]
         f"suggested: {suggestion}  (proved)")
 
 

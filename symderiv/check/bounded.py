@@ -1,6 +1,6 @@
 """The bounded layer: every concrete size combination and index assignment (`verified`).
 
-Both sides are evaluated exactly in GF(p), p a random 61-bit prime (`domains.PRIME`), at two
+Both sides are evaluated exactly in GF(p), p a random 61-bit prime (`Options.prime`), at two
 independent random points
 (randomised identity testing: a nonzero difference of degree d vanishes at a random point with
 probability ≤ d/p). Derivatives come from forward-mode differentiation of the definitions, not
@@ -83,7 +83,7 @@ class Screen:
 
 
 def screen(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-           free: list[str], combos: list[dict[str, int]], seed: int) -> Screen:
+           free: list[str], combos: list[dict[str, int]], seed: int, prime: int) -> Screen:
     """Evaluate lhs and rhs exactly at every assignment of every combo.
 
     Raises:
@@ -92,7 +92,7 @@ def screen(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
     result = Screen()
     for number, sizes in enumerate(combos):
         result.combos.append(sizes)
-        evaluators = [Evaluator(scope, sizes, ModularDomain(seed * 7919 + number * 31 + k))
+        evaluators = [Evaluator(scope, sizes, ModularDomain(seed * 7919 + number * 31 + k, prime))
                       for k in range(POINTS + 2)]
         for env in assignments(evaluators[0], free, where):
             result.assignments += 1

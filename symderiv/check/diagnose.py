@@ -7,7 +7,7 @@ Three questions, each answered only with evidence the engine itself checked:
   and by whether a size is 1; the patterns that always hold and those that fail are named.
 - what kind: each error class is a hypothesis written as a changed right side (−rhs, c·rhs,
   rhs with two indices swapped, with a delta restored, times a chain factor D(inner), with a
-  term dropped or added, transposed); the class is named only if `Engine.decide` proves or
+  term dropped or added, transposed); the class is named only if `Decider.decide` proves or
   verifies the changed equation.
 - the fix: the true value of the left side, re-expressed in the spec's definitions
   (`fold`), printed in the formula language and shown only once the engine has proved or
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from symderiv.resolve.scope import free_indices, used_names
 from symderiv.check import bounded
@@ -29,13 +29,12 @@ from symderiv.numbers.domains import ModularDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
-from symderiv.check.verdict import Counterexample, Verdict
+from symderiv.check.decide import Decider
+from symderiv.check.verdict import Counterexample, Diagnosis, Verdict
 from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
 
-if TYPE_CHECKING:
-    from symderiv.check.engine import Engine
 
 T = TypeVar("T")
 
@@ -45,60 +44,6 @@ ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "
 MAX_DECIDED = 24
 #: Index tuples tried per definition for a chain factor D(d[...], x).
 MAX_CHAIN_CANDIDATES = 16
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnosis:
-    """What is wrong with one refuted equation lhs == rhs (or one derivation step)."""
-
-    holds_when: tuple[str, ...] = ()
-    fails_when: tuple[str, ...] = ()
-    error_class: str | None = None
-    evidence: str | None = None
-    suggestion: str | None = None
-    suggestion_verdict: str | None = None  # proved / verified: how `lhs == suggestion` was shown
-    lhs: str | None = None
-    step: int | None = None  # derivations: the first broken step
-    final_holds: bool | None = None  # derivations: does the last step equal the first?
-    final_message: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "holds_when": list(self.holds_when),
-            "fails_when": list(self.fails_when),
-            "error_class": self.error_class,
-            "suggestion": self.suggestion,
-            "evidence": self.evidence,
-            "suggestion_verdict": self.suggestion_verdict,
-        }
-        if self.step is not None:
-            out["step"] = self.step
-            out["final_holds"] = self.final_holds
-            out["final_message"] = self.final_message
-        return out
-
-    def text_lines(self) -> list[str]:
-        lines = []
-        prefix = f"step {self.step}: " if self.step is not None else ""
-        if self.holds_when or self.fails_when:
-            parts = []
-            if self.holds_when:
-                parts.append("holds when " + " or ".join(self.holds_when))
-            if self.fails_when and not self.holds_when and len(self.fails_when) > 1:
-                parts.append("fails in every case: " + "; ".join(self.fails_when))
-            elif self.fails_when:
-                parts.append("fails when " + " or ".join(self.fails_when))
-            lines.append(f"{prefix}where: " + "; ".join(parts))
-        else:
-            lines.append(f"{prefix}where: fails at every size and index pattern checked")
-        if self.error_class is not None:
-            lines.append(f"error: {self.error_class} — {self.evidence}")
-        if self.suggestion is not None:
-            left = f"{self.lhs} == " if self.lhs else ""
-            lines.append(f"suggested: {left}{self.suggestion}  ({self.suggestion_verdict})")
-        if self.final_message is not None:
-            lines.append(self.final_message)
-        return lines
 
 
 # -- AST surgery ---------------------------------------------------------------------------
@@ -217,17 +162,14 @@ class _Regions:
 
 
 class Diagnoser:
-    """Diagnoses refuted equations of one engine's scope."""
+    """Diagnoses refuted equations of one decider's scope."""
 
-    def __init__(self, engine: Engine) -> None:
-        from symderiv.check.engine import Engine
-
-        self.scope = engine.scope
-        timeout = engine.options.timeout
+    def __init__(self, decider: Decider) -> None:
+        self.scope = decider.scope
+        timeout = decider.options.timeout
         # the whole diagnosis gets one check's time; each changed equation a third of it
         self.ends = time.monotonic() + timeout
-        self.engine = Engine(engine.scope, replace(engine.options, timeout=max(1.0, timeout / 3),
-                                                   diagnose=False))
+        self.decider = decider.with_timeout(max(1.0, timeout / 3))
         self.decided = 0
         self.cache: dict[tuple[str, str, str], str | None] = {}
 
@@ -250,7 +192,7 @@ class Diagnoser:
               ) -> tuple[list[str], list[str], list[dict[str, int]]]:
         """The equation's free indices, its sizes, and their listed combinations then 1..3."""
         free, names = bounded.equation_space(self.scope, lhs, rhs, where)
-        values = self.engine.size_values(names)
+        values = self.decider.size_values(names)
         combos = bounded.size_combinations(self.scope, names, values)
         extra = [c for c in bounded.size_combinations(
             self.scope, names, {n: (1, 2, 3) for n in names}) if c not in combos]
@@ -261,7 +203,7 @@ class Diagnoser:
         free, _, combos = self.space(lhs, rhs, where)
         try:
             result = bounded.screen(self.scope, lhs, rhs, where, free, combos[:2],
-                                    self.engine.options.seed + 1)
+                                    self.decider.options.seed + 1, self.decider.options.prime)
         except (EvaluationError, Undefined, RecursionError):
             return False
         return not result.candidates and result.assignments > 0
@@ -275,7 +217,7 @@ class Diagnoser:
                 or not self.limited(lambda: self.screens_equal(lhs, rhs, where), False):
             return None
         self.decided += 1
-        outcome = self.engine.decide(lhs, rhs, where)
+        outcome = self.decider.decide(lhs, rhs, where)
         verdict = outcome.verdict.value \
             if outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED) else None
         self.cache[key] = verdict
@@ -299,7 +241,7 @@ class Diagnoser:
         unsure: dict[Any, bounded.Candidate] = {}
         try:
             for number, sizes in enumerate(combos):
-                evaluators = [Evaluator(scope, sizes, ModularDomain(9173 + number * 31 + k))
+                evaluators = [Evaluator(scope, sizes, ModularDomain(9173 + number * 31 + k, self.decider.options.prime))
                               for k in range(2)]
                 for env in bounded.assignments(evaluators[0], free, where):
                     fails = False
@@ -328,7 +270,7 @@ class Diagnoser:
         # a failure seen only through atoms counts once a counterexample confirms it; a
         # pattern that is not confirmed must be shown to hold, else no region is stated
         for key, candidate in unsure.items():
-            if find_counterexample(scope, lhs, rhs, [candidate], self.engine.options.seed):
+            if find_counterexample(scope, lhs, rhs, [candidate], self.decider.options.seed):
                 continue
             if isinstance(key[0], str):  # a size bucket: unknown, so no size statement
                 small_fails[key[0]] = large_fails[key[0]] = None
@@ -363,7 +305,7 @@ class Diagnoser:
         extra = parse(condition)
         both = extra if where is None else ast.BoolOp(where.start, where.end, "and", where,
                                                        extra)
-        outcome = self.limited(lambda: self.engine.decide(lhs, rhs, both), None)
+        outcome = self.limited(lambda: self.decider.decide(lhs, rhs, both), None)
         return outcome is not None and outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED)
 
     @staticmethod
@@ -480,7 +422,7 @@ class Diagnoser:
         out: list[ast.Node] = []
         try:
             sizes = {n: 2 for n in self.scope.sizes}
-            value = Evaluator(self.scope, sizes, ModularDomain(1)).value(
+            value = Evaluator(self.scope, sizes, ModularDomain(1, self.decider.options.prime)).value(
                 node, {i: 1 for i in free_indices(node, self.scope)})
             if isinstance(value, Tensor) and len(value.shape) == 2:
                 out.append(node.operand if isinstance(node, ast.Transpose)
@@ -578,7 +520,7 @@ class Diagnoser:
         from symderiv.check.fold import shortest_texts
         from symderiv.resolve.normalize import canonical_sums, normalize
 
-        builder = self.engine.builder
+        builder = self.decider.builder
         try:
             value = canonical_sums(normalize(builder.expr(node, {}), builder.ranges()))
             texts = shortest_texts(self.folder([node, *context]).fold(value), self.scope)
@@ -598,7 +540,7 @@ class Diagnoser:
         from symderiv.check.fold import Unprintable, forms, formula
         from symderiv.resolve.normalize import normalize
 
-        builder = self.engine.builder
+        builder = self.decider.builder
         try:
             value = normalize(builder.expr(lhs, {}) - builder.expr(rhs, {}), builder.ranges())
             folded = self.folder([lhs, rhs]).fold(value)
@@ -670,7 +612,7 @@ class Diagnoser:
         return None, None
 
 
-def diagnose(engine: Engine, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+def diagnose(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
              found: Counterexample | None) -> Diagnosis:
     """The diagnosis of a refuted equation lhs == rhs (see the module docstring)."""
-    return Diagnoser(engine).diagnose(lhs, rhs, where, found)
+    return Diagnoser(decider).diagnose(lhs, rhs, where, found)

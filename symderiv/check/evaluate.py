@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, cast
 
+from symderiv import limits
 from symderiv.resolve.scope import Scope
 from symderiv.numbers.domains import Domain, DualDomain
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 
-#: Exponents larger than this are refused rather than computed (2^2^2^2^2^2 and friends).
-MAX_EXPONENT = 10_000
 
 
 class EvaluationError(ValueError):
@@ -262,8 +261,8 @@ class Evaluator:
         if node.op == "^":
             exponent = self.constant_exponent(node.right, env)
             if exponent is not None:
-                if abs(exponent) > MAX_EXPONENT:
-                    raise EvaluationError(f"exponent {exponent} is larger than {MAX_EXPONENT}")
+                if abs(exponent) > limits.active().max_exponent:
+                    raise EvaluationError(f"exponent {exponent} is larger than {limits.active().max_exponent}")
                 if exponent.denominator == 1:
                     return domain.ipow(left, int(exponent))
                 return domain.rpow(left, exponent)

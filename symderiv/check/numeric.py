@@ -30,6 +30,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from symderiv.options import Options
 from symderiv.resolve.implementations import example_sizes, expected_shape, single_implementations
 from symderiv.resolve.scope import Scope
 from symderiv.check.bounded import Candidate, assignments
@@ -233,10 +234,9 @@ def _sizes_text(sizes: dict[str, int]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in sizes.items())
 
 
-def _listed_combos(scope: Scope, names: list[str],
-                   overrides: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
+def _listed_combos(scope: Scope, names: list[str], options: Options) -> list[dict[str, int]]:
     from symderiv.check.bounded import size_combinations
-    values = {n: overrides.get(n, scope.sizes[n].values) for n in names}
+    values = {n: options.size_values(n, scope.sizes[n].values) for n in names}
     return size_combinations(scope, names, values)
 
 
@@ -255,19 +255,19 @@ def _point(inputs: dict[str, np.ndarray], point: int) -> tuple[tuple[str, Any], 
 # -- implementation checks ---------------------------------------------------------------------
 
 
-def implementation_check(scope: Scope, implementation: Implementation, options: Any
+def implementation_check(scope: Scope, implementation: Implementation, options: Options
                          ) -> CheckResult:
     """The numpy value against the definition's value at random points, every listed size."""
     started = time.perf_counter()
-    dtype = getattr(options, "dtype", "float64")
+    dtype = options.dtype
     rtol = IMPLEMENTATION_RTOL[dtype]
     name = implementation.definition
     definition = scope.definitions[name]
     names = used_names(scope, [definition.body.node, implementation.formula.node])
     from symderiv.resolve.scope import used_sizes
     size_names = used_sizes(scope, [definition.body.node, implementation.formula.node])
-    combos = _listed_combos(scope, size_names, getattr(options, "sizes", {}))
-    rng = np.random.default_rng(getattr(options, "seed", 0))
+    combos = _listed_combos(scope, size_names, options)
+    rng = np.random.default_rng(options.seed)
     errors = Errors()
     checked = 0
     warnings: list[str] = []
@@ -342,7 +342,7 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     verdict = Verdict.CONSISTENT if checked else Verdict.UNDECIDED
     sizes_text = "; ".join(_sizes_text(s) for s in combos if s) or "no sizes"
     message = (f"numeric evidence only: {implementation.qualified_name} equals {name} at "
-               f"{checked} random points (seed {getattr(options, 'seed', 0)}, scales "
+               f"{checked} random points (seed {options.seed}, scales "
                f"{', '.join(f'{s:g}' for s in IMPLEMENTATION_SCALES)}; {sizes_text}; {dtype}, "
                f"rtol {rtol:g}); "
                f"{errors.text()}")
@@ -542,14 +542,13 @@ def _confirm_implementation(scope: Scope, implementation: Implementation,
     return rounding_note
 
 
-def implementation_checks(scope: Scope, options: Any) -> list[CheckResult]:
+def implementation_checks(scope: Scope, options: Options) -> list[CheckResult]:
     return [implementation_check(scope, implementation, options)
             for implementation in scope.spec.implementations]
 
 
-def trusted_implementations(scope: Scope, results: list[CheckResult]) -> dict[str, Implementation]:
-    """Per definition, the first implementation its implementation check did not refute."""
-    refuted = {r.id for r in results if r.kind == "implementation" and not r.verdict.holds}
+def trusted_implementations(scope: Scope, refuted: frozenset[str]) -> dict[str, Implementation]:
+    """Per definition, the first implementation whose own check held (not in `refuted`)."""
     out: dict[str, Implementation] = {}
     for implementation in scope.spec.implementations:
         if implementation.qualified_name not in refuted:
@@ -699,11 +698,11 @@ def _given_text(example: Example) -> str:
     return ", ".join(f"{name} = {show(array)}" for name, array in example.given)
 
 
-def example_check(scope: Scope, example: Example, options: Any) -> CheckResult:
+def example_check(scope: Scope, example: Example, options: Options) -> CheckResult:
     """The definition (exact, else 60 digits) and every implementation (in --dtype) at the
     given inputs, each against the closed interval its written precision gives."""
     started = time.perf_counter()
-    dtype = getattr(options, "dtype", "float64")
+    dtype = options.dtype
     eps = float(np.finfo(DTYPES[dtype]).eps)
     sizes = example_sizes(scope, example)
     exact_inputs: dict[tuple[str, tuple[int, ...]], Fraction] = {}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from symderiv.check.diagnose import Diagnosis
-from symderiv.check.engine import Engine
-from symderiv.check.verdict import CheckResult, Outcome, Verdict, weakest
+from symderiv.check.claims import diagnosis as diagnose_equation
+from symderiv.check.decide import Decider
+from symderiv.check.verdict import CheckResult, Diagnosis, Outcome, Verdict, weakest
 from symderiv.language import ast
 from symderiv.load.model import Claim
+from symderiv.options import Expect, Kind
 
 
 def _difference(node: ast.Compare) -> ast.Node:
@@ -38,7 +39,7 @@ def _pairs(tex: ast.Node, claim: ast.Compare) -> list[tuple[str, list[Pair]]]:
     ]
 
 
-def check_tex(engine: Engine, claim: Claim) -> CheckResult:
+def check_tex(decider: Decider, claim: Claim) -> CheckResult:
     """Decide that `claim.tex` and `claim.claim` are the same statement, where `where` holds.
 
     Sides are compared first; only if that fails, swapped sides and the difference
@@ -54,7 +55,7 @@ def check_tex(engine: Engine, claim: Claim) -> CheckResult:
     for reading, pairs in _pairs(claim.tex_formula.node, typed):
         outcomes = []
         for pair in pairs:
-            outcome = engine.decide(pair[1], pair[2], where)
+            outcome = decider.decide(pair[1], pair[2], where)
             outcomes.append(outcome)
             if not outcome.verdict.holds:
                 if first is None:
@@ -74,17 +75,18 @@ def check_tex(engine: Engine, claim: Claim) -> CheckResult:
     else:
         message = f"could not show that the LaTeX says what the claim says: {outcome.message}"
     # the diagnosis of the literal reading: what the LaTeX should say, where it goes wrong
-    diagnosis = engine.diagnosis(typed_side, tex_side, where, outcome)
-    if isinstance(diagnosis, Diagnosis):  # the suggestion is the LaTeX side's replacement
+    diagnosis = diagnose_equation(decider, typed_side, tex_side, where, outcome)
+    if diagnosis is not None:  # the suggestion is the LaTeX side's replacement
         diagnosis = replace(diagnosis, lhs=None)
     return _result(claim, outcome.verdict, message, outcome, started, diagnosis)
 
 
 def _result(claim: Claim, verdict: Verdict, message: str, outcome: Outcome,
-            started: float, diagnosis: object = None) -> CheckResult:
+            started: float, diagnosis: Diagnosis | None = None) -> CheckResult:
     assert claim.tex_location is not None
     return CheckResult(
-        id=f"{claim.id}.tex", kind="claim", verdict=verdict, expect="holds", message=message,
+        id=f"{claim.id}.tex", kind=Kind.CLAIM, verdict=verdict, expect=Expect.HOLDS,
+        message=message,
         location=claim.tex_location, method=outcome.method,
         seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
         warnings=outcome.warnings, diagnosis=diagnosis,

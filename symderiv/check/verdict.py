@@ -66,6 +66,22 @@ class ProofStep:
 
 
 @dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What is wrong with one refuted equation lhs == rhs (or one derivation step)."""
+
+    holds_when: tuple[str, ...] = ()
+    fails_when: tuple[str, ...] = ()
+    error_class: str | None = None
+    evidence: str | None = None
+    suggestion: str | None = None
+    suggestion_verdict: str | None = None  # proved / verified: how `lhs == suggestion` was shown
+    lhs: str | None = None
+    step: int | None = None  # derivations: the first broken step
+    final_holds: bool | None = None  # derivations: does the last step equal the first?
+    final_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What one engine layer concluded about one equation."""
 
@@ -76,7 +92,7 @@ class Outcome:
     proof: tuple[ProofStep, ...] = ()
     warnings: tuple[str, ...] = ()
     sizes_checked: tuple[tuple[str, tuple[int, ...]], ...] = ()
-    diagnosis: Any = None
+    diagnosis: Diagnosis | None = None
     details: tuple[tuple[str, Any], ...] = ()  # e.g. the numeric layer's largest errors
 
 
@@ -109,7 +125,7 @@ class CheckResult:
     proof: tuple[ProofStep, ...] = ()
     warnings: tuple[str, ...] = ()
     details: tuple[tuple[str, Any], ...] = field(default=())
-    diagnosis: Any = None
+    diagnosis: Diagnosis | None = None
 
     @property
     def ok(self) -> bool:

@@ -12,19 +12,10 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
 
+from symderiv import limits
 from symderiv.errors import FormulaError
 from symderiv.language import ast
 
-#: Refuse longer formulas and deeper nesting before parsing (issue: resource bombs).
-MAX_FORMULA_LENGTH = 10_000
-MAX_NESTING = 100
-#: Deepest formula tree (operators included: `-----x` and `x^x^x^...` nest without brackets).
-#: Every later stage walks the tree recursively, so this keeps them far from Python's
-#: recursion limit.
-MAX_DEPTH = 200
-#: Largest decimal exponent in a number literal: Fraction("1e999999999") would build a
-#: billion-digit integer before anything else could refuse it.
-MAX_LITERAL_EXPONENT = 1_000
 
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)\s*\Z")
 #: A number as a spec writes it: the grammar's NUMBER terminal, with an optional sign.
@@ -35,11 +26,11 @@ def exact_number(text: str) -> Fraction:
     """The exact value of a decimal literal such as `0.5` or `1e-3`.
 
     Raises:
-        ValueError: not a number, or an exponent beyond `MAX_LITERAL_EXPONENT`.
+        ValueError: not a number, or an exponent beyond the `max_literal_exponent` limit.
     """
     exponent = _EXPONENT.search(text)
-    if exponent is not None and abs(int(exponent.group(1))) > MAX_LITERAL_EXPONENT:
-        raise ValueError(f"the exponent of {text[:40]!r} is beyond ±{MAX_LITERAL_EXPONENT}")
+    if exponent is not None and abs(int(exponent.group(1))) > limits.active().max_literal_exponent:
+        raise ValueError(f"the exponent of {text[:40]!r} is beyond ±{limits.active().max_literal_exponent}")
     return Fraction(text)
 
 _TOKEN_NAMES = {
@@ -129,9 +120,9 @@ class _ToAst(Transformer[Token, ast.Node]):
 
 def check_size(text: str, opening: str = "([", closing: str = ")]") -> None:
     """Refuse a formula longer or more deeply bracketed than the limits (also for LaTeX)."""
-    if len(text) > MAX_FORMULA_LENGTH:
+    if len(text) > limits.active().max_formula_length:
         raise FormulaError(
-            f"formula is {len(text)} characters long; the limit is {MAX_FORMULA_LENGTH} "
+            f"formula is {len(text)} characters long; the limit is {limits.active().max_formula_length} "
             "(--limit max_formula_length=...)",
             0, "limit",
         )
@@ -139,9 +130,9 @@ def check_size(text: str, opening: str = "([", closing: str = ")]") -> None:
     for offset, char in enumerate(text):
         if char in opening:
             depth += 1
-            if depth > MAX_NESTING:
+            if depth > limits.active().max_nesting:
                 raise FormulaError(
-                    f"brackets nested more than {MAX_NESTING} deep (--limit max_nesting=...)",
+                    f"brackets nested more than {limits.active().max_nesting} deep (--limit max_nesting=...)",
                     offset, "limit"
                 )
         elif char in closing:
@@ -149,13 +140,13 @@ def check_size(text: str, opening: str = "([", closing: str = ")]") -> None:
 
 
 def check_depth(tree: Tree[Token]) -> None:
-    """Refuse trees deeper than MAX_DEPTH, walking iteratively (no recursion here)."""
+    """Refuse trees deeper than the `max_formula_depth` limit, walking iteratively."""
     stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth > limits.active().max_formula_depth:
             offset = getattr(node.meta, "start_pos", 0) if not node.meta.empty else 0
-            raise FormulaError(f"formula nested more than {MAX_DEPTH} operations deep "
+            raise FormulaError(f"formula nested more than {limits.active().max_formula_depth} operations deep "
                                "(--limit max_formula_depth=...)", offset, "limit")
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 

@@ -10,6 +10,7 @@ from typing import TypeVar, cast
 
 import yaml
 
+from symderiv import limits
 from symderiv.errors import FormulaError, Location, SymderivError
 from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read
@@ -23,11 +24,6 @@ DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*
 #: overrides that make text read differently from what it is ("Trojan Source").
 UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 DEFAULT_SIZE_VALUES = (1, 2, 3, 4)
-#: Largest concrete size value a spec may ask for (adjustable: `--limit max_size=N`).
-MAX_SIZE = 64
-MAX_ITEMS = 2_000
-#: Largest spec file read (bytes); a spec is hand-written text (adjustable: `--limit`).
-MAX_FILE_BYTES = 4_000_000
 
 TOP_KEYS = (
     "title", "source", "sizes", "indices", "symbols", "define", "numpy",
@@ -74,10 +70,10 @@ class _Reader:
                 self.error(f"keys of {what} must be text", key, "type")
                 continue
             pairs.append((key, value))
-        if len(pairs) > MAX_ITEMS:
-            self.error(f"{what} has more than {MAX_ITEMS} entries (--limit max_items=...)",
+        if len(pairs) > limits.active().max_items:
+            self.error(f"{what} has more than {limits.active().max_items} entries (--limit max_items=...)",
                        node, "limit")
-            return pairs[:MAX_ITEMS]
+            return pairs[:limits.active().max_items]
         return pairs
 
     def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
@@ -86,10 +82,10 @@ class _Reader:
         if not isinstance(node, yaml.SequenceNode):
             self.error(f"{what} must be a list", node, "type")
             return []
-        if len(node.value) > MAX_ITEMS:
-            self.error(f"{what} has more than {MAX_ITEMS} entries (--limit max_items=...)",
+        if len(node.value) > limits.active().max_items:
+            self.error(f"{what} has more than {limits.active().max_items} entries (--limit max_items=...)",
                        node, "limit")
-            return list(node.value[:MAX_ITEMS])
+            return list(node.value[:limits.active().max_items])
         return list(node.value)
 
     def text(self, node: yaml.Node, what: str) -> str | None:
@@ -176,8 +172,8 @@ def _sizes(reader: _Reader, node: yaml.Node, declared: dict[str, Location]) -> l
             if top is not None:
                 if top < 1:
                     reader.error(f"size {name} must be a positive integer", value, "type")
-                if top > MAX_SIZE:  # before range(1, top + 1): `N: 10**18` must not allocate
-                    reader.error(f"size {name} = {top} exceeds the limit {MAX_SIZE} for "
+                if top > limits.active().max_size:  # before range(1, top + 1): `N: 10**18` must not allocate
+                    reader.error(f"size {name} = {top} exceeds the limit {limits.active().max_size} for "
                                  "concrete checks (--limit max_size=...)", value, "limit")
                     continue
                 values = list(range(1, top + 1))
@@ -192,9 +188,9 @@ def _sizes(reader: _Reader, node: yaml.Node, declared: dict[str, Location]) -> l
                     continue
                 values.append(number)
         for number in values:
-            if number > MAX_SIZE:
+            if number > limits.active().max_size:
                 reader.error(
-                    f"size {name} = {number} exceeds the limit {MAX_SIZE} for concrete checks "
+                    f"size {name} = {number} exceeds the limit {limits.active().max_size} for concrete checks "
                     "(--limit max_size=...)",
                     value, "limit",
                 )
@@ -249,8 +245,8 @@ def _symbols(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
             for item in reader.sequence(shape_node, f"the shape of {name}"):
                 if isinstance(item, yaml.ScalarNode) and item.tag.endswith(":int"):
                     number = reader.integer(item, "a dimension")
-                    if number is not None and number > MAX_SIZE:
-                        reader.error(f"dimension {number} exceeds the limit {MAX_SIZE} "
+                    if number is not None and number > limits.active().max_size:
+                        reader.error(f"dimension {number} exceeds the limit {limits.active().max_size} "
                                      "(--limit max_size=...)", item, "limit")
                     elif number is not None and number >= 1:
                         shape.append(number)
@@ -621,14 +617,14 @@ def load_file(path: Path, display: str | None = None) -> model.Spec:
     shown = display or str(path)
     try:
         with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+            raw = stream.read(limits.active().max_file_bytes + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         raise SpecErrors([SymderivError(f"cannot read file: {reason}",
                                         Location(shown, 1, 1), "io")]) from error
-    if len(raw) > MAX_FILE_BYTES:
+    if len(raw) > limits.active().max_file_bytes:
         raise SpecErrors([SymderivError(
-            f"file is larger than {MAX_FILE_BYTES} bytes (--limit max_file_bytes=...)",
+            f"file is larger than {limits.active().max_file_bytes} bytes (--limit max_file_bytes=...)",
             Location(shown, 1, 1), "limit")])
     try:
         text = raw.decode("utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from symderiv import limits
 from symderiv.errors import Location, SymderivError
 
 _PLAIN_TAGS = {
@@ -11,11 +12,6 @@ _PLAIN_TAGS = {
     for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
 
-#: Bound on composed nodes, against alias expansion and huge files.
-MAX_NODES = 200_000
-#: Bound on the nesting of lists and mappings: PyYAML composes recursively, so `[[[[...` ten
-#: thousand deep would end in a RecursionError.
-MAX_DEPTH = 50
 
 
 def location(path: str, node: yaml.Node) -> Location:
@@ -36,15 +32,15 @@ def _scan(path: str, text: str) -> None:
                                 "specs", where, "yaml")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
-            if depth > MAX_DEPTH:
-                raise SymderivError(f"YAML nested more than {MAX_DEPTH} levels deep "
+            if depth > limits.active().max_yaml_depth:
+                raise SymderivError(f"YAML nested more than {limits.active().max_yaml_depth} levels deep "
                                     "(--limit max_yaml_depth=...)", where, "limit")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         if isinstance(event, yaml.NodeEvent):
             count += 1
-            if count > MAX_NODES:
-                raise SymderivError(f"spec has more than {MAX_NODES} YAML nodes "
+            if count > limits.active().max_nodes:
+                raise SymderivError(f"spec has more than {limits.active().max_nodes} YAML nodes "
                                     "(--limit max_nodes=...)", where, "limit")
 
 
@@ -83,9 +79,9 @@ def compose(path: str, text: str) -> yaml.Node | None:
                 location(path, node), "yaml"
             )
         seen.add(id(node))
-        if len(seen) > MAX_NODES:
+        if len(seen) > limits.active().max_nodes:
             raise SymderivError(
-                f"spec has more than {MAX_NODES} YAML nodes", location(path, node), "limit"
+                f"spec has more than {limits.active().max_nodes} YAML nodes", location(path, node), "limit"
             )
         if node.tag not in _PLAIN_TAGS:
             raise SymderivError(

@@ -23,23 +23,6 @@ from mpmath.ctx_iv import MPIntervalContext
 
 
 
-def _random_prime() -> int:
-    """A prime drawn at random between 2^60 and 2^61, once per process.
-
-    With a fixed, published prime a spec could collide on purpose: `2305843009213693951 == 0`
-    (that is 2^61 − 1) or `log(0.5) == log(2^60)` (0.5 ≡ 2^60 mod 2^61 − 1) screened as
-    equal. A nonzero exact difference of b bits has at most b/60 prime factors in this range,
-    which holds about 2^55 primes, so no spec can aim at the prime a run uses. A true claim is
-    equal modulo every prime, so verdicts do not depend on the draw.
-    """
-    import secrets
-
-    from sympy import nextprime
-
-    return int(nextprime((1 << 60) + secrets.randbelow(1 << 59)))
-
-
-PRIME = _random_prime()
 #: exp(a) for |a| beyond this has no usable value at finite precision (mpmath overflows
 #: its integer conversions on exp(exp(exp(1000)))): the point counts as undefined.
 MAX_EXP_ARGUMENT = 10**8
@@ -86,8 +69,9 @@ class ModularDomain(Domain):
     one = 1
     atomic = True
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, prime: int) -> None:
         self.random = random.Random(seed)
+        self.prime = prime
         self.inputs: dict[tuple[str, tuple[int, ...]], int] = {}
         self.atoms: dict[tuple[str, int, Any], int] = {}
 
@@ -95,35 +79,35 @@ class ModularDomain(Domain):
         key = (kind, a, extra)
         value = self.atoms.get(key)
         if value is None:
-            value = self.atoms[key] = self.random.randrange(2, PRIME - 1)
+            value = self.atoms[key] = self.random.randrange(2, self.prime - 1)
         return value
 
     def const(self, value: Fraction) -> int:
         if value.denominator == 1:
-            return value.numerator % PRIME
-        return value.numerator * pow(value.denominator, -1, PRIME) % PRIME
+            return value.numerator % self.prime
+        return value.numerator * pow(value.denominator, -1, self.prime) % self.prime
 
     def add(self, a: int, b: int) -> int:
-        return (a + b) % PRIME
+        return (a + b) % self.prime
 
     def sub(self, a: int, b: int) -> int:
-        return (a - b) % PRIME
+        return (a - b) % self.prime
 
     def mul(self, a: int, b: int) -> int:
-        return a * b % PRIME
+        return a * b % self.prime
 
     def div(self, a: int, b: int) -> int:
         if b == 0:
             raise Undefined("division by zero")
-        return a * pow(b, -1, PRIME) % PRIME
+        return a * pow(b, -1, self.prime) % self.prime
 
     def neg(self, a: int) -> int:
-        return -a % PRIME
+        return -a % self.prime
 
     def ipow(self, a: int, n: int) -> int:
         if a == 0 and n < 0:
             raise Undefined("division by zero")
-        return pow(a, n % (PRIME - 1) if a else n, PRIME) if n >= 0 or a else 0
+        return pow(a, n % (self.prime - 1) if a else n, self.prime) if n >= 0 or a else 0
 
     def rpow(self, a: int, q: Fraction) -> int:
         if a == 0:
@@ -149,7 +133,7 @@ class ModularDomain(Domain):
         key = (name, index)
         value = self.inputs.get(key)
         if value is None:
-            value = self.inputs[key] = self.random.randrange(1, PRIME)
+            value = self.inputs[key] = self.random.randrange(1, self.prime)
         return value
 
     def is_zero(self, a: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from symderiv.check.verdict import CheckResult
+from symderiv.report import diagnosis
 from symderiv.report.text import counterexample_lines
 
 
@@ -22,7 +23,7 @@ def lines(check: CheckResult) -> list[str]:
                        f"{step.verdict.value}: {step.outcome.message}")
     if check.counterexample is not None:
         out.extend(counterexample_lines(check.counterexample))
-    if check.diagnosis is not None and hasattr(check.diagnosis, "text_lines"):
-        out.extend(str(line) for line in check.diagnosis.text_lines())
+    if check.diagnosis is not None:
+        out.extend(diagnosis.text_lines(check.diagnosis))
     out.extend(f"warning: {w}" for w in check.warnings)
     return out

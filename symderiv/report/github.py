@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from symderiv.report import failure
-from symderiv.pipeline import Report
+from symderiv.results import Report
 
 
 def _escape_data(text: str) -> str:

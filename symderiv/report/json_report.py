@@ -7,7 +7,8 @@ from fractions import Fraction
 from typing import Any
 
 from symderiv.check.verdict import CheckResult, Counterexample
-from symderiv.pipeline import FileResult, Report
+from symderiv.report import diagnosis
+from symderiv.results import FileResult, Report
 
 
 def _number(value: Any) -> Any:
@@ -60,7 +61,7 @@ def check(result: CheckResult) -> dict[str, Any]:
         "counterexample": counterexample(result.counterexample),
         "steps": [
             {"step": step.step, "verdict": step.verdict.value, "ok": step.ok, "by": step.by}
-            | ({"diagnosis": step.outcome.diagnosis.as_json()}
+            | ({"diagnosis": diagnosis.as_json(step.outcome.diagnosis)}
                if step.outcome.diagnosis is not None else {})
             for step in result.steps
         ],
@@ -73,8 +74,7 @@ def check(result: CheckResult) -> dict[str, Any]:
     for key, value in result.details:  # e.g. max_abs_error, max_rel_error, dtype
         out.setdefault(key, value)
     if result.diagnosis is not None:
-        out["diagnosis"] = result.diagnosis if isinstance(result.diagnosis, dict) \
-            else result.diagnosis.as_json()
+        out["diagnosis"] = diagnosis.as_json(result.diagnosis)
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from symderiv.report import failure
-from symderiv.pipeline import Report
+from symderiv.results import Report
 
 
 def render(report: Report) -> str:

@@ -21,14 +21,15 @@ from sympy import Basic
 from symderiv.resolve.scope import Scope, free_indices
 from symderiv.resolve.symbolic import Derivative, SympyBuilder, Unsupported
 from symderiv.check.generic import condition
-from symderiv.check.verdict import CheckResult, Counterexample, ProofStep, Verdict
+from symderiv.check.verdict import CheckResult, Counterexample, Diagnosis, ProofStep, Verdict
+from symderiv.report import diagnosis as diagnosis_text
 from symderiv.language import ast
 from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.model import Formula, Spec
 from symderiv.report import latex_printer
 from symderiv.report.latex_printer import SymderivLatexPrinter
-from symderiv.pipeline import FileResult, Report
+from symderiv.results import FileResult, Report
 
 # -- text --------------------------------------------------------------------------------------
 
@@ -450,17 +451,17 @@ def case_math(case: str, formulas: Formulas) -> str:
     return ", ".join(parts) or "no index constraint"
 
 
-def diagnosis_block(diagnosis: Any, formulas: Formulas) -> str:
+def diagnosis_block(diagnosis: Diagnosis | None, formulas: Formulas) -> str:
     """The diagnosis' own lines, and its suggested correction as an equation."""
-    if diagnosis is None or not hasattr(diagnosis, "text_lines"):
+    if diagnosis is None:
         return ""
-    lines = [str(line) for line in diagnosis.text_lines()]
+    lines = diagnosis_text.text_lines(diagnosis)
     if not lines:
         return ""
     items = "".join(rf"\item {escape(line)}" + "\n" for line in lines)
     text = ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
             f"{items}\\end{{itemize}}\n")
-    suggestion, lhs = getattr(diagnosis, "suggestion", None), getattr(diagnosis, "lhs", None)
+    suggestion, lhs = diagnosis.suggestion, diagnosis.lhs
     if isinstance(suggestion, str) and isinstance(lhs, str):
         source = f"{lhs} == {suggestion}"
         try:

@@ -7,7 +7,7 @@ from typing import Any
 from symderiv import __version__
 from symderiv.check.verdict import Verdict
 from symderiv.report import failure
-from symderiv.pipeline import Report
+from symderiv.results import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

@@ -10,7 +10,8 @@ from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
-from symderiv.pipeline import FileResult, Report
+from symderiv.report import diagnosis
+from symderiv.results import FileResult, Report
 
 STYLES = {
     Verdict.PROVED: "bold green", Verdict.VERIFIED: "green", Verdict.CONSISTENT: "cyan",
@@ -73,8 +74,8 @@ def check_lines(check: CheckResult) -> Iterable[RenderableType]:
             details.append(f"step {step.step}{by}: {step.verdict.value} — {step.outcome.message}")
     if check.counterexample is not None:
         details.extend(counterexample_lines(check.counterexample))
-    if check.diagnosis is not None and hasattr(check.diagnosis, "text_lines"):
-        details.extend(check.diagnosis.text_lines())
+    if check.diagnosis is not None:
+        details.extend(diagnosis.text_lines(check.diagnosis))
     details.extend(f"warning: {w}" for w in check.warnings)
     if details:
         indented = "\n".join("    " + line for text in details for line in text.splitlines())

@@ -13,6 +13,7 @@ from typing import cast
 
 import numpy as np
 
+from symderiv import limits
 from symderiv.resolve.scope import Scope
 from symderiv.numbers.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
 from symderiv.errors import SymderivError
@@ -67,8 +68,8 @@ def _check_nodes(scope: Scope, implementation: Implementation,
                         or (isinstance(argument, ast.Number) and argument.value.denominator == 1
                             and argument.value > 0)):
                     raise fail("eye() takes a size or a positive integer", argument, "call")
-                if isinstance(argument, ast.Number) and argument.value > loader.MAX_SIZE:
-                    raise fail(f"eye({argument.text}) exceeds the size limit {loader.MAX_SIZE} "
+                if isinstance(argument, ast.Number) and argument.value > limits.active().max_size:
+                    raise fail(f"eye({argument.text}) exceeds the size limit {limits.active().max_size} "
                                "(--limit max_size=...)", argument, "limit")
         if isinstance(node, ast.Name):
             name = node.name

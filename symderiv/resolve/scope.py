@@ -12,6 +12,7 @@ from operator import mul
 
 import sympy
 
+from symderiv import limits
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load import loader
@@ -279,9 +280,9 @@ class _Checker:
                 n: sympy.Expr = size_symbol(argument.name)
             elif isinstance(argument, ast.Number) and argument.value.denominator == 1 \
                     and argument.value > 0:
-                if argument.value > loader.MAX_SIZE:
+                if argument.value > limits.active().max_size:
                     raise self.fail(f"eye({argument.text}) exceeds the size limit "
-                                    f"{loader.MAX_SIZE} (--limit max_size=...)", argument, "limit")
+                                    f"{limits.active().max_size} (--limit max_size=...)", argument, "limit")
                 n = sympy.Integer(int(argument.value))
             else:
                 raise self.fail("eye() takes a size or a positive integer", argument, "call")

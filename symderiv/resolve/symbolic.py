@@ -12,14 +12,10 @@ from functools import cached_property
 import sympy
 from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
 
+from symderiv import limits
 from symderiv.resolve.scope import Scope, size_symbol
 from symderiv.language import ast
 
-#: Integer exponents beyond this are not expanded symbolically.
-MAX_SYMBOLIC_EXPONENT = 1_000
-#: sympy evaluates a power of two numbers at once (2^(10^9) is a 125 MB integer, and
-#: ((2^1000)^1000)^1000 gets there in three innocent steps): refuse results above this size.
-MAX_NUMBER_BITS = 100_000
 
 
 def _bits(number: sympy.Expr) -> int:
@@ -32,9 +28,9 @@ def _too_large(base: sympy.Expr, exponent: sympy.Expr) -> bool:
     """Would sympy's automatic evaluation of base^exponent build a huge exact number?"""
     if not (base.is_Rational and exponent.is_Rational):
         return False
-    if abs(exponent) > MAX_SYMBOLIC_EXPONENT and abs(base) != 1 and base != 0:
+    if abs(exponent) > limits.active().max_symbolic_exponent and abs(base) != 1 and base != 0:
         return True
-    return bool(_bits(base) * abs(exponent) > MAX_NUMBER_BITS)
+    return bool(_bits(base) * abs(exponent) > limits.active().max_number_bits)
 
 
 class Unsupported(Exception):

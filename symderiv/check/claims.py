@@ -1,0 +1,105 @@
+"""The checks of claims and derivations: each equation handed to the decider, a refuted one
+to the diagnosis."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from symderiv.check.decide import Decider
+from symderiv.check.diagnose import diagnose
+from symderiv.check.verdict import CheckResult, Diagnosis, Outcome, StepResult, Verdict, weakest
+from symderiv.language import ast
+from symderiv.load.model import Claim, Derivation
+from symderiv.options import Expect, Kind
+
+
+def diagnosis(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+              outcome: Outcome) -> Diagnosis | None:
+    """What is wrong and how to fix it, for refuted equations only (None otherwise)."""
+    if outcome.verdict != Verdict.REFUTED or not decider.options.diagnose:
+        return None
+    return diagnose(decider, lhs, rhs, where, outcome.counterexample)
+
+
+def check_claim(decider: Decider, claim: Claim) -> CheckResult:
+    """The verdict on one claim `lhs == rhs` (where its `where` holds)."""
+    started = time.perf_counter()
+    assert claim.claim is not None
+    node = claim.claim.node
+    assert isinstance(node, ast.Compare)
+    where = claim.where.node if claim.where is not None else None
+    outcome = decider.decide(node.left, node.right, where)
+    return CheckResult(
+        id=claim.id, kind=Kind.CLAIM, verdict=outcome.verdict, expect=Expect(claim.expect),
+        message=outcome.message, location=claim.location, method=outcome.method,
+        seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
+        proof=outcome.proof, warnings=outcome.warnings, details=outcome.details,
+        diagnosis=diagnosis(decider, node.left, node.right, where, outcome),
+    )
+
+
+def check_derivation(decider: Decider, derivation: Derivation) -> CheckResult:
+    """Every step against the one before; the verdict of the weakest step."""
+    started = time.perf_counter()
+    where = derivation.where.node if derivation.where is not None else None
+    steps: list[StepResult] = []
+    for number in range(1, len(derivation.steps)):
+        before, after = derivation.steps[number - 1], derivation.steps[number]
+        outcome = decider.decide(before.formula.node, after.formula.node, where)
+        if not steps or all(s.verdict.holds for s in steps):
+            # the first broken step only: later ones are judged against a wrong start
+            outcome = replace(outcome, diagnosis=diagnosis(
+                decider, before.formula.node, after.formula.node, where, outcome))
+        steps.append(StepResult(number + 1, outcome.verdict, after.by, Expect.HOLDS, outcome,
+                                after.formula.location))
+    verdict = weakest([s.verdict for s in steps])
+    broken = [s for s in steps if not s.verdict.holds]
+    if broken:
+        first = broken[0]
+        by = f" ({first.by})" if first.by else ""
+        message = f"step {first.step}{by} is {first.verdict.value}: {first.outcome.message}"
+    else:
+        message = f"all {len(steps)} steps hold"
+    counterexample = broken[0].outcome.counterexample if broken else None
+    found = None
+    if broken and broken[0].outcome.diagnosis is not None:
+        found = _final(decider, derivation, broken[0], broken[0].outcome.diagnosis, where)
+    return CheckResult(
+        id=derivation.id, kind=Kind.DERIVATION, verdict=verdict,
+        expect=Expect(derivation.expect), message=message, location=derivation.location,
+        method="steps", seconds=time.perf_counter() - started, counterexample=counterexample,
+        steps=tuple(steps), diagnosis=found,
+        warnings=tuple(f"step {s.step}: {w}" for s in steps for w in s.outcome.warnings),
+        details=_largest_errors([s.outcome for s in steps]),
+    )
+
+
+def _final(decider: Decider, derivation: Derivation, broken: StepResult, found: Diagnosis,
+           where: ast.Node | None) -> Diagnosis:
+    """The broken step's diagnosis, plus whether the last step still equals the first."""
+    first, last = derivation.steps[0].formula.node, derivation.steps[-1].formula.node
+    outcome = decider.decide(first, last, where)
+    holds = outcome.verdict.holds
+    if holds:
+        text = (f"the final result still holds ({outcome.verdict.value}): a later step "
+                f"cancels the error in step {broken.step}")
+    elif outcome.verdict == Verdict.REFUTED:
+        text = "the final result is wrong too (last step ≠ first step)"
+    else:
+        text = f"the final result is {outcome.verdict.value}"
+    return replace(found, step=broken.step, final_holds=holds
+                   if outcome.verdict in (Verdict.REFUTED,) or holds else None,
+                   final_message=text)
+
+
+def _largest_errors(outcomes: list[Outcome]) -> tuple[tuple[str, object], ...]:
+    """The numeric layer's largest errors over several outcomes (a derivation's steps)."""
+    out: dict[str, object] = {}
+    for outcome in outcomes:
+        for key, value in outcome.details:
+            if key in ("max_abs_error", "max_rel_error", "points"):
+                out[key] = max(out.get(key, 0), value)  # type: ignore[call-overload]
+            else:
+                out.setdefault(key, value)
+    return tuple(out.items())
