@@ -202,7 +202,7 @@ class CachedProofStep(verdict.ProofStep):
         object.__setattr__(self, "_decoded", None)
 
     @property
-    def expression(self) -> Any:  # type: ignore[override]
+    def expression(self) -> Any:
         if self._decoded is None:
             object.__setattr__(self, "_decoded", decode(self._encoded, _NOWHERE))
         return self._decoded

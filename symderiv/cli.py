@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from symderiv import __version__
 from symderiv.limits import NAMES as LIMIT_NAMES
-from symderiv.options import DTYPES, STRATEGIES, Options, Strategy
+from symderiv.options import DTYPES, STRATEGIES, Options, Strategy, parse_strategies
 
 if TYPE_CHECKING:
     from symderiv.results import Report
@@ -22,15 +22,11 @@ class UsageError(Exception):
     pass
 
 
-def strategies(text: str) -> tuple[Strategy, ...]:
-    """`generic,bounded` as strategies (also the pytest plugin's --symderiv-strategy)."""
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [n for n in names if n not in set(STRATEGIES)]
-    if not names or unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown strategy {', '.join(unknown) or '(none)'}; choose from "
-            f"{', '.join(STRATEGIES)}")
-    return tuple(Strategy(n) for n in names)
+def _strategies(text: str) -> tuple[Strategy, ...]:
+    try:
+        return parse_strategies(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def _sizes(text: str) -> tuple[str, tuple[int, ...]]:
@@ -96,7 +92,7 @@ def parser() -> argparse.ArgumentParser:
                        help="report format (default text); junit, sarif and github are for CI")
     check.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
                        help="time limit per check (default 30)")
-    check.add_argument("--strategy", type=strategies, default=STRATEGIES, metavar="LIST",
+    check.add_argument("--strategy", type=_strategies, default=STRATEGIES, metavar="LIST",
                        help="comma-separated layers, strongest first (default "
                             "generic,bounded,numeric)")
     check.add_argument("--sizes", type=_sizes, action="append", default=[],
@@ -227,7 +223,8 @@ def _main(argv: list[str] | None) -> int:
     from symderiv.pipeline import run
 
     options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
-                      sizes=dict(arguments.sizes), seed=arguments.seed, dtype=arguments.dtype,
+                      sizes=tuple(dict(arguments.sizes).items()), seed=arguments.seed,
+                      dtype=arguments.dtype,
                       diagnose=arguments.diagnose,
                       limits=DEFAULT.changed(dict(arguments.limit)))
     paths = arguments.paths

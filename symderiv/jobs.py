@@ -85,11 +85,13 @@ def restrict(scope: Scope, job: Job) -> Scope:
 
     Every implementation stays: one implementation may call another.
     """
-    emptied: dict[str, tuple[Any, ...]] = {
-        field: () for kind, field in FIELDS.items() if kind != Kind.IMPLEMENTATION}
-    if job.kind != Kind.IMPLEMENTATION:
-        emptied[FIELDS[job.kind]] = (item(scope.spec, job),)
-    return dataclasses.replace(scope, spec=dataclasses.replace(scope.spec, **emptied))
+    spec = scope.spec
+    only = (item(spec, job),) if job.kind != Kind.IMPLEMENTATION else ()
+    spec = dataclasses.replace(
+        spec, claims=only if job.kind == Kind.CLAIM else (),
+        derivations=only if job.kind == Kind.DERIVATION else (),
+        examples=only if job.kind == Kind.EXAMPLE else ())
+    return dataclasses.replace(scope, spec=spec)
 
 
 def load_scope(path: Path, display: str) -> Scope:

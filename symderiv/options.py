@@ -43,6 +43,20 @@ STRATEGIES = tuple(Strategy)
 DTYPES = ("float64", "float32")
 
 
+def parse_strategies(text: str) -> tuple[Strategy, ...]:
+    """`generic,bounded` as strategies (--strategy, --symderiv-strategy).
+
+    Raises:
+        ValueError: no strategy, or an unknown one (the message names the choices).
+    """
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [n for n in names if n not in set(STRATEGIES)]
+    if not names or unknown:
+        raise ValueError(f"unknown strategy {', '.join(unknown) or '(none)'}; choose from "
+                         f"{', '.join(STRATEGIES)}")
+    return tuple(Strategy(n) for n in names)
+
+
 def random_prime() -> int:
     """A prime drawn at random between 2^60 and 2^61: the modulus of the exact screen.
 
@@ -52,7 +66,7 @@ def random_prime() -> int:
     which holds about 2^55 primes, so no spec can aim at the prime a run uses. A true claim is
     equal modulo every prime, so verdicts do not depend on the draw.
     """
-    import gmpy2  # a dependency already (mpmath's fast integers); imports in milliseconds
+    import gmpy2  # type: ignore[import-untyped]  # a dependency already; imports in milliseconds
 
     return int(gmpy2.next_prime((1 << 60) + secrets.randbelow(1 << 59)))
 

@@ -9,14 +9,13 @@ e.g. to keep spec-shaped test fixtures out. `-p no:symderiv` turns the plugin of
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from symderiv.discover import SPEC_SUFFIXES, looks_like_spec
-from symderiv.options import STRATEGIES, Options
+from symderiv.options import STRATEGIES, Options, parse_strategies
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,11 +30,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _options(config: pytest.Config) -> Options:
-    from symderiv.cli import strategies as parse_strategies
-
     try:
         strategies = parse_strategies(config.getoption("symderiv_strategy"))
-    except argparse.ArgumentTypeError as error:
+    except ValueError as error:
         raise pytest.UsageError(f"--symderiv-strategy: {error}") from error
     timeout = config.getoption("symderiv_timeout")
     if timeout <= 0:

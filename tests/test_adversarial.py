@@ -12,7 +12,7 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from symderiv.report.diagnosis import as_json, text_lines
+from symderiv.report.diagnosis import as_json
 from symderiv.numbers.domains import MpmathDomain
 from symderiv.options import Options
 from symderiv.check.evaluate import Evaluator

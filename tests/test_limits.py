@@ -14,7 +14,6 @@ from hardening_cases import DIAGNOSTIC, Case, cases, check
 from symderiv import limits
 from symderiv.limits import DEFAULT
 from symderiv.cli import main
-from symderiv.load import loader
 
 BOMBS = cases("bombs")
 ROOT = Path(__file__).parent.parent

@@ -99,7 +99,7 @@ def _largest_errors(outcomes: list[Outcome]) -> tuple[tuple[str, object], ...]:
     for outcome in outcomes:
         for key, value in outcome.details:
             if key in ("max_abs_error", "max_rel_error", "points"):
-                out[key] = max(out.get(key, 0), value)  # type: ignore[call-overload]
+                out[key] = max(out.get(key, 0), value)
             else:
                 out.setdefault(key, value)
     return tuple(out.items())

@@ -18,7 +18,6 @@ from symderiv.resolve.scope import Scope
 from symderiv.numbers.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
 from symderiv.errors import SymderivError
 from symderiv.language import ast
-from symderiv.load import loader
 from symderiv.load.loader import SpecErrors
 from symderiv.load.model import Array, Example, Implementation, Value
 

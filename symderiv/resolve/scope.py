@@ -15,7 +15,6 @@ import sympy
 from symderiv import limits
 from symderiv.errors import SymderivError
 from symderiv.language import ast
-from symderiv.load import loader
 from symderiv.load.loader import SpecErrors
 from symderiv.load.model import Definition, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl
 
