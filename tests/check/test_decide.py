@@ -19,7 +19,7 @@ from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.load.loader import load_file, load_text
 
-ENGINE = Path(__file__).parent / "specs" / "engine"
+ENGINE = Path(__file__).parent.parent / "specs" / "engine"
 
 
 @cache
@@ -291,7 +291,7 @@ def test_product_is_a_vector_at_size_one() -> None:
     assert evaluator.value(parse("x.T @ x"), {}) == 9
 
 
-NONLINEAR = Path(__file__).parent / "specs" / "nonlinear"
+NONLINEAR = Path(__file__).parent.parent / "specs" / "nonlinear"
 
 
 @pytest.mark.parametrize("strategies", [("generic",), ("generic", "bounded"),

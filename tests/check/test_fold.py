@@ -14,7 +14,7 @@ from symderiv.resolve.normalize import canonical_sums, normalize
 from symderiv.language.parser import parse
 from symderiv.load.loader import load_file
 
-DATA = Path(__file__).parent / "diagnosis"
+DATA = Path(__file__).parent.parent / "diagnosis"
 
 
 def scope(name: str) -> Scope:

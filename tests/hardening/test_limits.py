@@ -16,7 +16,7 @@ from symderiv.limits import DEFAULT
 from symderiv.cli import main
 
 BOMBS = cases("bombs")
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 TIMEOUT = 2.0
 #: Runs one CLI invocation and prints its peak resident memory (KiB on Linux) last.
 MEASURE = (

@@ -14,7 +14,7 @@ from symderiv.report import github, junit, sarif
 from symderiv.results import Report
 from symderiv.pipeline import run
 
-SPECS = Path(__file__).parent / "specs" / "tooling"
+SPECS = Path(__file__).parent.parent / "specs" / "tooling"
 
 
 #: The failure text of mixed.yaml's wrong-diagonal: verdict, counterexample, diagnosis.
@@ -69,7 +69,7 @@ def test_github_annotations(report: Report) -> None:
 
 # The SARIF 2.1.0 rules a consumer (GitHub code scanning) relies on, written from the OASIS
 # standard: the official schema file is not shipped by any package we can install offline.
-SARIF_SUBSET = json.loads((Path(__file__).parent / "sarif-2.1.0-subset.schema.json")
+SARIF_SUBSET = json.loads((Path(__file__).parent.parent / "sarif-2.1.0-subset.schema.json")
                           .read_text("utf-8"))
 
 

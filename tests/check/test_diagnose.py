@@ -25,8 +25,8 @@ from symderiv.report import json_report, text
 from symderiv.pipeline import check_file
 from symderiv.results import FileResult, Report
 
-DATA = Path(__file__).parent / "diagnosis"
-EXPECTED = yaml.safe_load((Path(__file__).parent / "diagnosis-expected.yaml").read_text("utf-8"))
+DATA = Path(__file__).parent.parent / "diagnosis"
+EXPECTED = yaml.safe_load((Path(__file__).parent.parent / "diagnosis-expected.yaml").read_text("utf-8"))
 CASES = [(spec, check_id) for spec, checks in EXPECTED.items() for check_id in checks]
 
 

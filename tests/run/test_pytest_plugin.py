@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy  # noqa: F401 - imported before pytester's in-process runs, which drop the
 import pytest  # modules they import: numpy cannot be imported twice in one process
 
-ROOT = Path(__file__).parent.parent
-SPECS = Path(__file__).parent / "specs" / "tooling"
+ROOT = Path(__file__).parent.parent.parent
+SPECS = Path(__file__).parent.parent / "specs" / "tooling"
 # the plugin under test, whether or not an installed symderiv also registers its entry point
 PLUGIN = ("-p", "no:symderiv", "-p", "symderiv.pytest_plugin")
 

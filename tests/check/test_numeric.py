@@ -23,8 +23,8 @@ from symderiv.language.parser import parse
 from symderiv.load.loader import load_file, load_text
 from symderiv.load.model import Value
 
-NUMERIC = Path(__file__).parent / "specs" / "numeric" / "softmax.yaml"
-TIES = Path(__file__).parent / "specs" / "numeric" / "ties.yaml"
+NUMERIC = Path(__file__).parent.parent / "specs" / "numeric" / "softmax.yaml"
+TIES = Path(__file__).parent.parent / "specs" / "numeric" / "ties.yaml"
 
 
 @cache
@@ -328,7 +328,7 @@ def test_numeric_layer_alone_decides_claims() -> None:
 def test_proved_claims_carry_numeric_error_fields() -> None:
     """A proved claim keeps its verdict and gains the numeric layer's largest errors."""
     steps = {r.id: r for r in check_scope(build_scope(load_file(
-        Path(__file__).parent.parent / "derivations" / "softmax.yaml", "softmax.yaml")),
+        Path(__file__).parent.parent.parent / "derivations" / "softmax.yaml", "softmax.yaml")),
         Options())}["quotient-rule"]
     assert steps.verdict == Verdict.PROVED and dict(steps.details)["points"] > 0
     result = results()["kronecker-form"]
@@ -418,7 +418,7 @@ def test_unknown_dtype_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_derivations_exit_zero() -> None:
     """The course-notes specs, with the numeric layer on, meet every expectation."""
-    root = Path(__file__).parent.parent / "derivations"
+    root = Path(__file__).parent.parent.parent / "derivations"
     assert main(["check", str(root), "--format", "json"]) == 0
 
 

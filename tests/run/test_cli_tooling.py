@@ -17,8 +17,8 @@ from rich.console import Console
 from symderiv.cli import main
 from symderiv.report.progress import ProgressBar
 
-ROOT = Path(__file__).parent.parent
-SPECS = Path(__file__).parent / "specs" / "tooling"
+ROOT = Path(__file__).parent.parent.parent
+SPECS = Path(__file__).parent.parent / "specs" / "tooling"
 
 
 def symderiv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from symderiv.resolve.implementations import check_numpy
 from symderiv.resolve.scope import build_scope
 from symderiv.load.loader import SpecErrors, load_file
 
-BAD = sorted((Path(__file__).parent / "specs" / "numpy_bad").glob("*.yaml"))
+BAD = sorted((Path(__file__).parent.parent / "specs" / "numpy_bad").glob("*.yaml"))
 HEADER = re.compile(r"# error: (\d+):(\d+): (.*)")
 
 
@@ -30,5 +30,5 @@ def test_bad_numpy_spec_reports_located_error(path: Path) -> None:
 
 def test_good_numpy_spec_passes() -> None:
     """The numeric test spec has no numpy or example errors."""
-    path = Path(__file__).parent / "specs" / "numeric" / "softmax.yaml"
+    path = Path(__file__).parent.parent / "specs" / "numeric" / "softmax.yaml"
     check_numpy(build_scope(load_file(path, path.name)))

@@ -16,8 +16,8 @@ from symderiv.resolve.scope import Scope, build_scope
 from symderiv.language import ast
 from symderiv.load.loader import load_file, load_text
 
-ROOT = Path(__file__).parent.parent
-SPECS = sorted((Path(__file__).parent / "specs" / "soundness").glob("*.yaml")) + sorted(
+ROOT = Path(__file__).parent.parent.parent
+SPECS = sorted((Path(__file__).parent.parent / "specs" / "soundness").glob("*.yaml")) + sorted(
     (ROOT / "derivations").glob("*.yaml"))
 SEEDS = (0, 1, 2)
 #: Numeric truth of a mutant does not depend on the engine's seed: computed once per mutant.

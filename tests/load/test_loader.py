@@ -12,7 +12,7 @@ from symderiv.resolve.scope import build_scope
 from symderiv.load.loader import SpecErrors, load_file, load_text
 from symderiv.load.model import Value
 
-BAD = sorted((Path(__file__).parent / "specs" / "bad").glob("*.yaml"))
+BAD = sorted((Path(__file__).parent.parent / "specs" / "bad").glob("*.yaml"))
 HEADER = re.compile(r"# error: (\d+):(\d+): (.*)")
 
 
@@ -57,7 +57,7 @@ def test_sizes_forms() -> None:
 
 def test_full_contract_example_loads() -> None:
     """The contract's complete example loads with every key in place."""
-    text = (Path(__file__).parent / "specs" / "contract_example.yaml").read_text("utf-8")
+    text = (Path(__file__).parent.parent / "specs" / "contract_example.yaml").read_text("utf-8")
     spec = load_text("contract.yaml", text)
     assert spec.title == "Softmax and its Jacobian"
     assert [c.id for c in spec.claims] == ["kronecker-form", "diagonal", "a-common-mistake"]

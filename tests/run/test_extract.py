@@ -12,7 +12,7 @@ import yaml
 from symderiv.cli import main
 from symderiv.extract import Extraction, extract, skeleton
 
-FIXTURES = Path(__file__).parent / "extract"
+FIXTURES = Path(__file__).parent.parent / "extract"
 
 
 def notes() -> Extraction:
@@ -98,7 +98,7 @@ def test_extract_help_imports_no_sympy() -> None:
     code = ("import sys\nfrom symderiv.cli import main\ntry:\n    main(['extract', '--help'])\n"
             "except SystemExit:\n    pass\nprint('sympy' in sys.modules, 'numpy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=Path(__file__).parent.parent)
+                            check=True, cwd=Path(__file__).parent.parent.parent)
     assert result.stdout.splitlines()[-1] == "False False"
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "symderiv"
+PACKAGE = Path(__file__).resolve().parent.parent.parent / "symderiv"
 
 #: Each room (a folder, or a top-level module) and the rooms it may import, as ARCHITECTURE.md
 #: draws them. Type-only imports (under `if TYPE_CHECKING:`) count too.

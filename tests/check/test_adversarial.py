@@ -21,7 +21,7 @@ from symderiv.language import ast
 from symderiv.jobs import load_scope
 from symderiv.pipeline import check_file
 
-SPECS = Path(__file__).parent / "specs" / "adversarial"
+SPECS = Path(__file__).parent.parent / "specs" / "adversarial"
 CASES = [(spec, claim.id) for spec in sorted(SPECS.glob("*.yaml"))
          if spec.name != "diagnosis-atoms.yaml"
          for claim in load_scope(spec, spec.name).spec.claims]

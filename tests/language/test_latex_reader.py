@@ -13,7 +13,7 @@ from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read, tokenize
 from symderiv.language.parser import parse
 
-CASES = Path(__file__).parent / "latex"
+CASES = Path(__file__).parent.parent / "latex"
 
 NAMES = Declarations(
     sizes=frozenset({"N", "T"}),

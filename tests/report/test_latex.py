@@ -17,7 +17,7 @@ from symderiv.report import latex
 from symderiv.pipeline import run
 from symderiv.results import FileResult, Report
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent.parent
 SMALL = HERE / "latex" / "small.yaml"
 DERIVATIONS = HERE.parent / "derivations"
 

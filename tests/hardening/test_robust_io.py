@@ -113,7 +113,7 @@ def test_unwritable_output_is_one_line(tmp_path: Path, form: str) -> None:
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             [sys.executable, "-m", "symderiv", "check", "--format", form, str(good)],
-            cwd=Path(__file__).parent.parent, stdout=full, stderr=subprocess.PIPE, text=True,
+            cwd=Path(__file__).parent.parent.parent, stdout=full, stderr=subprocess.PIPE, text=True,
             timeout=120)
     assert result.returncode == 2
     assert result.stderr == "symderiv: error: cannot write the report: No space left on device\n"

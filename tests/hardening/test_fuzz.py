@@ -48,7 +48,7 @@ def test_a_few_damaged_specs_as_real_processes(tmp_path: Path) -> None:
         (tmp_path / name).write_text(text, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "symderiv", "check", "--format", "json", str(tmp_path)],
-        cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
+        cwd=Path(__file__).parent.parent.parent, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert "Traceback" not in result.stderr

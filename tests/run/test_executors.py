@@ -14,7 +14,7 @@ from symderiv.jobs import Job, Task
 from symderiv.options import Expect, Kind, Options
 from symderiv.pipeline import run
 
-SPECS = Path(__file__).parent / "specs" / "tooling"
+SPECS = Path(__file__).parent.parent / "specs" / "tooling"
 
 
 def summary(report: object) -> list[tuple[str, str, str, str, int]]:
@@ -89,7 +89,7 @@ def test_a_crashed_worker_is_an_error_and_replaced() -> None:
 def test_course_specs_give_the_same_report_in_workers() -> None:
     """Over derivations/ (claims, .tex, derivations, implementations, examples) workers report
     exactly what one process reports."""
-    paths = [str(Path(__file__).parent.parent / "derivations")]
+    paths = [str(Path(__file__).parent.parent.parent / "derivations")]
     plain = run(paths, Options(), jobs=0)
     assert {c.kind for c in plain.checks} == {"claim", "derivation", "implementation", "example"}
     assert summary(run(paths, Options(), jobs=2)) == summary(plain)

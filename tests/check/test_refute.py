@@ -13,7 +13,7 @@ from symderiv.report import json_report, text
 from symderiv.pipeline import check_file
 from symderiv.results import FileResult, Report
 
-DATA = Path(__file__).parent / "diagnosis"
+DATA = Path(__file__).parent.parent / "diagnosis"
 
 
 def check(spec: str, check_id: str):  # type: ignore[no-untyped-def]

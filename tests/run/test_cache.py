@@ -20,7 +20,7 @@ from symderiv.load.loader import load_text
 from symderiv.jobs import fingerprint, plan, run_job
 from symderiv.pipeline import run
 
-SPECS = Path(__file__).parent / "specs" / "tooling"
+SPECS = Path(__file__).parent.parent / "specs" / "tooling"
 MIXED = (SPECS / "mixed.yaml").read_text("utf-8")
 SETTINGS = {"strategies": ["generic", "bounded"], "timeout": 30.0, "sizes": {}, "seed": 0}
 
