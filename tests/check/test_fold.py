@@ -12,6 +12,7 @@ from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.check.fold import Folder, Unprintable, formula, shortest_texts
 from symderiv.resolve.normalize import canonical_sums, normalize
 from symderiv.language.parser import parse
+from symderiv.language.printer import unparse
 from symderiv.load.loader import load_file
 
 DATA = Path(__file__).parent.parent / "diagnosis"
@@ -41,9 +42,11 @@ def test_derivatives_fold_into_definitions(spec: str, text: str, expected: str) 
 
 
 def test_folded_text_parses_back() -> None:
-    """Every printed form is valid formula text."""
-    for text in folded(scope("cross-entropy.yaml"), "D(L[y], W[i, j])"):
-        parse(text)
+    """Every printed form is valid formula text that prints back to itself."""
+    texts = folded(scope("cross-entropy.yaml"), "D(L[y], W[i, j])")
+    assert texts == ["x[j] * (P[i] - delta(i, y))", "P[i] * x[j] - x[j] * delta(i, y)",
+                     "(P[i] * P[y] * x[j] - P[y] * x[j] * delta(i, y)) / P[y]"]
+    assert [unparse(parse(text)) for text in texts] == texts
 
 
 def test_sum_variables_get_declared_index_names() -> None:

@@ -31,4 +31,7 @@ def test_bad_numpy_spec_reports_located_error(path: Path) -> None:
 def test_good_numpy_spec_passes() -> None:
     """The numeric test spec has no numpy or example errors."""
     path = Path(__file__).parent.parent / "specs" / "numeric" / "softmax.yaml"
-    check_numpy(build_scope(load_file(path, path.name)))
+    scope = build_scope(load_file(path, path.name))
+    assert check_numpy(scope) is None  # raises SpecErrors otherwise
+    assert [i.qualified_name for i in scope.spec.implementations] == [
+        "S.naive", "S.stable", "S.wrong", "E.numpy", "J.numpy"]
