@@ -6,7 +6,9 @@ Shapes are tuples of sympy expressions in the size symbols: () is a scalar, (N,)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from functools import reduce
 from operator import mul
 
@@ -51,14 +53,18 @@ def entry_count(shape: Shape) -> sympy.Expr:
 
 @dataclass(frozen=True)
 class Scope:
-    """The declarations of one spec, looked up by name, with every definition's shape."""
+    """The declarations of one spec, looked up by name, with every definition's shape.
+
+    Immutable: the mappings are read-only views (`build_scope` makes them). Only
+    `value_shapes` changes, a memo of what `value_shape` has worked out.
+    """
 
     spec: Spec
-    sizes: dict[str, SizeDecl]
-    indices: dict[str, IndexDecl]
-    symbols: dict[str, SymbolDecl]
-    definitions: dict[str, Definition]
-    shapes: dict[str, Shape] = field(default_factory=dict)
+    sizes: Mapping[str, SizeDecl]
+    indices: Mapping[str, IndexDecl]
+    symbols: Mapping[str, SymbolDecl]
+    definitions: Mapping[str, Definition]
+    shapes: Mapping[str, Shape] = field(default_factory=lambda: MappingProxyType({}))
     #: the shapes `value_shape` has worked out, by formula node
     value_shapes: dict[ast.Node, Shape] = field(default_factory=dict, compare=False, repr=False)
 
@@ -354,12 +360,16 @@ def build_scope(spec: Spec) -> Scope:
     Raises:
         SpecErrors: all the errors found, located.
     """
+    # the definitions' shapes are filled in below, in order: each definition may use the
+    # shapes of those before it, through the read-only view the scope holds
+    shapes: dict[str, Shape] = {}
     scope = Scope(
         spec,
-        {s.name: s for s in spec.sizes},
-        {i.name: i for i in spec.indices},
-        {s.name: s for s in spec.symbols},
-        {d.name: d for d in spec.definitions},
+        MappingProxyType({s.name: s for s in spec.sizes}),
+        MappingProxyType({i.name: i for i in spec.indices}),
+        MappingProxyType({s.name: s for s in spec.symbols}),
+        MappingProxyType({d.name: d for d in spec.definitions}),
+        MappingProxyType(shapes),
     )
     errors: list[SymderivError] = []
     visible: set[str] = set()
@@ -382,12 +392,12 @@ def build_scope(spec: Spec) -> Scope:
                 raise checker.fail(
                     f"index {sorted(stray)[0]!r} is free in the definition of {definition.name} "
                     "but is not one of its parameters", definition.body.node, "index")
-            scope.shapes[definition.name] = (
+            shapes[definition.name] = (
                 tuple(scope.index_size(p) for p in definition.params) if definition.params
                 else body_shape)
         except SymderivError as error:
             errors.append(error)
-            scope.shapes[definition.name] = tuple(
+            shapes[definition.name] = tuple(
                 scope.index_size(p) for p in definition.params if p in scope.indices)
         visible.add(definition.name)
 
@@ -420,12 +430,12 @@ def build_scope(spec: Spec) -> Scope:
             errors.append(error)
     for derivation in spec.derivations:
         try:
-            shapes = []
+            step_shapes = []
             for step in derivation.steps:
                 checker = _Checker(scope, step.formula, visible)
-                shapes.append((checker.shape(step.formula.node, frozenset()), step))
-            first = shapes[0][0]
-            for shape, step in shapes[1:]:
+                step_shapes.append((checker.shape(step.formula.node, frozenset()), step))
+            first = step_shapes[0][0]
+            for shape, step in step_shapes[1:]:
                 if not same_shape(first, shape):
                     raise SymderivError(f"shape mismatch: this step is {describe(shape)}, the "
                                         f"first is {describe(first)}", step.formula.location,
