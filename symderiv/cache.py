@@ -241,7 +241,8 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
 
-    def _read(self, key: str, anchor: Location) -> tuple[dict[str, Any], list[Any]] | None:
+    def _read(self, key: str, anchor: Location
+              ) -> tuple[dict[str, Any], list[verdict.CheckResult]] | None:
         from symderiv.check.verdict import CheckResult
 
         try:
@@ -257,7 +258,7 @@ class Cache:
         self.hits += 1
         return data, results
 
-    def _write(self, key: str, anchor: Location, results: list[Any],
+    def _write(self, key: str, anchor: Location, results: list[verdict.CheckResult],
                extra: dict[str, Any]) -> bool:
         if any(r.method in UNSTABLE or r.verdict.value == "error"
                or any(step.outcome.method in UNSTABLE for step in r.steps) for r in results):
@@ -280,26 +281,26 @@ class Cache:
             return False
         return True
 
-    def get(self, key: str, anchor: Location) -> list[Any] | None:
+    def get(self, key: str, anchor: Location) -> list[verdict.CheckResult] | None:
         """One check's stored results, placed at `anchor`; None when absent or unusable."""
         found = self._read(key, anchor)
         return None if found is None else found[1]
 
-    def put(self, key: str, anchor: Location, results: list[Any]) -> bool:
+    def put(self, key: str, anchor: Location, results: list[verdict.CheckResult]) -> bool:
         """Store one check's results; False (nothing written) when they cannot be stored."""
         stored = self._write(key, anchor, results, {})
         if stored:
             self.written.extend(r.id for r in results)
         return stored
 
-    def get_file(self, key: str, display: str) -> tuple[str, list[Any]] | None:
+    def get_file(self, key: str, display: str) -> tuple[str, list[verdict.CheckResult]] | None:
         """A whole file's title and results, shown under the path `display`."""
         found = self._read(key, Location(display, 0, 0))
         if found is None or not isinstance(found[0].get("title"), str):
             return None
         return found[0]["title"], found[1]
 
-    def put_file(self, key: str, title: str, results: list[Any]) -> bool:
+    def put_file(self, key: str, title: str, results: list[verdict.CheckResult]) -> bool:
         return self._write(key, Location("", 0, 0), results, {"title": title})
 
     def _prepare(self) -> None:
@@ -355,7 +356,7 @@ def _code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def file_key(source: bytes, options: dict[str, Any], versions: dict[str, str]) -> str:
+def file_key(source: bytes, options: dict[str, object], versions: dict[str, str]) -> str:
     """The key of a whole spec file's results: its bytes, the options and the versions."""
     text = json.dumps({"file": hashlib.sha256(source).hexdigest(), "options": options,
                        "versions": versions}, sort_keys=True)

@@ -1,8 +1,7 @@
 """One check of a spec as a unit of work: what the cache keys, the executors run, pytest items.
 
 A job is a claim, derivation, example or implementation of one spec. `run_job` runs the
-checks on a copy of the scope whose spec holds only that job, so a job's results are exactly
-what `check_scope` gives for it, whatever kinds the checks learn. Claims, derivations and
+check of that one item, exactly as `check_scope` checks it among the others. Claims, derivations and
 examples depend on one fact about the implementations: which ones failed their own check
 (the numeric layer trusts only the others). The pipeline runs implementation jobs first and
 hands that set to the rest (`Task.refuted`).
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.errors import Location
-from symderiv.load.model import Spec
+from symderiv.load.model import Claim, Derivation, Example, Implementation, Spec
 from symderiv.options import Expect, Kind, Options
 
 if TYPE_CHECKING:  # resolving imports sympy: a fully cached run never does
@@ -75,23 +74,11 @@ def plan(spec: Spec) -> list[Job]:
     return found
 
 
-def item(spec: Spec, job: Job) -> Any:
+def item(spec: Spec, job: Job) -> Claim | Derivation | Implementation | Example:
     """The spec's model value of `job` (a Claim, Derivation, Implementation or Example)."""
-    return getattr(spec, FIELDS[job.kind])[job.position]
-
-
-def restrict(scope: Scope, job: Job) -> Scope:
-    """`scope` with a spec that holds `job` and no other claim, derivation or example.
-
-    Every implementation stays: one implementation may call another.
-    """
-    spec = scope.spec
-    only = (item(spec, job),) if job.kind != Kind.IMPLEMENTATION else ()
-    spec = dataclasses.replace(
-        spec, claims=only if job.kind == Kind.CLAIM else (),
-        derivations=only if job.kind == Kind.DERIVATION else (),
-        examples=only if job.kind == Kind.EXAMPLE else ())
-    return dataclasses.replace(scope, spec=spec)
+    found: tuple[Claim | Derivation | Implementation | Example, ...] = getattr(
+        spec, FIELDS[job.kind])
+    return found[job.position]
 
 
 def load_scope(path: Path, display: str) -> Scope:
@@ -118,12 +105,12 @@ def run_job(scope: Scope, job: Job, options: Options, refuted: frozenset[str]
     from symderiv.check.tex import check_tex
 
     model = item(scope.spec, job)
-    if job.kind == Kind.IMPLEMENTATION:
+    if isinstance(model, Implementation):
         return [numeric.implementation_check(scope, model, options)]
-    if job.kind == Kind.EXAMPLE:
+    if isinstance(model, Example):
         return [numeric.example_check(scope, model, options)]
     decider = decider_for(scope, options, refuted)
-    if job.kind == Kind.DERIVATION:
+    if isinstance(model, Derivation):
         return [check_derivation(decider, model)]
     results = [check_claim(decider, model)]
     if model.tex_formula is not None and model.tex_formula is not model.claim:
@@ -179,10 +166,10 @@ def used_declarations(scope: Scope, job: Job) -> dict[str, Any]:
     check = item(spec, job)
     nodes = [formula.node for formula in _formulas(check)]
     extra: set[str] = set()
-    if job.kind == "example":  # given/expect name symbols and definitions
-        extra |= {name for name, _ in check.given + check.expect}
+    if isinstance(check, Example):  # given/expect name symbols and definitions
+        extra |= {name for name, _ in check.given} | {name for name, _ in check.expect}
         extra |= {name.split(".")[0] for name in check.fails}
-    if job.kind == "implementation":
+    if isinstance(check, Implementation):
         extra.add(check.definition)
     nodes += [scope.definitions[n].body.node for n in extra if n in scope.definitions]
     names = used_names(scope, nodes) | extra

@@ -10,12 +10,17 @@ e.g. to keep spec-shaped test fixtures out. `-p no:symderiv` turns the plugin of
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from symderiv.discover import SPEC_SUFFIXES, looks_like_spec
 from symderiv.options import STRATEGIES, Options, parse_strategies
+
+if TYPE_CHECKING:
+    from symderiv.check.verdict import CheckResult
+    from symderiv.errors import SymderivError
+    from symderiv.jobs import Job
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,7 +72,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile |
 class SpecLoadError(Exception):
     """The spec's located errors, shown as a collection error without a traceback."""
 
-    def __init__(self, errors: list[Any]) -> None:
+    def __init__(self, errors: list[SymderivError]) -> None:
         self.errors = errors
         super().__init__("\n".join(e.render() for e in errors))
 
@@ -75,7 +80,7 @@ class SpecLoadError(Exception):
 class CheckFailed(Exception):
     """A check whose verdict did not meet its expectation."""
 
-    def __init__(self, results: list[Any]) -> None:
+    def __init__(self, results: list[CheckResult]) -> None:
         self.results = results
         super().__init__(f"{len(results)} result(s) not as expected")
 
@@ -96,11 +101,11 @@ class SpecFile(pytest.File):
         if isinstance(opened, FileResult):
             raise SpecLoadError(list(opened.errors))
         self.scope = opened
-        self._implementations: list[Any] | None = None
+        self._implementations: list[CheckResult] | None = None
         return [CheckItem.from_parent(self, name=job.id, job=job)
                 for job in plan(self.scope.spec)]
 
-    def implementations(self) -> list[Any]:
+    def implementations(self) -> list[CheckResult]:
         """The spec's implementation results, computed once for all its items."""
         if self._implementations is None:
             from symderiv.pipeline import implementation_results
@@ -117,10 +122,10 @@ class SpecFile(pytest.File):
 
 
 class CheckItem(pytest.Item):
-    def __init__(self, *, job: Any, **kwargs: Any) -> None:
+    def __init__(self, *, job: Job, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.job = job
-        self.results: list[Any] = []
+        self.results: list[CheckResult] = []
 
     def runtest(self) -> None:
         from symderiv.pipeline import execute_one

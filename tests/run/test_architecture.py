@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
                  "discover", "jobs", "executors", "cache"},
     "extract": {"errors", "language"},
     "pytest_plugin": {"discover", "options", "jobs", "pipeline", "results", "report",
-                      "errors"},
+                      "errors", "check"},
     "cli": {"__init__", "errors", "limits", "options", "discover", "pipeline", "results",
             "cache", "report", "extract"},
     "__init__": set(),
