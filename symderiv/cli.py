@@ -13,6 +13,7 @@ from symderiv.limits import NAMES as LIMIT_NAMES
 from symderiv.options import DTYPES, STRATEGIES, Options, Strategy, parse_strategies
 
 if TYPE_CHECKING:
+    from symderiv.cache import Cache
     from symderiv.results import Report
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
@@ -216,30 +217,42 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if arguments.pdf and arguments.latex is None:
         parser().error("--pdf needs --latex OUT")
+    return _check(arguments)
+
+
+def _options(arguments: argparse.Namespace) -> Options:
+    from symderiv.limits import DEFAULT
+
+    return Options(strategies=arguments.strategy, timeout=arguments.timeout,
+                   sizes=tuple(dict(arguments.sizes).items()), seed=arguments.seed,
+                   dtype=arguments.dtype, diagnose=arguments.diagnose,
+                   limits=DEFAULT.changed(dict(arguments.limit)))
+
+
+def _cache(arguments: argparse.Namespace) -> Cache | None:
+    """The result cache the arguments ask for (None: --no-cache, or a run with --limit)."""
+    # limits change what is accepted: a run with --limit neither reads nor writes the cache
+    if arguments.no_cache or arguments.limit:
+        return None
+    from symderiv.cache import DEFAULT_DIRECTORY, Cache, versions
+
+    directory = arguments.cache_dir or os.environ.get("SYMDERIV_CACHE_DIR") \
+        or DEFAULT_DIRECTORY
+    return Cache(directory, versions())
+
+
+def _check(arguments: argparse.Namespace) -> int:
+    """`symderiv check`: run the pipeline, print the report, return the exit status."""
     from pathlib import Path
 
     from symderiv.discover import looks_like_spec
-    from symderiv.limits import DEFAULT
     from symderiv.pipeline import run
 
-    options = Options(strategies=arguments.strategy, timeout=arguments.timeout,
-                      sizes=tuple(dict(arguments.sizes).items()), seed=arguments.seed,
-                      dtype=arguments.dtype,
-                      diagnose=arguments.diagnose,
-                      limits=DEFAULT.changed(dict(arguments.limit)))
     paths = arguments.paths
     if arguments.only_specs:
         paths = [p for p in paths if Path(p).is_dir() or looks_like_spec(Path(p))]
         if not paths:
             return 0
-    cache = None
-    # limits change what is accepted: a run with --limit neither reads nor writes the cache
-    if not arguments.no_cache and not arguments.limit:
-        from symderiv.cache import DEFAULT_DIRECTORY, Cache, versions
-
-        directory = arguments.cache_dir or os.environ.get("SYMDERIV_CACHE_DIR") \
-            or DEFAULT_DIRECTORY
-        cache = Cache(directory, versions())
     console = None
     progress = None
     if arguments.format == "text":
@@ -252,8 +265,8 @@ def _main(argv: list[str] | None) -> int:
             progress = ProgressBar(console)
     try:
         # the LaTeX report prints the declarations: every spec must then be loaded
-        report = run(paths, options, jobs=arguments.jobs, cache=cache, progress=progress,
-                     need_specs=arguments.latex is not None)
+        report = run(paths, _options(arguments), jobs=arguments.jobs, cache=_cache(arguments),
+                     progress=progress, need_specs=arguments.latex is not None)
     finally:
         if progress is not None:
             progress.close()
@@ -265,27 +278,32 @@ def _main(argv: list[str] | None) -> int:
         for result in report.files:
             for error in result.errors:
                 print(error.render(), file=sys.stderr)
-    if arguments.format == "json":
+    _write_format(report, arguments.format)
+    if arguments.latex is not None:
+        return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
+    return report.exit_code
+
+
+def _write_format(report: Report, report_format: str) -> None:
+    """The machine-readable report on standard output (the text report is printed above)."""
+    if report_format == "json":
         from symderiv.report import json_report
 
         json.dump(json_report.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-    elif arguments.format == "sarif":
+    elif report_format == "sarif":
         from symderiv.report import sarif
 
         json.dump(sarif.render(report), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-    elif arguments.format == "junit":
+    elif report_format == "junit":
         from symderiv.report import junit
 
         sys.stdout.write(junit.render(report))
-    elif arguments.format == "github":
+    elif report_format == "github":
         from symderiv.report import github
 
         sys.stdout.write(github.render(report))
-    if arguments.latex is not None:
-        return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
-    return report.exit_code
 
 
 def _latex(report: Report, directory: str, pdf: bool) -> int:

@@ -16,7 +16,7 @@ from symderiv.check.evaluate import EvaluationError
 from symderiv.numbers.numpy_eval import NumpyError
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
-from symderiv.check.verdict import Outcome, Verdict
+from symderiv.check.verdict import Counterexample, Outcome, Verdict
 from symderiv.language import ast
 from symderiv.load.model import Implementation
 from symderiv.options import Options, Strategy
@@ -27,6 +27,19 @@ FD_WARNING_GAP = 100.0
 EXTRA_SIZES = (1, 2, 3)
 #: Longest a generic proof's cross-check at the largest listed sizes may take.
 CROSS_CHECK_SECONDS = 2.0
+
+
+def _disagreements(symbolic: Outcome, found: numeric.Evidence) -> tuple[str, ...]:
+    """A warning beside a symbolic verdict where the numeric layer disagrees."""
+    # points where mpmath shows the claim holds are finite-difference error; they are
+    # worth a warning only when far outside the error estimate (ill-conditioning)
+    far = found.differenced and found.worst_gap >= FD_WARNING_GAP
+    disagreements = found.mismatches + (found.resolved if far else [])
+    if not disagreements:
+        return ()
+    return (f"numeric disagreement with the {symbolic.verdict.value} verdict (not a "
+            f"refutation) {numeric.mismatch_text(found, disagreements)}; finite differences or "
+            "rounding may be inaccurate here",)
 
 
 def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
@@ -115,21 +128,19 @@ class Decider:
             return replace(symbolic, warnings=symbolic.warnings + (
                 f"numeric layer: cannot evaluate: {error}",))
         details = found.errors.details() + (("points", found.points), ("dtype", dtype))
+        if symbolic.verdict.holds:
+            return replace(symbolic, warnings=symbolic.warnings + _disagreements(
+                symbolic, found), details=details)
+        return self._numeric_verdict(symbolic, found, counterexample, details)
+
+    def _numeric_verdict(self, symbolic: Outcome, found: numeric.Evidence,
+                         counterexample: Counterexample | None,
+                         details: tuple[tuple[str, object], ...]) -> Outcome:
+        """The numeric layer's verdict where no symbolic layer decided."""
+        seed, dtype = self.options.seed, self.options.dtype
         why = "no symbolic layer was selected" if symbolic.method == "none" \
             and Strategy.GENERIC not in self.options.strategies else symbolic.message
         summary = found.summary(seed, dtype)
-        if symbolic.verdict.holds:
-            warnings = symbolic.warnings
-            # points where mpmath shows the claim holds are finite-difference error; they are
-            # worth a warning only when far outside the error estimate (ill-conditioning)
-            far = found.differenced and found.worst_gap >= FD_WARNING_GAP
-            disagreements = found.mismatches + (found.resolved if far else [])
-            if disagreements:
-                warnings += (f"numeric disagreement with the {symbolic.verdict.value} verdict "
-                             f"(not a refutation) "
-                             f"{numeric.mismatch_text(found, disagreements)}; "
-                             "finite differences or rounding may be inaccurate here",)
-            return replace(symbolic, warnings=warnings, details=details)
         if found.resolved and found.differenced:
             symbolic = replace(symbolic, warnings=symbolic.warnings + (
                 f"finite differences disagreed {numeric.mismatch_text(found, found.resolved)}, "

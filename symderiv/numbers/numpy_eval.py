@@ -203,52 +203,18 @@ class NumpyEvaluator:
     def _call(self, node: ast.Call) -> Batch:
         function = node.function
         if function == "eye":
-            argument = node.args[0]
-            if isinstance(argument, ast.Name) and argument.name in self.sizes:
-                n = self.sizes[argument.name]
-            elif isinstance(argument, ast.Number):
-                n = int(argument.value)
-            else:
-                raise NumpyError("eye() takes a size or a positive integer", argument)
-            return Batch(np.eye(n, dtype=self.dtype)[None])  # object: exact 0 and 1
+            return self._eye(node.args[0])
         args = [self._value(a) for a in node.args]
         data = args[0].data
-        complex_data = np.iscomplexobj(data)
         if self.exact and function in ("exp", "log", "sqrt"):
             return Batch(self._elementwise(function, data))
-        if function == "exp":
-            out = np.exp(data)
-            if np.any(~np.isfinite(out) & np.isfinite(data)):
-                self._note("exp overflows")
-            if np.any((out == 0) & np.isfinite(data)):
-                self._note("exp underflows to 0")
-            return Batch(out)
-        if function == "log":
-            if np.any(np.real(data) <= 0):
-                self._note("log of a number ≤ 0")
-            return Batch(np.log(data))
-        if function == "sqrt":
-            if np.any(np.real(data) < 0):
-                self._note("square root of a negative number")
-            return Batch(np.sqrt(data))
+        if function in ("exp", "log", "sqrt"):
+            return Batch(self._transcendental(function, data))
         if function == "abs":
-            return Batch(data * np.sign(np.real(data)) if complex_data else np.abs(data))
+            return Batch(data * np.sign(np.real(data)) if np.iscomplexobj(data)
+                         else np.abs(data))
         if function in ("max", "min"):
-            if len(args) == 2:
-                rank = max(len(args[0].shape), len(args[1].shape))
-                a, b = _pad(args[0], rank), _pad(args[1], rank)
-                pick = np.real(a) >= np.real(b) if function == "max" else np.real(a) <= np.real(b)
-                try:
-                    return Batch(np.where(pick, a, b))
-                except ValueError as error:
-                    raise NumpyError(f"shapes {args[0].shape} and {args[1].shape} do not "
-                                     f"broadcast in {function}()", node) from error
-            flat = data.reshape(data.shape[0], -1)
-            if flat.shape[1] == 0:
-                raise NumpyError(f"{function}() of an empty array", node)
-            chooser = np.argmax if function == "max" else np.argmin
-            position = chooser(np.real(flat), axis=1)
-            return Batch(np.take_along_axis(flat, position[:, None], axis=1)[:, 0])
+            return self._extreme(node, args) if len(args) == 2 else self._reduce(node, data)
         if function == "sum":
             self._track(data)
             return Batch(data.reshape(data.shape[0], -1).sum(axis=1))
@@ -257,17 +223,67 @@ class NumpyEvaluator:
             v = args[1].data.reshape(args[1].data.shape[0], -1)
             return Batch(u[:, :, None] * v[:, None, :])
         if function == "diag":
-            shape = args[0].shape
-            if len(shape) == 1:
-                n = shape[0]
-                out = np.zeros(data.shape + (n,), dtype=data.dtype)
-                index = np.arange(n)
-                out[:, index, index] = data
-                return Batch(out)
-            if len(shape) == 2:
-                return Batch(np.diagonal(data, axis1=1, axis2=2).copy())
-            raise NumpyError("diag() takes a vector or a matrix", node)
+            return self._diag(node, args[0])
         raise NumpyError(f"{function}() is not available in numpy expressions", node)
+
+    def _eye(self, argument: ast.Node) -> Batch:
+        if isinstance(argument, ast.Name) and argument.name in self.sizes:
+            n = self.sizes[argument.name]
+        elif isinstance(argument, ast.Number):
+            n = int(argument.value)
+        else:
+            raise NumpyError("eye() takes a size or a positive integer", argument)
+        return Batch(np.eye(n, dtype=self.dtype)[None])  # object: exact 0 and 1
+
+    def _transcendental(self, function: str, data: np.ndarray) -> np.ndarray:
+        """exp, log or sqrt in floats, noting overflow and values outside the domain."""
+        if function == "exp":
+            out = np.exp(data)
+            if np.any(~np.isfinite(out) & np.isfinite(data)):
+                self._note("exp overflows")
+            if np.any((out == 0) & np.isfinite(data)):
+                self._note("exp underflows to 0")
+        elif function == "log":
+            if np.any(np.real(data) <= 0):
+                self._note("log of a number ≤ 0")
+            out = np.log(data)
+        else:
+            if np.any(np.real(data) < 0):
+                self._note("square root of a negative number")
+            out = np.sqrt(data)
+        return np.asarray(out)
+
+    def _extreme(self, node: ast.Call, args: list[Batch]) -> Batch:
+        """max(a, b) / min(a, b): elementwise, broadcast."""
+        rank = max(len(args[0].shape), len(args[1].shape))
+        a, b = _pad(args[0], rank), _pad(args[1], rank)
+        pick = np.real(a) >= np.real(b) if node.function == "max" else np.real(a) <= np.real(b)
+        try:
+            return Batch(np.where(pick, a, b))
+        except ValueError as error:
+            raise NumpyError(f"shapes {args[0].shape} and {args[1].shape} do not "
+                             f"broadcast in {node.function}()", node) from error
+
+    def _reduce(self, node: ast.Call, data: np.ndarray) -> Batch:
+        """max(a) / min(a): the largest or smallest entry."""
+        flat = data.reshape(data.shape[0], -1)
+        if flat.shape[1] == 0:
+            raise NumpyError(f"{node.function}() of an empty array", node)
+        chooser = np.argmax if node.function == "max" else np.argmin
+        position = chooser(np.real(flat), axis=1)
+        return Batch(np.take_along_axis(flat, position[:, None], axis=1)[:, 0])
+
+    def _diag(self, node: ast.Call, argument: Batch) -> Batch:
+        data, shape = argument.data, argument.shape
+        if len(shape) == 1:
+            n = shape[0]
+            out = np.zeros(data.shape + (n,), dtype=data.dtype)
+            index = np.arange(n)
+            out[:, index, index] = data
+            return Batch(out)
+        if len(shape) == 2:
+            return Batch(np.diagonal(data, axis1=1, axis2=2).copy())
+        raise NumpyError("diag() takes a vector or a matrix", node)
 
 
 #: Events that mean the float range was exceeded, not that the formula is wrong.

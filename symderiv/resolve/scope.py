@@ -6,10 +6,10 @@ Shapes are tuples of sympy expressions in the size symbols: () is a scalar, (N,)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from functools import reduce
+from functools import partial, reduce
 from operator import mul
 
 import sympy
@@ -18,7 +18,9 @@ from symderiv import limits
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load.loader import SpecErrors
-from symderiv.load.model import Definition, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl
+from symderiv.load.model import (
+    Claim, Definition, Derivation, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl,
+)
 
 Shape = tuple[sympy.Expr, ...]
 
@@ -374,75 +376,93 @@ def build_scope(spec: Spec) -> Scope:
     errors: list[SymderivError] = []
     visible: set[str] = set()
     for definition in spec.definitions:
-        checker = _Checker(scope, definition.body, visible)
         try:
-            for param in definition.params:
-                if param not in scope.indices:
-                    raise SymderivError(f"parameter {param!r} of {definition.name} is not a "
-                                        "declared index", definition.location, "name")
-            if len(set(definition.params)) != len(definition.params):
-                raise SymderivError(f"repeated parameter in {definition.name}",
-                                    definition.location, "name")
-            body_shape = checker.shape(definition.body.node, frozenset())
-            if definition.params and body_shape:
-                raise checker.fail(f"the entry {definition.name}[...] must be a scalar, got "
-                                   f"{describe(body_shape)}", definition.body.node, "shape")
-            stray = free_indices(definition.body.node, scope) - set(definition.params)
-            if stray:
-                raise checker.fail(
-                    f"index {sorted(stray)[0]!r} is free in the definition of {definition.name} "
-                    "but is not one of its parameters", definition.body.node, "index")
-            shapes[definition.name] = (
-                tuple(scope.index_size(p) for p in definition.params) if definition.params
-                else body_shape)
+            shapes[definition.name] = _definition_shape(scope, definition, visible)
         except SymderivError as error:
             errors.append(error)
             shapes[definition.name] = tuple(
                 scope.index_size(p) for p in definition.params if p in scope.indices)
         visible.add(definition.name)
-
-    def equation(formula: Formula) -> None:
-        checker = _Checker(scope, formula, visible)
-        node = formula.node
-        assert isinstance(node, ast.Compare)
-        left = checker.shape(node.left, frozenset())
-        right = checker.shape(node.right, frozenset())
-        if not same_shape(left, right) and not (not left and not right):
-            raise checker.fail(f"shape mismatch: the left side is {describe(left)}, the right "
-                               f"side is {describe(right)}", node, "shape")
-
-    def condition(formula: Formula | None) -> None:
-        if formula is not None:
-            _Checker(scope, formula, visible).condition(formula.node)
-
-    for claim in spec.claims:
+    checks: list[Callable[[], None]] = [
+        *(partial(_check_claim, scope, claim, visible) for claim in spec.claims),
+        *(partial(_check_derivation, scope, derivation, visible)
+          for derivation in spec.derivations)]
+    for check in checks:
         try:
-            if claim.claim is not None:
-                equation(claim.claim)
-            tex = claim.tex_formula
-            if tex is not None and tex is not claim.claim:
-                if isinstance(tex.node, ast.Compare):
-                    equation(tex)
-                else:
-                    _Checker(scope, tex, visible).shape(tex.node, frozenset())
-            condition(claim.where)
-        except SymderivError as error:
-            errors.append(error)
-    for derivation in spec.derivations:
-        try:
-            step_shapes = []
-            for step in derivation.steps:
-                checker = _Checker(scope, step.formula, visible)
-                step_shapes.append((checker.shape(step.formula.node, frozenset()), step))
-            first = step_shapes[0][0]
-            for shape, step in step_shapes[1:]:
-                if not same_shape(first, shape):
-                    raise SymderivError(f"shape mismatch: this step is {describe(shape)}, the "
-                                        f"first is {describe(first)}", step.formula.location,
-                                        "shape")
-            condition(derivation.where)
+            check()
         except SymderivError as error:
             errors.append(error)
     if errors:
         raise SpecErrors(errors)
     return scope
+
+
+def _definition_shape(scope: Scope, definition: Definition, visible: set[str]) -> Shape:
+    """The shape of a definition (of its entries' index ranges, if it has parameters).
+
+    Raises:
+        SymderivError: a parameter that is not an index, a non-scalar entry, a stray index.
+    """
+    checker = _Checker(scope, definition.body, visible)
+    for param in definition.params:
+        if param not in scope.indices:
+            raise SymderivError(f"parameter {param!r} of {definition.name} is not a "
+                                "declared index", definition.location, "name")
+    if len(set(definition.params)) != len(definition.params):
+        raise SymderivError(f"repeated parameter in {definition.name}",
+                            definition.location, "name")
+    body_shape = checker.shape(definition.body.node, frozenset())
+    if definition.params and body_shape:
+        raise checker.fail(f"the entry {definition.name}[...] must be a scalar, got "
+                           f"{describe(body_shape)}", definition.body.node, "shape")
+    stray = free_indices(definition.body.node, scope) - set(definition.params)
+    if stray:
+        raise checker.fail(
+            f"index {sorted(stray)[0]!r} is free in the definition of {definition.name} "
+            "but is not one of its parameters", definition.body.node, "index")
+    if definition.params:
+        return tuple(scope.index_size(p) for p in definition.params)
+    return body_shape
+
+
+def _check_equation(scope: Scope, formula: Formula, visible: set[str]) -> None:
+    """Both sides of `lhs == rhs` well shaped, and of the same shape."""
+    checker = _Checker(scope, formula, visible)
+    node = formula.node
+    assert isinstance(node, ast.Compare)
+    left = checker.shape(node.left, frozenset())
+    right = checker.shape(node.right, frozenset())
+    if not same_shape(left, right) and not (not left and not right):
+        raise checker.fail(f"shape mismatch: the left side is {describe(left)}, the right "
+                           f"side is {describe(right)}", node, "shape")
+
+
+def _check_condition(scope: Scope, formula: Formula | None, visible: set[str]) -> None:
+    if formula is not None:
+        _Checker(scope, formula, visible).condition(formula.node)
+
+
+def _check_claim(scope: Scope, claim: Claim, visible: set[str]) -> None:
+    if claim.claim is not None:
+        _check_equation(scope, claim.claim, visible)
+    tex = claim.tex_formula
+    if tex is not None and tex is not claim.claim:
+        if isinstance(tex.node, ast.Compare):
+            _check_equation(scope, tex, visible)
+        else:
+            _Checker(scope, tex, visible).shape(tex.node, frozenset())
+    _check_condition(scope, claim.where, visible)
+
+
+def _check_derivation(scope: Scope, derivation: Derivation, visible: set[str]) -> None:
+    """Every step well shaped, each of the first step's shape."""
+    step_shapes = []
+    for step in derivation.steps:
+        checker = _Checker(scope, step.formula, visible)
+        step_shapes.append((checker.shape(step.formula.node, frozenset()), step))
+    first = step_shapes[0][0]
+    for shape, step in step_shapes[1:]:
+        if not same_shape(first, shape):
+            raise SymderivError(f"shape mismatch: this step is {describe(shape)}, the "
+                                f"first is {describe(first)}", step.formula.location, "shape")
+    _check_condition(scope, derivation.where, visible)
