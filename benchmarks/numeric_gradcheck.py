@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's symderiv
 
 from symderiv.resolve.scope import build_scope
-from symderiv.check import numeric
+from symderiv.check.numeric import points as random_points
 from symderiv.check.spec import check_scope
 from symderiv.options import Options
 from symderiv.load.loader import load_text
@@ -53,8 +53,8 @@ def loss(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def symderiv_numeric(size: int, points: int) -> tuple[float, str, int]:
-    numeric.SIMPLE_POINTS = 0
-    numeric.POINTS_PER_SCALE = -(-points // len(numeric.SCALES))
+    random_points.SIMPLE_POINTS = 0
+    random_points.POINTS_PER_SCALE = -(-points // len(random_points.SCALES))
     scope = build_scope(load_text("benchmark.yaml", SPEC.format(size=size)))
     started = time.perf_counter()
     results = check_scope(scope, Options(strategies=("numeric",)))

@@ -99,16 +99,17 @@ def load_scope(path: Path, display: str) -> Scope:
 def run_job(scope: Scope, job: Job, options: Options, refuted: frozenset[str]
             ) -> list[CheckResult]:
     """The CheckResults of one job (a claim may have two: itself and its `tex`)."""
-    from symderiv.check import numeric
+    from symderiv.check.numeric.examples import example_check
+    from symderiv.check.numeric.implementations import implementation_check
     from symderiv.check.claims import check_claim, check_derivation
     from symderiv.check.spec import decider_for
     from symderiv.check.tex import check_tex
 
     model = item(scope.spec, job)
     if isinstance(model, Implementation):
-        return [numeric.implementation_check(scope, model, options)]
+        return [implementation_check(scope, model, options)]
     if isinstance(model, Example):
-        return [numeric.example_check(scope, model, options)]
+        return [example_check(scope, model, options)]
     decider = decider_for(scope, options, refuted)
     if isinstance(model, Derivation):
         return [check_derivation(decider, model)]

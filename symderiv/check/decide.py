@@ -11,7 +11,10 @@ from dataclasses import replace
 
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import SympyBuilder
-from symderiv.check import bounded, generic, numeric
+from symderiv.check import bounded, generic
+from symderiv.check.numeric.evidence import (Evidence, confirm_mismatch, evidence,
+                                             resolve_rounding)
+from symderiv.check.numeric.wording import evidence_summary, mismatch_text
 from symderiv.check.evaluate import EvaluationError
 from symderiv.numbers.numpy_eval import NumpyError
 from symderiv.check.refute import find_counterexample
@@ -29,7 +32,7 @@ EXTRA_SIZES = (1, 2, 3)
 CROSS_CHECK_SECONDS = 2.0
 
 
-def _disagreements(symbolic: Outcome, found: numeric.Evidence) -> tuple[str, ...]:
+def _disagreements(symbolic: Outcome, found: Evidence) -> tuple[str, ...]:
     """A warning beside a symbolic verdict where the numeric layer disagrees."""
     # points where mpmath shows the claim holds are finite-difference error; they are
     # worth a warning only when far outside the error estimate (ill-conditioning)
@@ -38,7 +41,7 @@ def _disagreements(symbolic: Outcome, found: numeric.Evidence) -> tuple[str, ...
     if not disagreements:
         return ()
     return (f"numeric disagreement with the {symbolic.verdict.value} verdict (not a "
-            f"refutation) {numeric.mismatch_text(found, disagreements)}; finite differences or "
+            f"refutation) {mismatch_text(found, disagreements)}; finite differences or "
             "rounding may be inaccurate here",)
 
 
@@ -115,10 +118,10 @@ class Decider:
         seed, dtype = self.options.seed, self.options.dtype
         try:
             with deadline(self.options.timeout):
-                found = numeric.evidence(self.scope, lhs, rhs, where, free, combos or [{}],
-                                         self.implementations, seed, dtype)
-                numeric.resolve_rounding(self.scope, lhs, rhs, found)
-                counterexample = numeric.confirm_mismatch(
+                found = evidence(self.scope, lhs, rhs, where, free, combos or [{}],
+                                 self.implementations, seed, dtype)
+                resolve_rounding(self.scope, lhs, rhs, found)
+                counterexample = confirm_mismatch(
                     self.scope, lhs, rhs, found, seed) if found.mismatches \
                     and not symbolic.verdict.holds else None
         except CheckTimeout:
@@ -133,17 +136,17 @@ class Decider:
                 symbolic, found), details=details)
         return self._numeric_verdict(symbolic, found, counterexample, details)
 
-    def _numeric_verdict(self, symbolic: Outcome, found: numeric.Evidence,
+    def _numeric_verdict(self, symbolic: Outcome, found: Evidence,
                          counterexample: Counterexample | None,
                          details: tuple[tuple[str, object], ...]) -> Outcome:
         """The numeric layer's verdict where no symbolic layer decided."""
         seed, dtype = self.options.seed, self.options.dtype
         why = "no symbolic layer was selected" if symbolic.method == "none" \
             and Strategy.GENERIC not in self.options.strategies else symbolic.message
-        summary = found.summary(seed, dtype)
+        summary = evidence_summary(found, seed, dtype)
         if found.resolved and found.differenced:
             symbolic = replace(symbolic, warnings=symbolic.warnings + (
-                f"finite differences disagreed {numeric.mismatch_text(found, found.resolved)}, "
+                f"finite differences disagreed {mismatch_text(found, found.resolved)}, "
                 "but the claim holds there in mpmath (40 digits): finite-difference error at "
                 "an ill-conditioned point",))
         if counterexample is not None:
@@ -155,7 +158,7 @@ class Decider:
                            details=details)
         if found.mismatches:
             return replace(symbolic, warnings=symbolic.warnings + (
-                f"numeric difference {numeric.mismatch_text(found)}, not confirmed in mpmath; "
+                f"numeric difference {mismatch_text(found)}, not confirmed in mpmath; "
                 f"{summary}",), details=details)
         if found.assignments == 0:
             return replace(symbolic, warnings=symbolic.warnings + (

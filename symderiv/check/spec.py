@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from symderiv.check import numeric
+from symderiv.check.numeric.examples import example_check
+from symderiv.check.numeric.implementations import (
+    implementation_checks, trusted_implementations,
+)
 from symderiv.check.claims import check_claim, check_derivation
 from symderiv.check.decide import Decider
 from symderiv.check.tex import check_tex
@@ -14,7 +17,7 @@ from symderiv.resolve.scope import Scope
 def decider_for(scope: Scope, options: Options, refuted_implementations: frozenset[str]
                 ) -> Decider:
     """The decider of `scope`, whose numeric layer trusts the implementations not refuted."""
-    trusted = numeric.trusted_implementations(scope, refuted_implementations)
+    trusted = trusted_implementations(scope, refuted_implementations)
     return Decider(scope, options, trusted)
 
 
@@ -28,7 +31,7 @@ def check_scope(scope: Scope, options: Options,
     """Every check of one spec: claims (each with its ID.tex), derivations, implementations,
     then examples. `implementations`: their results if already known."""
     if implementations is None:
-        implementations = numeric.implementation_checks(scope, options)
+        implementations = implementation_checks(scope, options)
     decider = decider_for(scope, options, refuted(implementations))
     results = []
     for claim in scope.spec.claims:
@@ -39,6 +42,6 @@ def check_scope(scope: Scope, options: Options,
             results.append(check_tex(decider, claim))
     results += [check_derivation(decider, derivation) for derivation in scope.spec.derivations]
     results += implementations
-    results += [numeric.example_check(scope, example, options)
+    results += [example_check(scope, example, options)
                 for example in scope.spec.examples]
     return results

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from symderiv.resolve.scope import Scope, build_scope
-from symderiv.check import numeric
+from symderiv.check.numeric import evidence
+from symderiv.check.numeric.finite_differences import FiniteDifferences
+from symderiv.check.numeric.placement import written_tolerance
 from symderiv.check.claims import check_claim
 from symderiv.check.decide import Decider
 from symderiv.check.spec import check_scope
@@ -147,13 +149,13 @@ def test_cancellation_is_not_a_difference() -> None:
 
 def test_written_precision() -> None:
     """0.93 means ±0.005, 0.09003057 ±5e-9, 8.2184e+307 ±5e+302, 0 and 1 ±0.5e-6, or tol."""
-    assert numeric.written_tolerance(Value(Fraction(93, 100), "0.93"), None) == Fraction(1, 200)
-    assert numeric.written_tolerance(Value(Fraction(0), "0.09003057"), None) == \
+    assert written_tolerance(Value(Fraction(93, 100), "0.93"), None) == Fraction(1, 200)
+    assert written_tolerance(Value(Fraction(0), "0.09003057"), None) == \
         Fraction(5, 10 ** 9)
-    assert numeric.written_tolerance(Value(Fraction(0), "8.2184e+307"), None) == \
+    assert written_tolerance(Value(Fraction(0), "8.2184e+307"), None) == \
         Fraction(5) * 10 ** 302
-    assert numeric.written_tolerance(Value(Fraction(1), "1"), None) == Fraction(1, 2_000_000)
-    assert numeric.written_tolerance(Value(Fraction(1), "1"), Fraction(1, 10)) == Fraction(1, 10)
+    assert written_tolerance(Value(Fraction(1), "1"), None) == Fraction(1, 2_000_000)
+    assert written_tolerance(Value(Fraction(1), "1"), Fraction(1, 10)) == Fraction(1, 10)
 
 
 @pytest.mark.parametrize(("text", "tolerance"), [
@@ -167,8 +169,8 @@ def test_written_precision() -> None:
 def test_written_precision_of_integers_and_exponents(text: str, tolerance: Fraction) -> None:
     """Integers other than 0 and 1 are written to the unit; exponents count the mantissa."""
     value = Value(Fraction(text.rstrip(".")), text)
-    assert numeric.written_tolerance(value, None) == tolerance
-    assert numeric.written_tolerance(value, Fraction(1, 10)) == Fraction(1, 10)
+    assert written_tolerance(value, None) == tolerance
+    assert written_tolerance(value, Fraction(1, 10)) == Fraction(1, 10)
 
 
 @pytest.mark.parametrize("example", ["eight-digits", "two-digits", "large-logits", "with-tol",
@@ -356,7 +358,7 @@ def test_central_differences_at_a_tie_of_max() -> None:
     spec = scope().spec
     stable = next(i for i in spec.implementations if i.qualified_name == "S.stable")
     inputs = {"a": np.array([[1.0, 1.0], [3.0, -40.0]])}
-    differences = numeric.FiniteDifferences(scope(), {"N": 2}, inputs, {"S": stable}, "float64")
+    differences = FiniteDifferences(scope(), {"N": 2}, inputs, {"S": stable}, "float64")
     derivative = differences.derivative("S", ("a", (1,)))
     s = np.exp(inputs["a"]) / np.exp(inputs["a"]).sum(axis=1, keepdims=True)
     exact = s * (np.array([1.0, 0.0]) - s[:, :1])
@@ -440,7 +442,7 @@ def test_kink_crossed_by_finite_differences_is_not_a_refutation(
     """
     local = build_scope(load_text("kink.yaml", textwrap.dedent(text)))
     near_zero = {"x": np.array([1e-7, -3e-7, 0.5, -2.0])}
-    monkeypatch.setattr(numeric, "random_inputs", lambda *args: dict(near_zero))
+    monkeypatch.setattr(evidence, "random_inputs", lambda *args: dict(near_zero))
     implementation = local.spec.implementations[0]
     decider = Decider(local, Options(strategies=("numeric",)), {"r": implementation})
     result = check_claim(decider, local.spec.claims[0])

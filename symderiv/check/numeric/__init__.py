@@ -1,0 +1,1 @@
+"""The numeric layer: numpy implementations, worked examples, and claims at random points."""
