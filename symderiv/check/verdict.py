@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from symderiv.errors import Location
+from symderiv.options import Expect, Kind
 
 
 class Verdict(enum.Enum):
@@ -32,9 +33,9 @@ def weakest(verdicts: list[Verdict]) -> Verdict:
     return min(verdicts, key=STRENGTH.index)
 
 
-def meets(verdict: Verdict, expect: str) -> bool:
+def meets(verdict: Verdict, expect: Expect) -> bool:
     """Does `verdict` meet the spec's `expect` (holds / refuted)?"""
-    return verdict == Verdict.REFUTED if expect == "refuted" else verdict.holds
+    return verdict == Verdict.REFUTED if expect == Expect.REFUTED else verdict.holds
 
 
 #: A number or nested tuples of numbers (an input array at a counterexample).
@@ -101,7 +102,7 @@ class StepResult:
     step: int
     verdict: Verdict
     by: str | None
-    expect: str
+    expect: Expect
     outcome: Outcome
     location: Location
 
@@ -113,9 +114,9 @@ class StepResult:
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     id: str
-    kind: str  # claim, derivation, example, implementation
+    kind: Kind
     verdict: Verdict
-    expect: str
+    expect: Expect
     message: str
     location: Location
     method: str = ""

@@ -26,7 +26,7 @@ from symderiv.check.verdict import CheckResult, Counterexample, Values, Verdict
 from symderiv.load.model import Array, Example, Implementation, Value
 from symderiv.numbers.domains import Undefined
 from symderiv.numbers.numpy_eval import NumpyError
-from symderiv.options import Options
+from symderiv.options import Expect, Kind, Options
 from symderiv.resolve.implementations import example_sizes, expected_shape
 from symderiv.resolve.scope import Scope
 
@@ -131,7 +131,7 @@ class _ExampleCheck:
         details = self.errors.details() + (("dtype", self.dtype),)
         if self.problems or self.undecided:
             verdict = Verdict.REFUTED if self.problems else Verdict.UNDECIDED
-            return CheckResult(example.id, "example", verdict, example.expect_verdict,
+            return CheckResult(example.id, Kind.EXAMPLE, verdict, Expect(example.expect_verdict),
                                "; ".join(self.problems + self.undecided + self.notes),
                                example.location, method="example",
                                seconds=time.perf_counter() - started,
@@ -141,7 +141,7 @@ class _ExampleCheck:
         agreeing = [n for n in implementations if n not in example.fails]
         message = words.verified(all(self.exact_names), agreeing, example, self.notes,
                                  self.errors, self.dtype)
-        return CheckResult(example.id, "example", Verdict.VERIFIED, example.expect_verdict,
+        return CheckResult(example.id, Kind.EXAMPLE, Verdict.VERIFIED, Expect(example.expect_verdict),
                            message, example.location, method="example",
                            seconds=time.perf_counter() - started, details=details)
 

@@ -26,7 +26,7 @@ from symderiv.check.numeric.points import IMPLEMENTATION_SCALES, largest_input, 
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.load.model import Implementation
 from symderiv.numbers.numpy_eval import RANGE_EVENTS, NumpyError
-from symderiv.options import Options
+from symderiv.options import Expect, Kind, Options
 from symderiv.resolve.scope import Scope, used_names, used_sizes
 
 #: Relative tolerance of an implementation against its definition, by dtype.
@@ -172,7 +172,7 @@ def _result(implementation: Implementation, verdict: Verdict, message: str, star
             counterexample: Counterexample | None = None, warnings: tuple[str, ...] = (),
             details: tuple[tuple[str, Any], ...] = ()) -> CheckResult:
     """An implementation check's result: checked numerically, timed from `started`."""
-    return CheckResult(implementation.qualified_name, "implementation", verdict, "holds",
+    return CheckResult(implementation.qualified_name, Kind.IMPLEMENTATION, verdict, Expect.HOLDS,
                        message, implementation.formula.location, method="numeric",
                        seconds=time.perf_counter() - started, counterexample=counterexample,
                        warnings=warnings, details=details)
