@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -31,6 +31,10 @@ from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.decide import Decider
 from symderiv.check.verdict import Counterexample, Diagnosis, Verdict
+from symderiv.check.diagnosis.edits import (
+    delta, from_terms, name_node, negate, number_node, rebuild, replace_node, terms, times,
+    value_positions,
+)
 from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
@@ -44,111 +48,6 @@ ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "
 MAX_DECIDED = 24
 #: Index tuples tried per definition for a chain factor D(d[...], x).
 MAX_CHAIN_CANDIDATES = 16
-
-
-# -- AST surgery ---------------------------------------------------------------------------
-
-
-def _rebuild(node: ast.Node, function: Callable[[ast.Node], ast.Node]) -> ast.Node:
-    """`node` with `function` applied to every sub-node, children first."""
-    changes: dict[str, Any] = {}
-    for item in fields(node):
-        value = getattr(node, item.name)
-        if isinstance(value, ast.Node):
-            changes[item.name] = _rebuild(value, function)
-        elif isinstance(value, tuple) and value and isinstance(value[0], ast.Node):
-            changes[item.name] = tuple(_rebuild(v, function) for v in value)
-    return function(replace(node, **changes) if changes else node)
-
-
-def _replace_node(root: ast.Node, target: ast.Node, new: ast.Node) -> ast.Node:
-    """`root` with the one sub-node that *is* `target` replaced by `new`."""
-    if root is target:
-        return new
-    changes: dict[str, Any] = {}
-    for item in fields(root):
-        value = getattr(root, item.name)
-        if isinstance(value, ast.Node):
-            changed = _replace_node(value, target, new)
-            if changed is not value:
-                changes[item.name] = changed
-        elif isinstance(value, tuple) and value and isinstance(value[0], ast.Node):
-            parts = tuple(_replace_node(v, target, new) for v in value)
-            if any(a is not b for a, b in zip(parts, value)):
-                changes[item.name] = parts
-    return replace(root, **changes) if changes else root
-
-
-def _name(text: str) -> ast.Name:
-    return ast.Name(0, 0, text)
-
-
-def _number(value: Fraction) -> ast.Node:
-    if value < 0:
-        return ast.Neg(0, 0, _number(-value))
-    return ast.Number(0, 0, value, str(value))
-
-
-def _times(left: ast.Node, right: ast.Node) -> ast.Node:
-    return ast.BinOp(0, 0, "*", left, right)
-
-
-def _delta(a: str, b: str) -> ast.Node:
-    return ast.Call(0, 0, "delta", (_name(a), _name(b)))
-
-
-def negate(node: ast.Node) -> ast.Node:
-    """−node, written the way a teacher would: flip a difference rather than add a minus."""
-    if isinstance(node, ast.Neg):
-        return node.operand
-    if isinstance(node, ast.Number):
-        return _number(-node.value)
-    if isinstance(node, ast.BinOp) and node.op == "-":
-        return ast.BinOp(0, 0, "-", node.right, node.left)
-    if isinstance(node, ast.BinOp) and node.op in "*/":
-        for side in ("right", "left"):
-            part = getattr(node, side)
-            if isinstance(part, ast.Neg) or (isinstance(part, ast.BinOp) and part.op == "-"):
-                negated: dict[str, Any] = {side: negate(part)}
-                return replace(node, **negated)
-        return replace(node, left=negate(node.left))  # -a * b rather than -(a * b)
-    return ast.Neg(0, 0, node)
-
-
-def terms(node: ast.Node) -> list[tuple[int, ast.Node]]:
-    """The top-level additive terms of `node` with their signs (+1 / −1)."""
-    if isinstance(node, ast.BinOp) and node.op in "+-":
-        right_sign = 1 if node.op == "+" else -1
-        return terms(node.left) + [(right_sign * s, t) for s, t in terms(node.right)]
-    if isinstance(node, ast.Neg):
-        return [(-s, t) for s, t in terms(node.operand)]
-    return [(1, node)]
-
-
-def from_terms(parts: list[tuple[int, ast.Node]]) -> ast.Node:
-    sign, first = parts[0]
-    result = first if sign > 0 else negate(first)
-    for sign, term in parts[1:]:
-        result = ast.BinOp(0, 0, "+" if sign > 0 else "-", result, term)
-    return result
-
-
-def _value_positions(node: ast.Node) -> list[ast.Node]:
-    """Sub-nodes in value position (not index arithmetic, not sum variables or bounds)."""
-    out: list[ast.Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        if isinstance(current, ast.Index):
-            stack.append(current.base)
-        elif isinstance(current, ast.Call) and current.function in ("sum", "D", "jacobian"):
-            stack.append(current.args[0])
-        elif isinstance(current, ast.Call) and current.function == "delta":
-            continue
-        else:
-            stack.extend(ast.children(current))
-    return out
 
 
 # -- the diagnosis -------------------------------------------------------------------------
@@ -331,7 +230,7 @@ class Diagnoser:
         flipped = negate(rhs)
         out.append(("sign", flipped, "the claim holds with the sign flipped: lhs = −rhs"))
         for factor, text in self.factors(lhs, rhs, found):
-            out.append(("factor", _times(factor, rhs),
+            out.append(("factor", times(factor, rhs),
                         f"lhs = {text}·rhs: the right side is off by a constant factor {text}"))
         free, _ = bounded.equation_space(self.scope, lhs, rhs, where)
         rhs_free = free_indices(rhs, self.scope)
@@ -343,9 +242,9 @@ class Diagnoser:
             names = {a: b, b: a}
 
             def swap(n: ast.Node, names: dict[str, str] = names) -> ast.Node:
-                return _name(names[n.name]) if isinstance(n, ast.Name) and n.name in names else n
+                return name_node(names[n.name]) if isinstance(n, ast.Name) and n.name in names else n
 
-            swapped = _rebuild(rhs, swap)
+            swapped = rebuild(rhs, swap)
             out.append(("index_swap", swapped,
                         f"the claim holds with {a} and {b} swapped on the right side"))
         for changed in self.layouts(rhs):
@@ -360,7 +259,7 @@ class Diagnoser:
         for inner in self.chain_inners(lhs, free):
             assert isinstance(lhs, ast.Call)
             factor = ast.Call(0, 0, "D", (inner, lhs.args[1]))
-            out.append(("chain_factor", _times(rhs, factor),
+            out.append(("chain_factor", times(rhs, factor),
                         f"lhs = rhs·{unparse(factor)}: the chain-rule factor for the inner "
                         f"function {unparse(inner)} is missing"))
         parts = terms(rhs)
@@ -403,10 +302,10 @@ class Diagnoser:
         out: list[tuple[ast.Node, str]] = []
         for name, size in found.sizes:
             if exact == size:
-                out.append((_name(name), name))
+                out.append((name_node(name), name))
             if exact == Fraction(1, size):
-                out.append((ast.BinOp(0, 0, "/", _number(Fraction(1)), _name(name)), f"1/{name}"))
-        out.append((_number(exact), str(exact)))
+                out.append((ast.BinOp(0, 0, "/", number_node(Fraction(1)), name_node(name)), f"1/{name}"))
+        out.append((number_node(exact), str(exact)))
         return out
 
     def _flatten(self, name: str, value: Any, prefix: tuple[int, ...],
@@ -435,7 +334,7 @@ class Diagnoser:
             for position in sub.indices:
                 other = self.other_major(position)
                 if other is not None:
-                    out.append(_replace_node(node, position, other))
+                    out.append(replace_node(node, position, other))
         return out
 
     def other_major(self, node: ast.Node) -> ast.Node | None:
@@ -450,23 +349,23 @@ class Diagnoser:
         if a not in self.scope.indices or b not in self.scope.indices:
             return None
         size_a = self.scope.indices[a].size
-        one = _number(Fraction(1))
-        return ast.BinOp(0, 0, "+", _times(ast.BinOp(0, 0, "-", _name(b), one), _name(size_a)),
-                         _name(a))
+        one = number_node(Fraction(1))
+        return ast.BinOp(0, 0, "+", times(ast.BinOp(0, 0, "-", name_node(b), one), name_node(size_a)),
+                         name_node(a))
 
     def deltas(self, rhs: ast.Node, a: str, b: str) -> list[ast.Node]:
         """rhs with delta(a, b) in place of a 1, or multiplying one term."""
         out = []
-        for node in _value_positions(rhs):
+        for node in value_positions(rhs):
             if isinstance(node, ast.Number) and node.value == 1:
-                out.append(_replace_node(rhs, node, _delta(a, b)))
+                out.append(replace_node(rhs, node, delta(a, b)))
         parts = terms(rhs)
         for position, (sign, term) in enumerate(parts):
             changed = list(parts)
-            changed[position] = (sign, _times(_delta(a, b), term))
+            changed[position] = (sign, times(delta(a, b), term))
             out.append(from_terms(changed))
         if len(parts) > 1:
-            out.append(_times(_delta(a, b), rhs))
+            out.append(times(delta(a, b), rhs))
         return out
 
     def chain_inners(self, lhs: ast.Node, free: list[str]) -> list[ast.Node]:
@@ -490,12 +389,12 @@ class Diagnoser:
             definition = self.scope.definitions[name]
             if not definition.params:
                 if not self.scope.shapes.get(name):
-                    out.append(_name(name))
+                    out.append(name_node(name))
                 continue
             choices = [[i for i in free if self.scope.indices[i].size
                         == self.scope.indices[p].size] for p in definition.params]
             for index in itertools.islice(itertools.product(*choices), MAX_CHAIN_CANDIDATES):
-                out.append(ast.Index(0, 0, _name(name), tuple(_name(i) for i in index)))
+                out.append(ast.Index(0, 0, name_node(name), tuple(name_node(i) for i in index)))
         unique: list[ast.Node] = []
         for node in out:
             if node not in unique and node != f:
@@ -563,7 +462,7 @@ class Diagnoser:
                 for text in self.true_values(sub)[:2]:
                     value = parse(text)
                     if "D(" not in text and self.proves(sub, value, where):
-                        return self.simplified(_replace_node(node, sub, value), where)
+                        return self.simplified(replace_node(node, sub, value), where)
         return node
 
     def diagnose(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
