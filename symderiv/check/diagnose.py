@@ -17,20 +17,18 @@ Three questions, each answered only with evidence the engine itself checked:
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any
 
 from symderiv.resolve.scope import free_indices, used_names
 from symderiv.check import bounded
 from symderiv.numbers.domains import ModularDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
 from symderiv.check.refute import find_counterexample
-from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.decide import Decider
-from symderiv.check.verdict import Counterexample, Diagnosis, Verdict
+from symderiv.check.verdict import Counterexample, Diagnosis
+from symderiv.check.diagnosis.budget import Budget
 from symderiv.check.diagnosis.edits import (
     delta, from_terms, name_node, negate, number_node, rebuild, replace_node, terms, times,
     value_positions,
@@ -40,12 +38,8 @@ from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
 
 
-T = TypeVar("T")
-
 ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "layout",
                  "chain_factor", "missing_delta")
-#: At most this many changed equations go to the full engine (each is a complete check).
-MAX_DECIDED = 24
 #: Index tuples tried per definition for a chain factor D(d[...], x).
 MAX_CHAIN_CANDIDATES = 16
 
@@ -64,72 +58,18 @@ class Diagnoser:
     """Diagnoses refuted equations of one decider's scope."""
 
     def __init__(self, decider: Decider) -> None:
-        self.scope = decider.scope
-        timeout = decider.options.timeout
-        # the whole diagnosis gets one check's time; each changed equation a third of it
-        self.ends = time.monotonic() + timeout
-        self.decider = decider.with_timeout(max(1.0, timeout / 3))
-        self.decided = 0
-        self.cache: dict[tuple[str, str, str], str | None] = {}
-
-    # -- helpers --------------------------------------------------------------------------
-
-    def remaining(self) -> float:
-        return self.ends - time.monotonic()
-
-    def limited(self, work: Callable[[], T], fallback: T) -> T:
-        """`work()` within the diagnosis's remaining time, else `fallback`."""
-        if self.remaining() <= 0:
-            return fallback
-        try:
-            with deadline(self.remaining()):
-                return work()
-        except CheckTimeout:
-            return fallback
-
-    def space(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
-              ) -> tuple[list[str], list[str], list[dict[str, int]]]:
-        """The equation's free indices, its sizes, and their listed combinations then 1..3."""
-        free, names = bounded.equation_space(self.scope, lhs, rhs, where)
-        values = self.decider.size_values(names)
-        combos = bounded.size_combinations(self.scope, names, values)
-        extra = [c for c in bounded.size_combinations(
-            self.scope, names, {n: (1, 2, 3) for n in names}) if c not in combos]
-        return free, names, combos + extra
-
-    def screens_equal(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> bool:
-        """The cheap filter: no difference at the two smallest size combinations."""
-        free, _, combos = self.space(lhs, rhs, where)
-        try:
-            result = bounded.screen(self.scope, lhs, rhs, where, free, combos[:2],
-                                    self.decider.options.seed + 1, self.decider.options.prime)
-        except (EvaluationError, Undefined, RecursionError):
-            return False
-        return not result.candidates and result.assignments > 0
-
-    def proves(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> str | None:
-        """'proved' / 'verified' when the engine shows lhs == rhs, else None."""
-        key = (unparse(lhs), unparse(rhs), unparse(where) if where is not None else "")
-        if key in self.cache:
-            return self.cache[key]
-        if self.decided >= MAX_DECIDED or self.remaining() <= 0 \
-                or not self.limited(lambda: self.screens_equal(lhs, rhs, where), False):
-            return None
-        self.decided += 1
-        outcome = self.decider.decide(lhs, rhs, where)
-        verdict = outcome.verdict.value \
-            if outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED) else None
-        self.cache[key] = verdict
-        return verdict
+        self.budget = Budget(decider)
+        self.scope = self.budget.scope
+        self.decider = self.budget.decider
 
     # -- where ----------------------------------------------------------------------------
 
     def regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
-        return self.limited(lambda: self._regions(lhs, rhs, where), _Regions((), (), None))
+        return self.budget.limited(lambda: self._regions(lhs, rhs, where), _Regions((), (), None))
 
     def _regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
         scope = self.scope
-        free, names, combos = self.space(lhs, rhs, where)
+        free, names, combos = self.budget.space(lhs, rhs, where)
         pairs = [(a, b) for a, b in itertools.combinations(free, 2)
                  if scope.indices[a].size == scope.indices[b].size]
         pattern_fails: dict[tuple[bool, ...], bool] = {}
@@ -175,7 +115,7 @@ class Diagnoser:
                 small_fails[key[0]] = large_fails[key[0]] = None
                 continue
             condition = self.pattern_text(pairs, key, free)
-            if not condition or not self.holds_under(lhs, rhs, where, condition):
+            if not condition or not self.budget.holds_under(lhs, rhs, where, condition):
                 return _Regions((), (), None)
             pattern_fails[key] = False
         holding = [p for p, failed in pattern_fails.items() if not failed]
@@ -194,18 +134,6 @@ class Diagnoser:
         if len(failing) > 1:
             return _Regions((), tuple(self.pattern_text(pairs, p, free) for p in failing), None)
         return _Regions((), (), None)
-
-    def holds_under(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-                    condition: str) -> bool:
-        """Does the engine show lhs == rhs where `where` and `condition` (formula text) hold?"""
-        if self.decided >= MAX_DECIDED or self.remaining() <= 0:
-            return False
-        self.decided += 1
-        extra = parse(condition)
-        both = extra if where is None else ast.BoolOp(where.start, where.end, "and", where,
-                                                       extra)
-        outcome = self.limited(lambda: self.decider.decide(lhs, rhs, both), None)
-        return outcome is not None and outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED)
 
     @staticmethod
     def pattern_text(pairs: list[tuple[str, str]], pattern: tuple[bool, ...],
@@ -412,7 +340,7 @@ class Diagnoser:
 
     def true_values(self, node: ast.Node, context: tuple[ast.Node, ...] = ()) -> list[str]:
         """`node` differentiated, simplified and folded into definitions; shortest first."""
-        return self.limited(lambda: self._true_values(node, context), [])
+        return self.budget.limited(lambda: self._true_values(node, context), [])
 
     def _true_values(self, node: ast.Node, context: tuple[ast.Node, ...]) -> list[str]:
         from symderiv.resolve.symbolic import Unsupported
@@ -430,7 +358,7 @@ class Diagnoser:
 
     def residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         """lhs − rhs folded and printed, and whether it is a single term."""
-        return self.limited(lambda: self._residual(lhs, rhs), None)
+        return self.budget.limited(lambda: self._residual(lhs, rhs), None)
 
     def _residual(self, lhs: ast.Node, rhs: ast.Node) -> tuple[str, bool] | None:
         import sympy
@@ -461,7 +389,7 @@ class Diagnoser:
             if isinstance(sub, ast.Call) and sub.function == "D":
                 for text in self.true_values(sub)[:2]:
                     value = parse(text)
-                    if "D(" not in text and self.proves(sub, value, where):
+                    if "D(" not in text and self.budget.proves(sub, value, where):
                         return self.simplified(replace_node(node, sub, value), where)
         return node
 
@@ -470,10 +398,10 @@ class Diagnoser:
         regions = self.regions(lhs, rhs, where)
         error_class = evidence = None
         template: ast.Node | None = None
-        hypotheses: list[tuple[str, ast.Node, str]] = self.limited(
+        hypotheses: list[tuple[str, ast.Node, str]] = self.budget.limited(
             lambda: self.hypotheses(lhs, rhs, where, regions, found), [])
         for kind, changed, why in hypotheses:
-            if self.proves(lhs, changed, where):
+            if self.budget.proves(lhs, changed, where):
                 error_class, evidence, template = kind, why, changed
                 break
         if error_class is None:
@@ -481,7 +409,7 @@ class Diagnoser:
             if residual is not None and residual[1]:
                 text, _ = residual
                 changed = ast.BinOp(0, 0, "+", rhs, parse(text))  # printed by us: it parses
-                if self.proves(lhs, changed, where):
+                if self.budget.proves(lhs, changed, where):
                     error_class = "missing_term"
                     evidence = f"the term `{text}` is missing from the right side"
                     template = changed
@@ -505,7 +433,7 @@ class Diagnoser:
                 parsed = parse(text)  # what is shown must read back
             except ValueError:
                 continue
-            verdict = self.proves(lhs, parsed, where)
+            verdict = self.budget.proves(lhs, parsed, where)
             if verdict is not None:
                 return text, verdict
         return None, None
