@@ -17,7 +17,6 @@ Three questions, each answered only with evidence the engine itself checked:
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -25,10 +24,11 @@ from symderiv.resolve.scope import free_indices, used_names
 from symderiv.check import bounded
 from symderiv.numbers.domains import ModularDomain, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
-from symderiv.check.refute import find_counterexample
 from symderiv.check.decide import Decider
 from symderiv.check.verdict import Counterexample, Diagnosis
 from symderiv.check.diagnosis.budget import Budget
+from symderiv.check.diagnosis.regions import Regions
+from symderiv.check.diagnosis.regions import regions as find_regions
 from symderiv.check.diagnosis.edits import (
     delta, from_terms, name_node, negate, number_node, rebuild, replace_node, terms, times,
     value_positions,
@@ -47,13 +47,6 @@ MAX_CHAIN_CANDIDATES = 16
 # -- the diagnosis -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Regions:
-    holds_when: tuple[str, ...]
-    fails_when: tuple[str, ...]
-    diagonal: tuple[str, str] | None  # holds exactly when these two indices are equal
-
-
 class Diagnoser:
     """Diagnoses refuted equations of one decider's scope."""
 
@@ -62,96 +55,10 @@ class Diagnoser:
         self.scope = self.budget.scope
         self.decider = self.budget.decider
 
-    # -- where ----------------------------------------------------------------------------
-
-    def regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
-        return self.budget.limited(lambda: self._regions(lhs, rhs, where), _Regions((), (), None))
-
-    def _regions(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> _Regions:
-        scope = self.scope
-        free, names, combos = self.budget.space(lhs, rhs, where)
-        pairs = [(a, b) for a, b in itertools.combinations(free, 2)
-                 if scope.indices[a].size == scope.indices[b].size]
-        pattern_fails: dict[tuple[bool, ...], bool] = {}
-        small_fails: dict[str, bool | None] = {n: None for n in names}  # None: no assignment
-        large_fails: dict[str, bool | None] = {n: None for n in names}
-        # where the exact screen saw a difference through exp/log/sqrt atoms (which lose
-        # relations such as sqrt(z)^2 = z): the first such assignment, to be confirmed
-        unsure: dict[Any, bounded.Candidate] = {}
-        try:
-            for number, sizes in enumerate(combos):
-                evaluators = [Evaluator(scope, sizes, ModularDomain(9173 + number * 31 + k, self.decider.options.prime))
-                              for k in range(2)]
-                for env in bounded.assignments(evaluators[0], free, where):
-                    fails = False
-                    for evaluator in evaluators:
-                        try:
-                            left, right = evaluator.value(lhs, env), evaluator.value(rhs, env)
-                        except Undefined:
-                            continue
-                        entry = bounded.difference_entry(left, right, None)
-                        if entry is not None:
-                            fails = True
-                            if evaluator.domain.atoms:  # type: ignore[attr-defined]
-                                candidate = bounded.Candidate(sizes, env, entry)
-                                keys = [tuple(env[a] == env[b] for a, b in pairs)] + [
-                                    (n, sizes[n] == 1) for n in names]
-                                for key in keys:
-                                    unsure.setdefault(key, candidate)
-                            break
-                    pattern = tuple(env[a] == env[b] for a, b in pairs)
-                    pattern_fails[pattern] = pattern_fails.get(pattern, False) or fails
-                    for n in names:
-                        bucket = small_fails if sizes[n] == 1 else large_fails
-                        bucket[n] = bucket[n] or fails
-        except (EvaluationError, RecursionError):
-            return _Regions((), (), None)
-        # a failure seen only through atoms counts once a counterexample confirms it; a
-        # pattern that is not confirmed must be shown to hold, else no region is stated
-        for key, candidate in unsure.items():
-            if find_counterexample(scope, lhs, rhs, [candidate], self.decider.options.seed):
-                continue
-            if isinstance(key[0], str):  # a size bucket: unknown, so no size statement
-                small_fails[key[0]] = large_fails[key[0]] = None
-                continue
-            condition = self.pattern_text(pairs, key, free)
-            if not condition or not self.budget.holds_under(lhs, rhs, where, condition):
-                return _Regions((), (), None)
-            pattern_fails[key] = False
-        holding = [p for p, failed in pattern_fails.items() if not failed]
-        failing = [p for p, failed in pattern_fails.items() if failed]
-        if holding and failing:
-            for position, (a, b) in enumerate(pairs):
-                if all(p[position] for p in holding) and not any(p[position] for p in failing):
-                    return _Regions((f"{a} == {b}",), (f"{a} != {b}",), (a, b))
-                if not any(p[position] for p in holding) and all(p[position] for p in failing):
-                    return _Regions((f"{a} != {b}",), (f"{a} == {b}",), None)
-            return _Regions(tuple(self.pattern_text(pairs, p, free) for p in holding),
-                            tuple(self.pattern_text(pairs, p, free) for p in failing), None)
-        for n in names:
-            if small_fails[n] is False and large_fails[n]:
-                return _Regions((f"{n} == 1",), (f"{n} >= 2",), None)
-        if len(failing) > 1:
-            return _Regions((), tuple(self.pattern_text(pairs, p, free) for p in failing), None)
-        return _Regions((), (), None)
-
-    @staticmethod
-    def pattern_text(pairs: list[tuple[str, str]], pattern: tuple[bool, ...],
-                     free: list[str]) -> str:
-        """'i == j and i != k' for one equality pattern (implied relations left out)."""
-        group = {index: index for index in free}
-        for (a, b), equal in zip(pairs, pattern):
-            if equal:
-                group[b] = group[a]
-        parts = [f"{group[b]} == {b}" for b in free if group[b] != b]
-        parts += [f"{a} != {b}" for (a, b), equal in zip(pairs, pattern)
-                  if not equal and group[a] == a and group[b] == b]
-        return " and ".join(parts)
-
     # -- what kind ------------------------------------------------------------------------
 
     def hypotheses(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-                   regions: _Regions, found: Counterexample | None
+                   regions: Regions, found: Counterexample | None
                    ) -> list[tuple[str, ast.Node, str]]:
         """(class, changed right side, evidence) in the order they are tried."""
         out: list[tuple[str, ast.Node, str]] = []
@@ -395,7 +302,7 @@ class Diagnoser:
 
     def diagnose(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
                  found: Counterexample | None) -> Diagnosis:
-        regions = self.regions(lhs, rhs, where)
+        regions = find_regions(self.budget, lhs, rhs, where)
         error_class = evidence = None
         template: ast.Node | None = None
         hypotheses: list[tuple[str, ast.Node, str]] = self.budget.limited(
