@@ -16,23 +16,15 @@ Three questions, each answered only with evidence the engine itself checked:
 
 from __future__ import annotations
 
-import itertools
-from fractions import Fraction
 from typing import Any
 
-from symderiv.resolve.scope import free_indices, used_names
-from symderiv.check import bounded
-from symderiv.numbers.domains import ModularDomain, Undefined
-from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor
+from symderiv.resolve.scope import used_names
 from symderiv.check.decide import Decider
 from symderiv.check.verdict import Counterexample, Diagnosis
 from symderiv.check.diagnosis.budget import Budget
-from symderiv.check.diagnosis.regions import Regions
+from symderiv.check.diagnosis.hypotheses import hypotheses
 from symderiv.check.diagnosis.regions import regions as find_regions
-from symderiv.check.diagnosis.edits import (
-    delta, from_terms, name_node, negate, number_node, rebuild, replace_node, terms, times,
-    value_positions,
-)
+from symderiv.check.diagnosis.edits import negate, replace_node, terms  # noqa: F401 - tests
 from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
@@ -40,8 +32,8 @@ from symderiv.language.printer import unparse
 
 ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "layout",
                  "chain_factor", "missing_delta")
-#: Index tuples tried per definition for a chain factor D(d[...], x).
-MAX_CHAIN_CANDIDATES = 16
+
+
 
 
 # -- the diagnosis -------------------------------------------------------------------------
@@ -54,187 +46,6 @@ class Diagnoser:
         self.budget = Budget(decider)
         self.scope = self.budget.scope
         self.decider = self.budget.decider
-
-    # -- what kind ------------------------------------------------------------------------
-
-    def hypotheses(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-                   regions: Regions, found: Counterexample | None
-                   ) -> list[tuple[str, ast.Node, str]]:
-        """(class, changed right side, evidence) in the order they are tried."""
-        out: list[tuple[str, ast.Node, str]] = []
-        flipped = negate(rhs)
-        out.append(("sign", flipped, "the claim holds with the sign flipped: lhs = −rhs"))
-        for factor, text in self.factors(lhs, rhs, found):
-            out.append(("factor", times(factor, rhs),
-                        f"lhs = {text}·rhs: the right side is off by a constant factor {text}"))
-        free, _ = bounded.equation_space(self.scope, lhs, rhs, where)
-        rhs_free = free_indices(rhs, self.scope)
-        for a, b in itertools.combinations(free, 2):
-            if self.scope.indices[a].size != self.scope.indices[b].size:
-                continue
-            if a not in rhs_free and b not in rhs_free:
-                continue
-            names = {a: b, b: a}
-
-            def swap(n: ast.Node, names: dict[str, str] = names) -> ast.Node:
-                return name_node(names[n.name]) if isinstance(n, ast.Name) and n.name in names else n
-
-            swapped = rebuild(rhs, swap)
-            out.append(("index_swap", swapped,
-                        f"the claim holds with {a} and {b} swapped on the right side"))
-        for changed in self.layouts(rhs):
-            out.append(("layout", changed, "the claim holds with the other layout: "
-                        f"`{unparse(changed)}` (transpose / row- vs column-major order)"))
-        if regions.diagonal is not None:
-            a, b = regions.diagonal
-            for changed in self.deltas(rhs, a, b):
-                out.append(("missing_delta", changed,
-                            f"holds only on the diagonal {a} == {b}; a Kronecker delta "
-                            f"delta({a}, {b}) is missing"))
-        for inner in self.chain_inners(lhs, free):
-            assert isinstance(lhs, ast.Call)
-            factor = ast.Call(0, 0, "D", (inner, lhs.args[1]))
-            out.append(("chain_factor", times(rhs, factor),
-                        f"lhs = rhs·{unparse(factor)}: the chain-rule factor for the inner "
-                        f"function {unparse(inner)} is missing"))
-        parts = terms(rhs)
-        if len(parts) > 1:
-            for position, (_, term) in enumerate(parts):
-                rest = parts[:position] + parts[position + 1:]
-                out.append(("extra_term", from_terms(rest),
-                            f"the term `{unparse(term)}` on the right side should not be there"))
-        return out
-
-    def factors(self, lhs: ast.Node, rhs: ast.Node, found: Counterexample | None
-                ) -> list[tuple[ast.Node, str]]:
-        """c with lhs = c·rhs at two points of the counterexample's assignment."""
-        if found is None:
-            return []
-        from symderiv.check.refute import evaluate_at
-
-        sizes, env = dict(found.sizes), dict(found.indices)
-        ratios = []
-        for shift in (Fraction(0), Fraction(1, 3)):
-            values: dict[tuple[str, tuple[int, ...]], Fraction] = {}
-            for name, value in found.values:
-                self._flatten(name, value, (), values, shift)
-            try:
-                left, right = evaluate_at(self.scope, lhs, rhs, sizes, env, values, 40,
-                                          found.entry or ())
-            except (Undefined, EvaluationError, KeyError, ZeroDivisionError, ValueError):
-                return []
-            if right == 0:
-                return []
-            ratios.append(left / right)
-        import mpmath
-
-        if abs(ratios[0] - ratios[1]) > mpmath.mpf(10) ** -25 * max(1, abs(ratios[0])):
-            return []
-        exact = Fraction(mpmath.nstr(ratios[0], 35)).limit_denominator(1000)
-        if abs(ratios[0] - mpmath.mpf(exact.numerator) / exact.denominator) > \
-                mpmath.mpf(10) ** -25 or exact in (0, 1, -1):
-            return []
-        out: list[tuple[ast.Node, str]] = []
-        for name, size in found.sizes:
-            if exact == size:
-                out.append((name_node(name), name))
-            if exact == Fraction(1, size):
-                out.append((ast.BinOp(0, 0, "/", number_node(Fraction(1)), name_node(name)), f"1/{name}"))
-        out.append((number_node(exact), str(exact)))
-        return out
-
-    def _flatten(self, name: str, value: Any, prefix: tuple[int, ...],
-                 out: dict[tuple[str, tuple[int, ...]], Fraction], shift: Fraction) -> None:
-        if isinstance(value, tuple):
-            for position, part in enumerate(value, start=1):
-                self._flatten(name, part, prefix + (position,), out, shift)
-        else:
-            out[(name, prefix)] = value + shift * (len(out) % 3 + 1)
-
-    def layouts(self, node: ast.Node) -> list[ast.Node]:
-        """`node` transposed (when matrix-valued) and with flat positions in the other order."""
-        out: list[ast.Node] = []
-        try:
-            sizes = {n: 2 for n in self.scope.sizes}
-            value = Evaluator(self.scope, sizes, ModularDomain(1, self.decider.options.prime)).value(
-                node, {i: 1 for i in free_indices(node, self.scope)})
-            if isinstance(value, Tensor) and len(value.shape) == 2:
-                out.append(node.operand if isinstance(node, ast.Transpose)
-                           else ast.Transpose(0, 0, node))
-        except (EvaluationError, Undefined, KeyError):
-            pass
-        for sub in ast.walk(node):
-            if not isinstance(sub, ast.Index):
-                continue
-            for position in sub.indices:
-                other = self.other_major(position)
-                if other is not None:
-                    out.append(replace_node(node, position, other))
-        return out
-
-    def other_major(self, node: ast.Node) -> ast.Node | None:
-        """(a − 1)·X + b  ->  (b − 1)·size(a) + a: the same entry in the other order."""
-        if not (isinstance(node, ast.BinOp) and node.op == "+"
-                and isinstance(node.left, ast.BinOp) and node.left.op == "*"
-                and isinstance(node.left.left, ast.BinOp) and node.left.left.op == "-"
-                and isinstance(node.left.left.left, ast.Name)
-                and isinstance(node.right, ast.Name)):
-            return None
-        a, b = node.left.left.left.name, node.right.name
-        if a not in self.scope.indices or b not in self.scope.indices:
-            return None
-        size_a = self.scope.indices[a].size
-        one = number_node(Fraction(1))
-        return ast.BinOp(0, 0, "+", times(ast.BinOp(0, 0, "-", name_node(b), one), name_node(size_a)),
-                         name_node(a))
-
-    def deltas(self, rhs: ast.Node, a: str, b: str) -> list[ast.Node]:
-        """rhs with delta(a, b) in place of a 1, or multiplying one term."""
-        out = []
-        for node in value_positions(rhs):
-            if isinstance(node, ast.Number) and node.value == 1:
-                out.append(replace_node(rhs, node, delta(a, b)))
-        parts = terms(rhs)
-        for position, (sign, term) in enumerate(parts):
-            changed = list(parts)
-            changed[position] = (sign, times(delta(a, b), term))
-            out.append(from_terms(changed))
-        if len(parts) > 1:
-            out.append(times(delta(a, b), rhs))
-        return out
-
-    def chain_inners(self, lhs: ast.Node, free: list[str]) -> list[ast.Node]:
-        """Inner functions of lhs = D(f, x) whose derivative may be the missing factor."""
-        if not (isinstance(lhs, ast.Call) and lhs.function == "D"):
-            return []
-        f = lhs.args[0]
-        out: list[ast.Node] = []
-        seen_definitions: list[str] = []
-        stack = [f]
-        while stack:
-            for node in ast.walk(stack.pop()):
-                if isinstance(node, ast.Call) and node.function in ("exp", "log", "sqrt") \
-                        and not free_indices(node.args[0], self.scope) - set(free):
-                    out.append(node.args[0])
-                if isinstance(node, ast.Name) and node.name in self.scope.definitions \
-                        and node.name not in seen_definitions:
-                    seen_definitions.append(node.name)
-                    stack.append(self.scope.definitions[node.name].body.node)
-        for name in seen_definitions:
-            definition = self.scope.definitions[name]
-            if not definition.params:
-                if not self.scope.shapes.get(name):
-                    out.append(name_node(name))
-                continue
-            choices = [[i for i in free if self.scope.indices[i].size
-                        == self.scope.indices[p].size] for p in definition.params]
-            for index in itertools.islice(itertools.product(*choices), MAX_CHAIN_CANDIDATES):
-                out.append(ast.Index(0, 0, name_node(name), tuple(name_node(i) for i in index)))
-        unique: list[ast.Node] = []
-        for node in out:
-            if node not in unique and node != f:
-                unique.append(node)
-        return unique
 
     # -- the fix --------------------------------------------------------------------------
 
@@ -305,9 +116,10 @@ class Diagnoser:
         regions = find_regions(self.budget, lhs, rhs, where)
         error_class = evidence = None
         template: ast.Node | None = None
-        hypotheses: list[tuple[str, ast.Node, str]] = self.budget.limited(
-            lambda: self.hypotheses(lhs, rhs, where, regions, found), [])
-        for kind, changed, why in hypotheses:
+        tried: list[tuple[str, ast.Node, str]] = self.budget.limited(
+            lambda: hypotheses(self.scope, self.decider.options.prime, lhs, rhs, where,
+                               regions, found), [])
+        for kind, changed, why in tried:
             if self.budget.proves(lhs, changed, where):
                 error_class, evidence, template = kind, why, changed
                 break
