@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 
 from symderiv.check.decide import Decider
-from symderiv.check.diagnose import diagnose
+from symderiv.check.diagnosis import diagnose
 from symderiv.check.verdict import CheckResult, Diagnosis, Outcome, StepResult, Verdict, weakest
 from symderiv.language import ast
 from symderiv.load.model import Claim, Derivation

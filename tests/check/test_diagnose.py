@@ -12,7 +12,7 @@ import yaml
 from rich.console import Console
 
 from symderiv.resolve.scope import build_scope
-from symderiv.check.diagnose import ERROR_CLASSES, Diagnosis, negate, terms
+from symderiv.check.diagnosis import ERROR_CLASSES, Diagnosis, negate, terms
 from symderiv.check.decide import Decider
 from symderiv.check.spec import check_scope
 from symderiv.options import Options

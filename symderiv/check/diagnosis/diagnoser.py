@@ -1,0 +1,52 @@
+"""The Diagnoser: where a refuted equation holds, the kind of slip and a proved fix, on budget.
+
+Three questions, each answered only with evidence the engine itself checked:
+
+- where (`regions`): the equality patterns of the free indices, and sizes equal to 1, where
+  the exact screen sees the claim hold and fail.
+- what kind (`slips`, from `hypotheses`): each error class is a changed right side (−rhs,
+  c·rhs, rhs with two indices swapped, with a delta restored, times a chain factor D(inner),
+  with a term dropped or added, transposed); the class is named only if `Decider.decide`
+  proves or verifies the changed equation.
+- the fix (`suggestions`, from `values`): the true value of the left side, re-expressed in
+  the spec's definitions (`fold`), printed in the formula language and shown only once the
+  engine has proved or verified `lhs == suggestion`.
+
+All three share one Budget: one check's time in all, and a bounded number of decisions.
+"""
+
+from __future__ import annotations
+
+from symderiv.check.decide import Decider
+from symderiv.check.diagnosis.budget import Budget
+from symderiv.check.diagnosis.regions import regions
+from symderiv.check.diagnosis.slips import classify
+from symderiv.check.diagnosis.suggestions import simplified, suggest
+from symderiv.check.verdict import Counterexample, Diagnosis
+from symderiv.language import ast
+from symderiv.language.printer import unparse
+
+
+class Diagnoser:
+    """Diagnoses refuted equations of one decider's scope, within one check's budget."""
+
+    def __init__(self, decider: Decider) -> None:
+        self.budget = Budget(decider)
+
+    def diagnose(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+                 found: Counterexample | None) -> Diagnosis:
+        """Where lhs == rhs holds, the kind of slip, and a proved right side."""
+        budget = self.budget
+        holds = regions(budget, lhs, rhs, where)
+        slip = classify(budget, lhs, rhs, where, holds, found)
+        options = [] if slip.template is None \
+            else [unparse(simplified(budget, slip.template, where))]
+        suggestion, verdict = suggest(budget, lhs, rhs, where, options)
+        return Diagnosis(holds.holds_when, holds.fails_when, slip.error_class, slip.evidence,
+                         suggestion, verdict, unparse(lhs))
+
+
+def diagnose(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+             found: Counterexample | None) -> Diagnosis:
+    """The diagnosis of a refuted equation lhs == rhs (see the module docstring)."""
+    return Diagnoser(decider).diagnose(lhs, rhs, where, found)
