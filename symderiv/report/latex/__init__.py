@@ -27,8 +27,8 @@ from symderiv.language import ast
 from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.model import Formula, Spec
-from symderiv.report import latex_printer
-from symderiv.report.latex_printer import SymderivLatexPrinter
+from symderiv.report.latex import printer as latex_printer
+from symderiv.report.latex.printer import SymderivLatexPrinter
 from symderiv.results import FileResult, Report
 
 # -- text --------------------------------------------------------------------------------------
