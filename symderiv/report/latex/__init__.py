@@ -1,19 +1,15 @@
 """The LaTeX report: one fragment per spec (`NAME.tex`) and a `report.tex` that inputs them.
 
-Document assembly only; expressions are printed by `latex_printer`. Every text that comes
+Document assembly only; expressions are printed by `printer`. Every text that comes
 from a spec (titles, sources, ids, `by`, messages) goes through `escape`.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import sympy
 from sympy import Basic
@@ -28,66 +24,12 @@ from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.model import Formula, Spec
 from symderiv.report.latex import printer as latex_printer
+from symderiv.report.latex.escape import code, escape, has_cjk
+from symderiv.report.latex.layout import NARROW, display, fit
+from symderiv.report.latex.pdf import INSTALL_HINT, LatexError, compile_pdf
 from symderiv.report.latex.printer import SymderivLatexPrinter
+from symderiv.report.latex.values import array_text, exact_or_rounded, number
 from symderiv.results import FileResult, Report
-
-# -- text --------------------------------------------------------------------------------------
-
-_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\textunderscore{}", "%": r"\%",
-    "&": r"\&",
-    "#": r"\#", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-}
-#: Punctuation xeCJK would set as full-width CJK punctuation: TeX's own ligatures instead.
-_PUNCTUATION = {"—": "---", "–": "--", "“": "``", "”": "''", "‘": "`", "’": "'"}
-#: Symbols Latin Modern has no glyph for in text: typeset them in math.
-_MATH_CHARACTERS = {
-    "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "∈": r"\in", "∉": r"\notin", "−": "-",
-    "×": r"\times", "·": r"\cdot", "→": r"\to", "←": r"\leftarrow", "⇒": r"\Rightarrow",
-    "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "√": r"\surd", "∞": r"\infty",
-    "≈": r"\approx", "±": r"\pm", "∀": r"\forall", "∃": r"\exists", "ℝ": r"\mathbb{R}",
-    "⊤": r"\top", "∘": r"\circ", "…": r"\dots", "′": r"\prime", "∇": r"\nabla",
-    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon",
-    "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta", "ι": r"\iota", "κ": r"\kappa",
-    "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho",
-    "σ": r"\sigma", "τ": r"\tau", "υ": r"\upsilon", "φ": r"\varphi", "χ": r"\chi",
-    "ψ": r"\psi", "ω": r"\omega", "Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta",
-    "Λ": r"\Lambda", "Ξ": r"\Xi", "Π": r"\Pi", "Σ": r"\Sigma", "Φ": r"\Phi", "Ψ": r"\Psi",
-    "Ω": r"\Omega",
-}
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
-
-
-def escape(text: str) -> str:
-    """Spec text as LaTeX text: special characters quoted, math symbols in math mode.
-
-    Letters of any script stay as they are (xeCJK typesets CJK); control characters
-    become spaces, so no input can break the document.
-    """
-    out = []
-    for character in text:
-        if character in _SPECIAL:
-            out.append(_SPECIAL[character])
-        elif character in _PUNCTUATION:
-            out.append("{" + _PUNCTUATION[character] + "}")
-        elif character in _MATH_CHARACTERS:
-            out.append(rf"\ensuremath{{{_MATH_CHARACTERS[character]}}}")
-        elif character in "\n\t\r" or ord(character) < 32 or ord(character) == 127:
-            out.append(" ")
-        else:
-            out.append(character)
-    return "".join(out)
-
-
-def code(text: str) -> str:
-    """Text shown verbatim in typewriter type (safe in arguments, unlike \\verb)."""
-    return r"\texttt{" + escape(text).replace("-", "-{}").replace(" ", r"\ ") + "}"
-
-
-def has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
-
 
 # -- expressions -------------------------------------------------------------------------------
 
@@ -247,17 +189,6 @@ def readable_dummies(expr: sympy.Basic, scope: Scope) -> sympy.Basic:
     return expr.xreplace(mapping)
 
 
-def display(body: str) -> str:
-    """A displayed equation, scaled down only if wider than the line."""
-    return ("\\begin{center}\\begin{adjustbox}{max width=\\linewidth}"
-            f"$\\displaystyle {body}$\\end{{adjustbox}}\\end{{center}}\n")
-
-
-def fit(body: str, width: str = "0.8\\linewidth") -> str:
-    """Math in an align cell, scaled down only if wider than `width`."""
-    return f"\\adjustbox{{max width={width}}}{{$\\displaystyle {body}$}}"
-
-
 # -- verdicts ----------------------------------------------------------------------------------
 
 CHECK = r"\textcolor{okgreen}{\ensuremath{\checkmark}}"
@@ -357,42 +288,6 @@ def counterexample_table(found: Counterexample, formulas: Formulas) -> str:
             f"{body}\n\\bottomrule\n\\end{{tabular}}\\end{{center}}\n")
 
 
-def number(value: Any) -> str:
-    """An input value at a counterexample: a number, or a vector/matrix of them."""
-    if isinstance(value, tuple):
-        if value and isinstance(value[0], tuple):
-            rows = " \\\\ ".join(" & ".join(number(v) for v in row) for row in value)
-            return f"\\begin{{pmatrix}} {rows} \\end{{pmatrix}}"
-        return "(" + ", ".join(number(v) for v in value) + ")"
-    if isinstance(value, Fraction):
-        sign = "-" if value < 0 else ""
-        value = abs(value)
-        if value.denominator == 1:
-            return f"{sign}{value.numerator}"
-        return f"{sign}\\tfrac{{{value.numerator}}}{{{value.denominator}}}"
-    return decimal(str(value))
-
-
-def exact_or_rounded(exact: str | None, text: str) -> str:
-    """'\\tfrac{1}{4}' for an exact value '1/4', else the decimal to 10 digits (≈)."""
-    if exact is not None:
-        try:
-            return number(Fraction(exact))
-        except (ValueError, ZeroDivisionError):
-            pass
-    try:
-        value = float(text)
-    except ValueError:
-        return decimal(text)
-    short = f"{value:.10g}"
-    return decimal(short) if Fraction(short) == Fraction(text) else r"\approx " + decimal(short)
-
-
-def decimal(text: str) -> str:
-    """A decimal as text, safe in math mode."""
-    return re.sub(r"[^0-9eE+\-.]", "", text) or "?"
-
-
 def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
                 sides: tuple[str, str] | None = None) -> str:
     """The symbolic proof: what sympy computed for each side, the index cases, the zero.
@@ -428,9 +323,6 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
         text += ("\\begin{alignat*}{2}\n" + " \\\\\n".join(rows)
                  + "\n\\end{alignat*}\n")
     return text + "\\par\n".join(after) + "\\par\n"
-
-
-NARROW = "0.3\\linewidth"
 
 
 def case_math(case: str, formulas: Formulas) -> str:
@@ -584,13 +476,6 @@ def subject_of(check: CheckResult, spec: Spec) -> str:
     return ""
 
 
-def array_text(value: Any) -> str:
-    """An example value as written: 0.09, [1, 2, 3], [[1, 0], [0, 1]]."""
-    if isinstance(value, tuple):
-        return "[" + ", ".join(array_text(v) for v in value) + "]"
-    return str(getattr(value, "text", value))
-
-
 def check_block(check: CheckResult, spec: Spec, formulas: Formulas) -> str:
     """One numbered block: the claim, its verdict and the evidence."""
     heading = (f"\\subsection{{{code(check.id)}"
@@ -733,50 +618,4 @@ def write(report: Report, directory: Path) -> Written:
     return Written(main, tuple(fragments))
 
 
-# -- PDF ---------------------------------------------------------------------------------------
-
-INSTALL_HINT = ("install XeLaTeX and latexmk (Debian/Ubuntu: apt-get install texlive-xetex "
-                "texlive-latex-extra texlive-lang-cjk texlive-lang-chinese latexmk fonts-noto-cjk)")
-
-
-class LatexError(Exception):
-    """The PDF could not be made (no TeX installed, or the compilation failed)."""
-
-
-def compile_pdf(tex: Path, timeout: float = 300.0) -> Path:
-    """Compile `tex` with latexmk -xelatex (or xelatex twice); returns the PDF's path.
-
-    Raises:
-        LatexError: no TeX installation, or TeX failed (the message names the log).
-    """
-    directory, name = tex.parent, tex.name
-    latexmk, xelatex = shutil.which("latexmk"), shutil.which("xelatex")
-    if xelatex is None:
-        raise LatexError(f"--pdf needs xelatex, which is not installed: {INSTALL_HINT}")
-    flags = ["-interaction=nonstopmode", "-halt-on-error"]
-    if latexmk is not None:
-        commands = [[latexmk, "-xelatex", "-quiet", *flags, name]]
-    else:
-        commands = [[xelatex, *flags, name]] * 2
-    for command in commands:
-        try:
-            finished = subprocess.run(command, cwd=directory, capture_output=True,
-                                      timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as error:
-            raise LatexError(f"TeX did not finish within {timeout:g} s") from error
-        if finished.returncode != 0:
-            log = tex.with_suffix(".log")
-            raise LatexError(f"TeX failed on {tex}; see {log}" + first_error(log))
-    return tex.with_suffix(".pdf")
-
-
-def first_error(log: Path) -> str:
-    """': <the first TeX error line>' from a log, or ''."""
-    try:
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return ""
-    for line in lines:
-        if line.startswith("! "):
-            return ": " + line[2:]
-    return ""
+__all__ = ["INSTALL_HINT", "LatexError", "compile_pdf"]  # re-exported: the PDF step
