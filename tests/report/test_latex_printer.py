@@ -12,7 +12,7 @@ from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.loader import load_text
 from symderiv.load.model import Formula
-from symderiv.report.latex import Formulas
+from symderiv.report.latex.formulas import Formulas
 from symderiv.report.latex.printer import latex
 
 SPEC = """

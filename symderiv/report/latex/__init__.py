@@ -12,182 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sympy
-from sympy import Basic
 
 from symderiv.resolve.scope import Scope, free_indices
-from symderiv.resolve.symbolic import Derivative, SympyBuilder, Unsupported
-from symderiv.check.generic import condition
 from symderiv.check.verdict import CheckResult, Counterexample, Diagnosis, ProofStep, Verdict
 from symderiv.report import diagnosis as diagnosis_text
 from symderiv.language import ast
 from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.model import Formula, Spec
-from symderiv.report.latex import printer as latex_printer
 from symderiv.report.latex.escape import code, escape, has_cjk
+from symderiv.report.latex.formulas import Formulas
 from symderiv.report.latex.layout import NARROW, display, fit
 from symderiv.report.latex.pdf import INSTALL_HINT, LatexError, compile_pdf
-from symderiv.report.latex.printer import SymderivLatexPrinter
 from symderiv.report.latex.values import array_text, exact_or_rounded, number
 from symderiv.results import FileResult, Report
-
-# -- expressions -------------------------------------------------------------------------------
-
-
-class Formulas:
-    """Spec formulas as LaTeX, definitions kept folded (`S_{i}`, not their bodies)."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-        self.builder = SympyBuilder(scope, folded=True)
-        names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
-        names.update({d.name: d.latex for d in scope.spec.definitions if d.latex})
-        self.printer = SymderivLatexPrinter(names)
-        self.written = SymderivLatexPrinter(names, {"order": "none"})
-
-    def sympy(self, node: ast.Node) -> sympy.Basic:
-        """`node` folded; matrix constructs the builder rejects become printing-only nodes."""
-        try:
-            return self.builder.expr(node, {})
-        except Unsupported:
-            pass
-        if isinstance(node, ast.Name):
-            return sympy.Symbol(node.name)
-        if isinstance(node, ast.Transpose):
-            return latex_printer.Transposed(self.sympy(node.operand))
-        if isinstance(node, ast.Neg):
-            return sympy.Mul(-1, self.sympy(node.operand), evaluate=False)
-        if isinstance(node, ast.BinOp):
-            left, right = self.sympy(node.left), self.sympy(node.right)
-            if node.op == "@":
-                return latex_printer.MatrixProduct(left, right)
-            if node.op == "+":
-                return sympy.Add(left, right, evaluate=False)
-            if node.op == "-":
-                return sympy.Add(left, sympy.Mul(-1, right, evaluate=False), evaluate=False)
-            if node.op == "*":
-                return sympy.Mul(left, right, evaluate=False)
-            if node.op == "/":
-                return sympy.Mul(left, sympy.Pow(right, -1, evaluate=False), evaluate=False)
-            return sympy.Pow(left, right, evaluate=False)
-        if isinstance(node, ast.Call) and node.function == "sum":
-            # Printing only: a sum the builder refuses (e.g. bounds that may cross) is
-            # still written as the author wrote it.
-            body, variable, *limits = (self.sympy(a) for a in node.args)
-            low, high = limits or (sympy.Integer(1), self.scope.index_size(str(variable)))
-            return sympy.Sum(body, (variable, low, high))
-        if isinstance(node, ast.Call) and node.function == "delta":
-            return sympy.KroneckerDelta(*(self.sympy(a) for a in node.args), evaluate=False)
-        if isinstance(node, ast.Call):
-            args = [self.sympy(a) for a in node.args]
-            if node.function in ("exp", "log", "sqrt"):
-                return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[
-                    node.function](*args, evaluate=False)
-            special = {"jacobian": latex_printer.Jacobian, "diag": latex_printer.Diag,
-                       "eye": latex_printer.IdentityMatrix}
-            if node.function in special:
-                return special[node.function](*args)
-            if node.function == "D":
-                return Derivative(*args)
-            return sympy.Function(node.function)(*args)
-        if isinstance(node, ast.Index):
-            return sympy.IndexedBase(self.sympy(node.base))[
-                tuple(self.sympy(i) for i in node.indices)]
-        raise Unsupported(type(node).__name__)
-
-    def latex(self, node: ast.Node) -> str:
-        """A spec formula as its author wrote it: sympy builds it without evaluating, so
-        factors keep their order and a step of a derivation is not already simplified."""
-        with sympy.evaluate(False):
-            built = self.sympy(node)
-        return str(self.written.doprint(as_written(built)))
-
-    def expression(self, expr: Basic) -> str:  # `sympy` here is the method above
-        """A sympy expression (e.g. from a proof) with readable sum variables."""
-        return str(self.printer.doprint(readable_dummies(expr, self.scope)))
-
-    def math(self, formula: Formula, node: ast.Node | None = None) -> str:
-        """`node` (default: the whole formula) in math mode; if it cannot be printed, its
-        text as written, so one odd formula never costs the rest of the report."""
-        node = formula.node if node is None else node
-        try:
-            return self.latex(node)
-        except Exception:  # noqa: BLE001 - printing is best effort, the verdict is not
-            return r"\text{" + code(formula.text[node.start:node.end]) + "}"
-
-    def condition(self, formula: Formula) -> str:
-        """A `where` formula as relations (`i \\neq j`)."""
-        try:
-            return str(self.printer.doprint(condition(self.builder, formula.node)))
-        except Exception:  # noqa: BLE001 - as in `math`
-            return r"\text{" + code(formula.text) + "}"
-
-    def equation(self, formula: Formula) -> str:
-        node = formula.node
-        if isinstance(node, ast.Compare) and node.op == "==":
-            return f"{self.math(formula, node.left)} = {self.math(formula, node.right)}"
-        return self.math(formula)
-
-
-def as_written(expr: sympy.Basic) -> sympy.Basic:
-    """Undo what unevaluated construction adds: `a + b + c` nests as `(a + b) + c` and
-    `Sum` wraps its body in `1 * body`."""
-    if expr.is_Atom or not expr.args:
-        return expr
-    args = [as_written(a) for a in expr.args]
-    if isinstance(expr, sympy.Add):
-        flat: list[sympy.Basic] = []
-        for arg in args:
-            flat.extend(arg.args if isinstance(arg, sympy.Add) else (arg,))
-        return sympy.Add(*flat, evaluate=False)
-    if isinstance(expr, sympy.Mul):
-        # A minus sign inside a factor ((-x) / y) is printed in front: -x/y, not (-1) x / y.
-        negative = False
-        kept = []
-        for arg in args:
-            if isinstance(arg, sympy.Mul) and len(arg.args) > 1 and arg.args[0] == -1:
-                negative = not negative
-                rest = arg.args[1:]
-                arg = rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False)
-            if arg != 1:
-                kept.append(arg)
-        product = (kept[0] if len(kept) == 1 else sympy.Mul(*kept, evaluate=False)) \
-            if kept else sympy.Integer(1)
-        return sympy.Mul(-1, product, evaluate=False) if negative else product
-    if isinstance(expr, sympy.Indexed | sympy.Sum) or not isinstance(expr, sympy.Expr):
-        return expr.func(*args)
-    return expr.func(*args, evaluate=False)
-
-
-_SUM_NAMES = ("k", "l", "m", "n", "p", "q", "r", "u", "v", "w")
-
-
-def readable_dummies(expr: sympy.Basic, scope: Scope) -> sympy.Basic:
-    """Rename generated sum variables (`_s1`, Dummies) to free letters, preferring an index
-    the spec declares over the same range (k for a sum up to N)."""
-    generated: dict[sympy.Symbol, sympy.Basic] = {}
-    for total in expr.atoms(sympy.Sum):
-        for variable, _, high in total.limits:
-            if isinstance(variable, sympy.Dummy) or variable.name.startswith("_"):
-                generated.setdefault(variable, high)
-    if not generated:
-        return expr
-    used = {s.name for s in expr.atoms(sympy.Symbol) if s not in generated}
-    by_size: dict[str, list[str]] = {}
-    for index in scope.indices.values():
-        by_size.setdefault(index.size, []).append(index.name)
-    mapping = {}
-    # The outermost sum (highest number) chooses first, conventional letters (k, n) first.
-    for variable in sorted(generated, key=lambda v: v.name, reverse=True):
-        high = generated[variable]
-        preferred = sorted(by_size.get(str(high), []),
-                           key=lambda n: _SUM_NAMES.index(n) if n in _SUM_NAMES else 99)
-        choices = [*preferred, *_SUM_NAMES] + [f"k_{n}" for n in range(1, len(generated) + 1)]
-        name = next(c for c in choices if c not in used)
-        used.add(name)
-        mapping[variable] = sympy.Symbol(name, integer=True)
-    return expr.xreplace(mapping)
-
 
 # -- verdicts ----------------------------------------------------------------------------------
 
