@@ -14,52 +14,19 @@ from pathlib import Path
 import sympy
 
 from symderiv.resolve.scope import Scope, free_indices
-from symderiv.check.verdict import CheckResult, Counterexample, Diagnosis, ProofStep, Verdict
-from symderiv.report import diagnosis as diagnosis_text
+from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.language import ast
-from symderiv.errors import Location
-from symderiv.language.parser import parse
-from symderiv.load.model import Formula, Spec
+from symderiv.load.model import Spec
 from symderiv.report.latex.escape import code, escape, has_cjk
+from symderiv.report.latex.evidence import counterexample_table, diagnosis_block
 from symderiv.report.latex.formulas import Formulas
-from symderiv.report.latex.layout import NARROW, display, fit
+from symderiv.report.latex.layout import display, fit
 from symderiv.report.latex.pdf import INSTALL_HINT, LatexError, compile_pdf
-from symderiv.report.latex.values import array_text, exact_or_rounded, number
+from symderiv.report.latex.proof import proof_chain
+from symderiv.report.latex.values import array_text, exact_or_rounded
+from symderiv.report.latex.verdicts import (CHECK, CROSS, MARKS, NUMERIC, message_block,
+                                            summary_table, verdict_line)
 from symderiv.results import FileResult, Report
-
-# -- verdicts ----------------------------------------------------------------------------------
-
-CHECK = r"\textcolor{okgreen}{\ensuremath{\checkmark}}"
-NUMERIC = r"\textcolor{okblue}{\ensuremath{\checkmark}}"
-CROSS = r"\textcolor{badred}{\ensuremath{\boldsymbol{\times}}}"
-
-#: verdict -> (word, mark, headline)
-MARKS = {
-    Verdict.PROVED: ("proved", CHECK, "proved for all sizes"),
-    Verdict.VERIFIED: ("verified", CHECK, "verified"),
-    Verdict.CONSISTENT: ("consistent", NUMERIC, "numerically consistent"),
-    Verdict.REFUTED: ("refuted", CROSS, "refuted"),
-    Verdict.UNDECIDED: ("undecided", r"\textcolor{warnorange}{?}", "undecided"),
-    Verdict.ERROR: ("error", r"\textcolor{badred}{!}", "error"),
-}
-
-
-def verdict_line(check: CheckResult) -> str:
-    word, mark, headline = MARKS[check.verdict]
-    if check.verdict == Verdict.VERIFIED:
-        match = re.match(r"verified for (.*?):", check.message)
-        if match:
-            headline = "verified for " + match.group(1)
-    text = rf"{mark}\ \textbf{{{escape(headline)}}}"
-    if check.expect == "refuted":
-        text += (r" \emph{(expected: the spec records this as a mistake"
-                 + (")}" if check.ok else r"; it is not refuted)}"))
-    elif not check.ok:
-        text += r" \emph{(expected to hold)}"
-    if check.method:
-        text += rf" \hfill{{\small method: {escape(check.method)}}}"
-    return text
-
 
 # -- blocks ------------------------------------------------------------------------------------
 
@@ -106,109 +73,6 @@ def definitions(spec: Spec, formulas: Formulas) -> str:
         head = formulas.expression(head_symbol)
         lines.append(display(f"{head} = {formulas.math(definition.body)}"))
     return "".join(lines)
-
-
-def counterexample_table(found: Counterexample, formulas: Formulas) -> str:
-    printer = formulas.printer
-    rows = [(f"${printer.name(name)}$", f"${value}$") for name, value in found.sizes]
-    rows += [(f"${printer.name(name)}$", f"${value}$") for name, value in found.indices]
-    rows += [(f"${printer.name(name)}$", f"${number(value)}$") for name, value in found.values]
-    if found.entry is not None:
-        rows.append(("entry", "$(" + ", ".join(map(str, found.entry)) + ")$"))
-    rational = dict(found.rational)
-    for label, key, value in (("left side", "lhs", found.lhs), ("right side", "rhs", found.rhs),
-                              ("left $-$ right", "difference", found.difference)):
-        if value is not None:
-            rows.append((label, f"${exact_or_rounded(rational.get(key), value)}$"))
-    body = "\n".join(f"{name} & {value} \\\\" for name, value in rows)
-    return ("\\begin{center}\\begin{tabular}{ll}\n\\toprule\n"
-            "\\multicolumn{2}{l}{\\textbf{Counterexample}} \\\\\n\\midrule\n"
-            f"{body}\n\\bottomrule\n\\end{{tabular}}\\end{{center}}\n")
-
-
-def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
-                sides: tuple[str, str] | None = None) -> str:
-    """The symbolic proof: what sympy computed for each side, the index cases, the zero.
-
-    `sides` are the claim's two sides as written (folded), shown left of what sympy made
-    of them after substituting the definitions and differentiating.
-    """
-    rows: list[str] = []
-    after: list[str] = []
-    side_number = 0
-    for step in proof:
-        label = step.label
-        if label.startswith("cases:"):
-            cases = [case_math(c.strip(), formulas) for c in label[len("cases:"):].split("|")]
-            after.append("sympy splits the difference by which free indices are equal; in "
-                         "every case it simplifies to $0$: "
-                         + ", ".join(f"({case})" for case in cases) + ".")
-        elif label in ("left − right", "left - right"):
-            after.append(r"Hence $\text{left} - \text{right} = "
-                         f"{formulas.expression(step.expression)}$. \\hfill$\\square$")
-        else:
-            computed = formulas.expression(step.expression)
-            written = sides[side_number] if sides and side_number < 2 else None
-            side_number += 1
-            name = rf"\text{{\small {escape(label)}:}}\quad"
-            if written is not None and written != computed:
-                rows.append(f"{name} & {fit(written, NARROW)} &&= {fit(computed)}")
-            else:
-                rows.append(f"{name} & {fit(computed)}")
-    text = (r"\textit{Proof (sympy).} The definitions are substituted and the derivative is "
-            "taken; the two sides become:\n")
-    if rows:
-        text += ("\\begin{alignat*}{2}\n" + " \\\\\n".join(rows)
-                 + "\n\\end{alignat*}\n")
-    return text + "\\par\n".join(after) + "\\par\n"
-
-
-def case_math(case: str, formulas: Formulas) -> str:
-    """'i = j; i ≠ y' (from the prover) in math; 'pairwise different: i, j' half in text."""
-    def math(text: str) -> str:
-        names = re.sub(r"[A-Za-z][A-Za-z0-9_]*", lambda m: formulas.printer.name(m.group()),
-                       text)
-        return "$" + names.replace("≠", r"\neq") + "$"
-
-    parts = []
-    for part in case.split(";"):
-        part = part.strip()
-        prefix = "pairwise different:"
-        if part.startswith(prefix):
-            parts.append(f"{escape(prefix)} {math(part[len(prefix):].strip())}")
-        elif part:
-            parts.append(math(part))
-    return ", ".join(parts) or "no index constraint"
-
-
-def diagnosis_block(diagnosis: Diagnosis | None, formulas: Formulas) -> str:
-    """The diagnosis' own lines, and its suggested correction as an equation."""
-    if diagnosis is None:
-        return ""
-    lines = diagnosis_text.text_lines(diagnosis)
-    if not lines:
-        return ""
-    items = "".join(rf"\item {escape(line)}" + "\n" for line in lines)
-    text = ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
-            f"{items}\\end{{itemize}}\n")
-    suggestion, lhs = diagnosis.suggestion, diagnosis.lhs
-    if isinstance(suggestion, str) and isinstance(lhs, str):
-        source = f"{lhs} == {suggestion}"
-        try:
-            formula = Formula(source, parse(source), Location("diagnosis", 1, 1))
-        except Exception:  # noqa: BLE001 - the text above already says it
-            return text
-        verdict = getattr(diagnosis, "suggestion_verdict", None)
-        label = f"Suggested correction ({escape(verdict)})" if verdict else \
-            "Suggested correction"
-        text += f"{label}:\n" + display(formulas.equation(formula))
-    return text
-
-
-def message_block(check: CheckResult) -> str:
-    text = escape(check.message)
-    warnings = "".join(f"\\\\ \\emph{{warning:}} {escape(w)}" for w in check.warnings)
-    return f"{{\\small {text}{warnings}}}\\par\n"
 
 
 def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]:
@@ -330,20 +194,6 @@ def check_block(check: CheckResult, spec: Spec, formulas: Formulas) -> str:
     return heading + "".join(parts) + "\n"
 
 
-def summary_table(checks: Iterable[CheckResult]) -> str:
-    rows = []
-    for check in checks:
-        word, mark, _ = MARKS[check.verdict]
-        expected = "yes" if check.ok else r"\textbf{no}"
-        rows.append(f"{code(check.id)} & {escape(check.kind)} & {mark}\\ {word} & {expected} "
-                    "\\\\")
-    if not rows:
-        return ""
-    return ("\\begin{center}\\begin{tabular}{llll}\n\\toprule\n"
-            "check & kind & verdict & as expected \\\\\n\\midrule\n"
-            + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}\\end{center}\n")
-
-
 def spec_fragment(result: FileResult) -> str:
     """The section for one spec file (input by report.tex)."""
     title = result.title or result.path
@@ -456,4 +306,4 @@ def write(report: Report, directory: Path) -> Written:
     return Written(main, tuple(fragments))
 
 
-__all__ = ["INSTALL_HINT", "LatexError", "compile_pdf"]  # re-exported: the PDF step
+__all__ = ["INSTALL_HINT", "LatexError", "compile_pdf", "exact_or_rounded"]  # re-exported
