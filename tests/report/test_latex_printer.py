@@ -12,8 +12,8 @@ from symderiv.errors import Location
 from symderiv.language.parser import parse
 from symderiv.load.loader import load_text
 from symderiv.load.model import Formula
-from symderiv.report.latex import Formulas
-from symderiv.report.latex_printer import latex
+from symderiv.report.latex.formulas import Formulas
+from symderiv.report.latex.printer import latex
 
 SPEC = """
 title: printer

@@ -1,0 +1,66 @@
+"""Spec formulas and sympy expressions as LaTeX, in the notation of one spec."""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Basic
+
+from symderiv.check.generic import condition
+from symderiv.language import ast
+from symderiv.load.model import Formula
+from symderiv.resolve.scope import Scope
+from symderiv.resolve.symbolic import SympyBuilder
+from symderiv.report.latex.escape import code
+from symderiv.report.latex.printable import Printable
+from symderiv.report.latex.printer import SymderivLatexPrinter
+from symderiv.report.latex.rewrite import as_written, readable_dummies
+
+
+class Formulas:
+    """Spec formulas as LaTeX, definitions kept folded (`S_{i}`, not their bodies)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.builder = SympyBuilder(scope, folded=True)
+        self.printable = Printable(self.builder, scope)
+        names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
+        names.update({d.name: d.latex for d in scope.spec.definitions if d.latex})
+        self.printer = SymderivLatexPrinter(names)
+        self.written = SymderivLatexPrinter(names, {"order": "none"})
+
+    def sympy(self, node: ast.Node) -> sympy.Basic:
+        """`node` folded; matrix constructs the builder rejects become printing-only nodes."""
+        return self.printable.build(node)
+
+    def latex(self, node: ast.Node) -> str:
+        """A spec formula as its author wrote it: sympy builds it without evaluating, so
+        factors keep their order and a step of a derivation is not already simplified."""
+        with sympy.evaluate(False):
+            built = self.sympy(node)
+        return str(self.written.doprint(as_written(built)))
+
+    def expression(self, expr: Basic) -> str:  # `sympy` here is the method above
+        """A sympy expression (e.g. from a proof) with readable sum variables."""
+        return str(self.printer.doprint(readable_dummies(expr, self.scope)))
+
+    def math(self, formula: Formula, node: ast.Node | None = None) -> str:
+        """`node` (default: the whole formula) in math mode; if it cannot be printed, its
+        text as written, so one odd formula never costs the rest of the report."""
+        node = formula.node if node is None else node
+        try:
+            return self.latex(node)
+        except Exception:  # noqa: BLE001 - printing is best effort, the verdict is not
+            return r"\text{" + code(formula.text[node.start:node.end]) + "}"
+
+    def condition(self, formula: Formula) -> str:
+        """A `where` formula as relations (`i \\neq j`)."""
+        try:
+            return str(self.printer.doprint(condition(self.builder, formula.node)))
+        except Exception:  # noqa: BLE001 - as in `math`
+            return r"\text{" + code(formula.text) + "}"
+
+    def equation(self, formula: Formula) -> str:
+        node = formula.node
+        if isinstance(node, ast.Compare) and node.op == "==":
+            return f"{self.math(formula, node.left)} = {self.math(formula, node.right)}"
+        return self.math(formula)
