@@ -14,15 +14,12 @@ from symderiv import limits
 from symderiv.errors import FormulaError, Location, SymderivError
 from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read
-from symderiv.language.parser import NUMBER_TEXT, exact_number, parse
+from symderiv.language.parser import NUMBER_TEXT, exact_number
 from symderiv.load import model
+from symderiv.load.reader import NAME, Reader, SpecErrors
 from symderiv.load.yaml_nodes import compose, formula_location, location
 
-NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*\Z")
-#: Terminal escapes and other C0/C1 controls (tab and newline are fine), and the bidirectional
-#: overrides that make text read differently from what it is ("Trojan Source").
-UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 DEFAULT_SIZE_VALUES = (1, 2, 3, 4)
 
 TOP_KEYS = (
@@ -30,126 +27,12 @@ TOP_KEYS = (
     "claims", "derivations", "examples",
 )
 
+__all__ = ["SpecErrors", "load_file", "load_text"]
+
 T = TypeVar("T")
 
 
-class SpecErrors(Exception):
-    """All the errors found in one spec file, sorted by position."""
-
-    def __init__(self, errors: list[SymderivError]) -> None:
-        def key(error: SymderivError) -> tuple[int, int]:
-            where = error.location
-            return (where.line, where.column) if where else (0, 0)
-
-        self.errors = sorted(errors, key=key)
-        super().__init__("\n".join(error.render() for error in self.errors))
-
-
-class _Reader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.errors: list[SymderivError] = []
-
-    def error(self, message: str, node: yaml.Node, code: str = "spec") -> None:
-        self.errors.append(SymderivError(message, location(self.path, node), code))
-
-    def at(self, node: yaml.Node) -> Location:
-        return location(self.path, node)
-
-    # -- typed accessors -------------------------------------------------------------------
-
-    def mapping(self, node: yaml.Node, what: str) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
-        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
-            return []
-        if not isinstance(node, yaml.MappingNode):
-            self.error(f"{what} must be a mapping", node, "type")
-            return []
-        pairs = []
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                self.error(f"keys of {what} must be text", key, "type")
-                continue
-            pairs.append((key, value))
-        if len(pairs) > limits.active().max_items:
-            self.error(f"{what} has more than {limits.active().max_items} entries (--limit max_items=...)",
-                       node, "limit")
-            return pairs[:limits.active().max_items]
-        return pairs
-
-    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
-        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
-            return []
-        if not isinstance(node, yaml.SequenceNode):
-            self.error(f"{what} must be a list", node, "type")
-            return []
-        if len(node.value) > limits.active().max_items:
-            self.error(f"{what} has more than {limits.active().max_items} entries (--limit max_items=...)",
-                       node, "limit")
-            return list(node.value[:limits.active().max_items])
-        return list(node.value)
-
-    def text(self, node: yaml.Node, what: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
-            self.error(f"{what} must be text", node, "type")
-            return None
-        value = str(node.value)
-        hidden = UNSAFE_CHARACTER.search(value)
-        if hidden is not None:  # "\e[2J" in a title would reach the teacher's terminal
-            self.error(f"{what} contains the control character U+{ord(hidden.group()):04X}",
-                       node, "type")
-            return None
-        return value
-
-    def integer(self, node: yaml.Node, what: str) -> int | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int"):
-            try:
-                return int(node.value.replace("_", ""), 0)
-            except ValueError:
-                pass
-        self.error(f"{what} must be an integer", node, "type")
-        return None
-
-    def name(self, node: yaml.ScalarNode, what: str) -> str | None:
-        value = str(node.value)
-        if not NAME.match(value):
-            self.error(
-                f"{what} {value!r} is not a name (a letter, then letters, digits or '_')",
-                node, "name",
-            )
-            return None
-        if value in model.RESERVED:
-            self.error(f"{value!r} is a reserved word and cannot be declared", node, "reserved")
-            return None
-        return value
-
-    def formula(self, node: yaml.Node, what: str) -> model.Formula | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
-            self.error(f"{what} must be a formula (text)", node, "type")
-            return None
-        text = str(node.value)
-        where = formula_location(self.path, node)
-        try:
-            tree = parse(text)
-        except FormulaError as error:
-            self.errors.append(error.at(where, text))
-            return None
-        return model.Formula(text, tree, where)
-
-    def keys(self, pairs: list[tuple[yaml.ScalarNode, yaml.Node]], allowed: tuple[str, ...],
-             what: str) -> dict[str, yaml.Node]:
-        found: dict[str, yaml.Node] = {}
-        for key, value in pairs:
-            if key.value not in allowed:
-                self.error(
-                    f"unknown key {key.value!r} in {what} (allowed: {', '.join(allowed)})",
-                    key, "key",
-                )
-                continue
-            found[key.value] = value
-        return found
-
-
-def _declare(reader: _Reader, declared: dict[str, Location], name: str, node: yaml.Node) -> bool:
+def _declare(reader: Reader, declared: dict[str, Location], name: str, node: yaml.Node) -> bool:
     if name in declared:
         reader.error(f"{name!r} is already declared at line {declared[name].line}", node,
                      "duplicate")
@@ -158,7 +41,7 @@ def _declare(reader: _Reader, declared: dict[str, Location], name: str, node: ya
     return True
 
 
-def _sizes(reader: _Reader, node: yaml.Node, declared: dict[str, Location]) -> list[model.SizeDecl]:
+def _sizes(reader: Reader, node: yaml.Node, declared: dict[str, Location]) -> list[model.SizeDecl]:
     out = []
     for key, value in reader.mapping(node, "sizes"):
         name = reader.name(key, "size")
@@ -203,7 +86,7 @@ def _sizes(reader: _Reader, node: yaml.Node, declared: dict[str, Location]) -> l
     return out
 
 
-def _indices(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
+def _indices(reader: Reader, node: yaml.Node, declared: dict[str, Location],
              sizes: set[str]) -> list[model.IndexDecl]:
     out = []
     for key, value in reader.mapping(node, "indices"):
@@ -219,7 +102,7 @@ def _indices(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
     return out
 
 
-def _symbols(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
+def _symbols(reader: Reader, node: yaml.Node, declared: dict[str, Location],
              sizes: set[str]) -> list[model.SymbolDecl]:
     out = []
     for key, value in reader.mapping(node, "symbols"):
@@ -265,7 +148,7 @@ def _symbols(reader: _Reader, node: yaml.Node, declared: dict[str, Location],
     return out
 
 
-def _definitions(reader: _Reader, node: yaml.Node,
+def _definitions(reader: Reader, node: yaml.Node,
                  declared: dict[str, Location]) -> list[model.Definition]:
     out = []
     for key, value in reader.mapping(node, "define"):
@@ -300,7 +183,7 @@ def _definitions(reader: _Reader, node: yaml.Node,
     return out
 
 
-def _implementations(reader: _Reader, node: yaml.Node) -> list[model.Implementation]:
+def _implementations(reader: Reader, node: yaml.Node) -> list[model.Implementation]:
     out = []
     for key, value in reader.mapping(node, "numpy"):
         name = str(key.value)
@@ -317,7 +200,7 @@ def _implementations(reader: _Reader, node: yaml.Node) -> list[model.Implementat
     return out
 
 
-def _item_id(reader: _Reader, fields: dict[str, yaml.Node], node: yaml.Node, ids: set[str],
+def _item_id(reader: Reader, fields: dict[str, yaml.Node], node: yaml.Node, ids: set[str],
              what: str) -> str | None:
     if "id" not in fields:
         reader.error(f"{what} needs an 'id'", node, "key")
@@ -332,7 +215,7 @@ def _item_id(reader: _Reader, fields: dict[str, yaml.Node], node: yaml.Node, ids
     return item_id
 
 
-def _expect(reader: _Reader, fields: dict[str, yaml.Node]) -> str:
+def _expect(reader: Reader, fields: dict[str, yaml.Node]) -> str:
     if "expect" not in fields:
         return "holds"
     value = reader.text(fields["expect"], "expect")
@@ -342,7 +225,7 @@ def _expect(reader: _Reader, fields: dict[str, yaml.Node]) -> str:
     return value
 
 
-def _claims(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim]:
+def _claims(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim]:
     out = []
     for item in reader.sequence(node, "claims"):
         fields = reader.keys(reader.mapping(item, "a claim"),
@@ -374,7 +257,7 @@ def _claims(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim
     return out
 
 
-def _derivations(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Derivation]:
+def _derivations(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Derivation]:
     out = []
     for item in reader.sequence(node, "derivations"):
         fields = reader.keys(reader.mapping(item, "a derivation"),
@@ -426,7 +309,7 @@ def _number_text(node: yaml.Node) -> str | None:
     return None
 
 
-def _number(reader: _Reader, node: yaml.Node, what: str) -> model.Value | None:
+def _number(reader: Reader, node: yaml.Node, what: str) -> model.Value | None:
     text = _number_text(node)
     if text is not None:
         try:
@@ -444,7 +327,7 @@ def _number(reader: _Reader, node: yaml.Node, what: str) -> model.Value | None:
     return None
 
 
-def _array(reader: _Reader, node: yaml.Node, what: str) -> model.Array | None:
+def _array(reader: Reader, node: yaml.Node, what: str) -> model.Array | None:
     if isinstance(node, yaml.SequenceNode):
         items = [_array(reader, item, what) for item in reader.sequence(node, what)]
         if any(item is None for item in items):
@@ -453,7 +336,7 @@ def _array(reader: _Reader, node: yaml.Node, what: str) -> model.Array | None:
     return _number(reader, node, what)
 
 
-def _values(reader: _Reader, node: yaml.Node, what: str
+def _values(reader: Reader, node: yaml.Node, what: str
             ) -> tuple[list[tuple[str, model.Array]], list[tuple[str, Location]]]:
     out, where = [], []
     for key, value in reader.mapping(node, what):
@@ -464,7 +347,7 @@ def _values(reader: _Reader, node: yaml.Node, what: str
     return out, where
 
 
-def _examples(reader: _Reader, node: yaml.Node, ids: set[str]) -> list[model.Example]:
+def _examples(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Example]:
     out = []
     for item in reader.sequence(node, "examples"):
         fields = reader.keys(reader.mapping(item, "an example"),
@@ -510,7 +393,7 @@ def load_text(path: str, text: str) -> model.Spec:
     Raises:
         SpecErrors: every error found, each located.
     """
-    reader = _Reader(path)
+    reader = Reader(path)
     try:
         root = compose(path, text)
     except SymderivError as error:
