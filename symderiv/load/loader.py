@@ -16,11 +16,11 @@ from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read
 from symderiv.language.parser import NUMBER_TEXT, exact_number
 from symderiv.load import model
+from symderiv.load.declarations import declare, read_indices, read_sizes, read_symbols
 from symderiv.load.reader import NAME, Reader, SpecErrors
 from symderiv.load.yaml_nodes import compose, formula_location, location
 
 DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*\Z")
-DEFAULT_SIZE_VALUES = (1, 2, 3, 4)
 
 TOP_KEYS = (
     "title", "source", "sizes", "indices", "symbols", "define", "numpy",
@@ -30,122 +30,6 @@ TOP_KEYS = (
 __all__ = ["SpecErrors", "load_file", "load_text"]
 
 T = TypeVar("T")
-
-
-def _declare(reader: Reader, declared: dict[str, Location], name: str, node: yaml.Node) -> bool:
-    if name in declared:
-        reader.error(f"{name!r} is already declared at line {declared[name].line}", node,
-                     "duplicate")
-        return False
-    declared[name] = reader.at(node)
-    return True
-
-
-def _sizes(reader: Reader, node: yaml.Node, declared: dict[str, Location]) -> list[model.SizeDecl]:
-    out = []
-    for key, value in reader.mapping(node, "sizes"):
-        name = reader.name(key, "size")
-        if name is None or not _declare(reader, declared, name, key):
-            continue
-        values: list[int] = []
-        if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null"):
-            values = list(DEFAULT_SIZE_VALUES)
-        elif isinstance(value, yaml.ScalarNode):
-            top = reader.integer(value, f"size {name}")
-            if top is not None:
-                if top < 1:
-                    reader.error(f"size {name} must be a positive integer", value, "type")
-                if top > limits.active().max_size:  # before range(1, top + 1): `N: 10**18` must not allocate
-                    reader.error(f"size {name} = {top} exceeds the limit {limits.active().max_size} for "
-                                 "concrete checks (--limit max_size=...)", value, "limit")
-                    continue
-                values = list(range(1, top + 1))
-        else:
-            for item in reader.sequence(value, f"values of size {name}"):
-                number = reader.integer(item, f"a value of size {name}")
-                if number is None:
-                    continue
-                if number < 1:
-                    reader.error(f"a value of size {name} must be a positive integer", item,
-                                 "type")
-                    continue
-                values.append(number)
-        for number in values:
-            if number > limits.active().max_size:
-                reader.error(
-                    f"size {name} = {number} exceeds the limit {limits.active().max_size} for concrete checks "
-                    "(--limit max_size=...)",
-                    value, "limit",
-                )
-                break
-        else:
-            if values:
-                out.append(model.SizeDecl(name, tuple(sorted(set(values))), reader.at(key)))
-            elif not any(error.location == reader.at(value) for error in reader.errors):
-                reader.error(f"size {name} needs at least one value", value, "type")
-    return out
-
-
-def _indices(reader: Reader, node: yaml.Node, declared: dict[str, Location],
-             sizes: set[str]) -> list[model.IndexDecl]:
-    out = []
-    for key, value in reader.mapping(node, "indices"):
-        name = reader.name(key, "index")
-        size = reader.text(value, f"the size of index {key.value}")
-        if name is None or size is None or not _declare(reader, declared, name, key):
-            continue
-        if size not in sizes:
-            reader.error(f"index {name} ranges over {size!r}, which is not a declared size",
-                         value, "name")
-            continue
-        out.append(model.IndexDecl(name, size, reader.at(key)))
-    return out
-
-
-def _symbols(reader: Reader, node: yaml.Node, declared: dict[str, Location],
-             sizes: set[str]) -> list[model.SymbolDecl]:
-    out = []
-    for key, value in reader.mapping(node, "symbols"):
-        name = reader.name(key, "symbol")
-        if name is None or not _declare(reader, declared, name, key):
-            continue
-        domain, latex = "real", None
-        shape_node: yaml.Node | None = value
-        if isinstance(value, yaml.MappingNode):
-            fields = reader.keys(reader.mapping(value, f"symbol {name}"),
-                                 ("shape", "domain", "latex"), f"symbol {name}")
-            shape_node = fields.get("shape")
-            if "domain" in fields:
-                domain = reader.text(fields["domain"], "domain") or "real"
-                if domain not in ("real", "positive"):
-                    reader.error(f"domain must be 'real' or 'positive', not {domain!r}",
-                                 fields["domain"], "type")
-                    domain = "real"
-            if "latex" in fields:
-                latex = reader.text(fields["latex"], "latex")
-        shape: list[str | int] = []
-        if shape_node is not None:
-            for item in reader.sequence(shape_node, f"the shape of {name}"):
-                if isinstance(item, yaml.ScalarNode) and item.tag.endswith(":int"):
-                    number = reader.integer(item, "a dimension")
-                    if number is not None and number > limits.active().max_size:
-                        reader.error(f"dimension {number} exceeds the limit {limits.active().max_size} "
-                                     "(--limit max_size=...)", item, "limit")
-                    elif number is not None and number >= 1:
-                        shape.append(number)
-                    else:
-                        reader.error("a dimension must be a positive integer or a size", item)
-                elif isinstance(item, yaml.ScalarNode) and item.value in sizes:
-                    shape.append(item.value)
-                else:
-                    reader.error(f"dimension {getattr(item, 'value', '?')!r} is not a declared "
-                                 "size", item, "name")
-        if len(shape) > 2:
-            reader.error(f"symbol {name} has {len(shape)} dimensions; at most 2 are supported",
-                         shape_node or value, "shape")
-            continue
-        out.append(model.SymbolDecl(name, tuple(shape), domain, reader.at(key), latex))
-    return out
 
 
 def _definitions(reader: Reader, node: yaml.Node,
@@ -165,7 +49,7 @@ def _definitions(reader: Reader, node: yaml.Node,
         if head.group(2) is not None and (not params or not all(NAME.match(p) for p in params)):
             reader.error(f"the parameters of {name} must be index names", key, "name")
             continue
-        if not _declare(reader, declared, name, key):
+        if not declare(reader, declared, name, key):
             continue
         latex = None
         if isinstance(value, yaml.MappingNode):  # extension: {expr: FORMULA, latex: TEXT}
@@ -412,14 +296,14 @@ def load_text(path: str, text: str) -> model.Spec:
     source = _optional(fields, "source", lambda n: reader.text(n, "source"), None)
     declared: dict[str, Location] = {}
     sizes: list[model.SizeDecl] = _optional(
-        fields, "sizes", lambda n: _sizes(reader, n, declared), [])
+        fields, "sizes", lambda n: read_sizes(reader, n, declared), [])
     size_names = {size.name for size in sizes} | {
         str(k.value) for k, _ in (reader.mapping(fields["sizes"], "sizes")
                                   if "sizes" in fields else [])}
     indices: list[model.IndexDecl] = _optional(
-        fields, "indices", lambda n: _indices(reader, n, declared, size_names), [])
+        fields, "indices", lambda n: read_indices(reader, n, declared, size_names), [])
     symbols: list[model.SymbolDecl] = _optional(
-        fields, "symbols", lambda n: _symbols(reader, n, declared, size_names), [])
+        fields, "symbols", lambda n: read_symbols(reader, n, declared, size_names), [])
     definitions: list[model.Definition] = _optional(
         fields, "define", lambda n: _definitions(reader, n, declared), [])
     implementations: list[model.Implementation] = _optional(
