@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +15,10 @@ from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read
 from symderiv.language.parser import NUMBER_TEXT, exact_number
 from symderiv.load import model
-from symderiv.load.declarations import declare, read_indices, read_sizes, read_symbols
-from symderiv.load.reader import NAME, Reader, SpecErrors
+from symderiv.load.declarations import read_indices, read_sizes, read_symbols
+from symderiv.load.definitions import read_definitions, read_implementations
+from symderiv.load.reader import Reader, SpecErrors
 from symderiv.load.yaml_nodes import compose, formula_location, location
-
-DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*\Z")
 
 TOP_KEYS = (
     "title", "source", "sizes", "indices", "symbols", "define", "numpy",
@@ -30,58 +28,6 @@ TOP_KEYS = (
 __all__ = ["SpecErrors", "load_file", "load_text"]
 
 T = TypeVar("T")
-
-
-def _definitions(reader: Reader, node: yaml.Node,
-                 declared: dict[str, Location]) -> list[model.Definition]:
-    out = []
-    for key, value in reader.mapping(node, "define"):
-        head = DEFINITION_HEAD.match(str(key.value))
-        if head is None:
-            reader.error(f"{key.value!r} is not a definition head (NAME or NAME[i, j])", key,
-                         "name")
-            continue
-        name = head.group(1)
-        if name in model.RESERVED:
-            reader.error(f"{name!r} is a reserved word and cannot be declared", key, "reserved")
-            continue
-        params = tuple(p.strip() for p in head.group(2).split(",")) if head.group(2) else ()
-        if head.group(2) is not None and (not params or not all(NAME.match(p) for p in params)):
-            reader.error(f"the parameters of {name} must be index names", key, "name")
-            continue
-        if not declare(reader, declared, name, key):
-            continue
-        latex = None
-        if isinstance(value, yaml.MappingNode):  # extension: {expr: FORMULA, latex: TEXT}
-            fields = reader.keys(reader.mapping(value, f"definition {name}"),
-                                 ("expr", "latex"), f"definition {name}")
-            if "latex" in fields:
-                latex = reader.text(fields["latex"], "latex")
-            if "expr" not in fields:
-                reader.error(f"definition {name} needs 'expr'", value, "key")
-                continue
-            value = fields["expr"]
-        body = reader.formula(value, f"the definition of {name}")
-        if body is not None:
-            out.append(model.Definition(name, params, body, reader.at(key), latex))
-    return out
-
-
-def _implementations(reader: Reader, node: yaml.Node) -> list[model.Implementation]:
-    out = []
-    for key, value in reader.mapping(node, "numpy"):
-        name = str(key.value)
-        if isinstance(value, yaml.MappingNode):
-            for impl_key, impl_value in reader.mapping(value, f"numpy implementations of {name}"):
-                impl_name = reader.name(impl_key, "implementation")
-                formula = reader.formula(impl_value, f"implementation {name}.{impl_key.value}")
-                if impl_name is not None and formula is not None:
-                    out.append(model.Implementation(name, impl_name, formula))
-        else:
-            formula = reader.formula(value, f"the numpy implementation of {name}")
-            if formula is not None:
-                out.append(model.Implementation(name, "numpy", formula))
-    return out
 
 
 def _item_id(reader: Reader, fields: dict[str, yaml.Node], node: yaml.Node, ids: set[str],
@@ -305,9 +251,9 @@ def load_text(path: str, text: str) -> model.Spec:
     symbols: list[model.SymbolDecl] = _optional(
         fields, "symbols", lambda n: read_symbols(reader, n, declared, size_names), [])
     definitions: list[model.Definition] = _optional(
-        fields, "define", lambda n: _definitions(reader, n, declared), [])
+        fields, "define", lambda n: read_definitions(reader, n, declared), [])
     implementations: list[model.Implementation] = _optional(
-        fields, "numpy", lambda n: _implementations(reader, n), [])
+        fields, "numpy", lambda n: read_implementations(reader, n), [])
     ids: set[str] = set()
     claims: list[model.Claim] = _optional(
         fields, "claims", lambda n: _claims(reader, n, ids), [])
