@@ -15,10 +15,12 @@ from symderiv.language import ast
 from symderiv.language.latex_reader import Declarations, read
 from symderiv.language.parser import NUMBER_TEXT, exact_number
 from symderiv.load import model
+from symderiv.load.claims import read_claims, read_derivations
 from symderiv.load.declarations import read_indices, read_sizes, read_symbols
 from symderiv.load.definitions import read_definitions, read_implementations
+from symderiv.load.items import read_expect, read_id
 from symderiv.load.reader import Reader, SpecErrors
-from symderiv.load.yaml_nodes import compose, formula_location, location
+from symderiv.load.yaml_nodes import compose, location
 
 TOP_KEYS = (
     "title", "source", "sizes", "indices", "symbols", "define", "numpy",
@@ -28,103 +30,6 @@ TOP_KEYS = (
 __all__ = ["SpecErrors", "load_file", "load_text"]
 
 T = TypeVar("T")
-
-
-def _item_id(reader: Reader, fields: dict[str, yaml.Node], node: yaml.Node, ids: set[str],
-             what: str) -> str | None:
-    if "id" not in fields:
-        reader.error(f"{what} needs an 'id'", node, "key")
-        return None
-    item_id = reader.text(fields["id"], "id")
-    if item_id is None:
-        return None
-    if item_id in ids:
-        reader.error(f"duplicate id {item_id!r}", fields["id"], "duplicate")
-        return None
-    ids.add(item_id)
-    return item_id
-
-
-def _expect(reader: Reader, fields: dict[str, yaml.Node]) -> str:
-    if "expect" not in fields:
-        return "holds"
-    value = reader.text(fields["expect"], "expect")
-    if value not in ("holds", "refuted"):
-        reader.error("expect must be 'holds' or 'refuted'", fields["expect"], "type")
-        return "holds"
-    return value
-
-
-def _claims(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim]:
-    out = []
-    for item in reader.sequence(node, "claims"):
-        fields = reader.keys(reader.mapping(item, "a claim"),
-                             ("id", "claim", "where", "expect", "tex", "wrt"), "a claim")
-        item_id = _item_id(reader, fields, item, ids, "a claim")
-        if "claim" not in fields and "tex" not in fields:
-            reader.error("a claim needs 'claim' (or 'tex')", item, "key")
-            continue
-        claim = reader.formula(fields["claim"], "claim") if "claim" in fields else None
-        where = reader.formula(fields["where"], "where") if "where" in fields else None
-        tex = reader.text(fields["tex"], "tex") if "tex" in fields else None
-        wrt = reader.text(fields["wrt"], "wrt") if "wrt" in fields else None
-        if claim is not None and not (
-            hasattr(claim.node, "op") and getattr(claim.node, "op") == "=="
-        ):
-            reader.errors.append(SymderivError(
-                "a claim must be an equation 'lhs == rhs'", claim.location, "claim"))
-            continue
-        if item_id is None or ("claim" in fields and claim is None):
-            continue
-        if "where" in fields and where is None:
-            continue
-        tex_node = fields.get("tex")
-        # not text: `reader.text` has reported it
-        tex_location = (formula_location(reader.path, tex_node)
-                        if isinstance(tex_node, yaml.ScalarNode) else None)
-        out.append(model.Claim(item_id, claim, where, _expect(reader, fields), tex,
-                               reader.at(item), tex_location, wrt))
-    return out
-
-
-def _derivations(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Derivation]:
-    out = []
-    for item in reader.sequence(node, "derivations"):
-        fields = reader.keys(reader.mapping(item, "a derivation"),
-                             ("id", "steps", "where", "expect"), "a derivation")
-        item_id = _item_id(reader, fields, item, ids, "a derivation")
-        if "steps" not in fields:
-            reader.error("a derivation needs 'steps'", item, "key")
-            continue
-        steps = []
-        complete = True
-        for step in reader.sequence(fields["steps"], "steps"):
-            by = None
-            expr_node = step
-            if isinstance(step, yaml.MappingNode):
-                step_fields = reader.keys(reader.mapping(step, "a step"), ("expr", "by"),
-                                          "a step")
-                if "expr" not in step_fields:
-                    reader.error("a step needs 'expr'", step, "key")
-                    complete = False
-                    continue
-                expr_node = step_fields["expr"]
-                if "by" in step_fields:
-                    by = reader.text(step_fields["by"], "by")
-            formula = reader.formula(expr_node, "a step")
-            if formula is None:
-                complete = False
-                continue
-            steps.append(model.Step(formula, by))
-        if complete and len(steps) < 2:
-            reader.error("a derivation needs at least two steps", fields["steps"], "type")
-            continue
-        where = reader.formula(fields["where"], "where") if "where" in fields else None
-        if item_id is None or not complete:
-            continue
-        out.append(model.Derivation(item_id, tuple(steps), where, _expect(reader, fields),
-                                    reader.at(item)))
-    return out
 
 
 def _number_text(node: yaml.Node) -> str | None:
@@ -182,7 +87,7 @@ def _examples(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Exam
     for item in reader.sequence(node, "examples"):
         fields = reader.keys(reader.mapping(item, "an example"),
                              ("id", "given", "expect", "fails", "tol", "verdict"), "an example")
-        item_id = _item_id(reader, fields, item, ids, "an example")
+        item_id = read_id(reader, fields, item, ids, "an example")
         given, _ = _values(reader, fields["given"], "given") if "given" in fields else ([], [])
         expect: list[tuple[str, model.Array]] = []
         expect_where: list[tuple[str, Location]] = []
@@ -194,7 +99,7 @@ def _examples(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Exam
         else:
             reader.error("an example needs 'expect'", item, "key")
         # extension: `verdict: refuted` marks a worked example the material gets wrong
-        verdict = _expect(reader, {"expect": fields["verdict"]}) if "verdict" in fields else "holds"
+        verdict = read_expect(reader, {"expect": fields["verdict"]}) if "verdict" in fields else "holds"
         fails = []
         if "fails" in fields:
             for entry in reader.sequence(fields["fails"], "fails"):
@@ -256,9 +161,9 @@ def load_text(path: str, text: str) -> model.Spec:
         fields, "numpy", lambda n: read_implementations(reader, n), [])
     ids: set[str] = set()
     claims: list[model.Claim] = _optional(
-        fields, "claims", lambda n: _claims(reader, n, ids), [])
+        fields, "claims", lambda n: read_claims(reader, n, ids), [])
     derivations: list[model.Derivation] = _optional(
-        fields, "derivations", lambda n: _derivations(reader, n, ids), [])
+        fields, "derivations", lambda n: read_derivations(reader, n, ids), [])
     examples: list[model.Example] = _optional(
         fields, "examples", lambda n: _examples(reader, n, ids), [])
     # errors in the first pass would cascade into confusing ones in `check_names`
