@@ -1,0 +1,64 @@
+"""The second pass: every claim's `tex` read as LaTeX against the spec's declarations, its
+errors placed at their character in the file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from symderiv.errors import FormulaError, Location, SymderivError
+from symderiv.language import ast
+from symderiv.language.latex_reader import Declarations, read
+from symderiv.load import model
+from symderiv.load.reader import SpecErrors
+
+
+def read_tex(spec: model.Spec, source: str) -> model.Spec:
+    """Read every claim's `tex` against the declarations; a claim given by `tex` alone
+    becomes an ordinary claim (`lhs = rhs` read as `lhs == rhs`)."""
+    names = Declarations.of_spec(spec)
+    errors: list[SymderivError] = []
+    claims = []
+    for claim in spec.claims:
+        if claim.tex is None or claim.tex_location is None:
+            claims.append(claim)
+            continue
+        if claim.wrt is not None and names.symbols.get(claim.wrt, 0) == 0:
+            errors.append(SymderivError(
+                f"wrt: {claim.wrt!r} is not a declared vector or matrix symbol",
+                claim.location, "name"))
+            continue
+        try:
+            node = read(claim.tex, names, claim.wrt)
+        except FormulaError as error:
+            located = error.at(claim.tex_location, claim.tex)
+            quoted = _in_double_quotes(source, claim.tex_location, error.offset)
+            if quoted is not None:
+                located = SymderivError(error.message, quoted, error.code)
+            errors.append(located)
+            continue
+        formula = model.Formula(claim.tex, node, claim.tex_location)
+        if claim.claim is None and not isinstance(node, ast.Compare):
+            errors.append(SymderivError(
+                "a claim given by 'tex' alone must be an equation 'lhs = rhs'",
+                claim.tex_location, "claim"))
+            continue
+        claims.append(replace(claim, claim=claim.claim or formula, tex_formula=formula))
+    if errors:
+        raise SpecErrors(errors)
+    return replace(spec, claims=tuple(claims))
+
+
+def _in_double_quotes(source: str, start: Location, offset: int) -> Location | None:
+    """The file location of character `offset` of a one-line double-quoted scalar whose text
+    starts at `start` (there an escape such as \\\\ takes two characters); None otherwise."""
+    lines = source.split("\n")
+    row = lines[start.line - 1] if start.line <= len(lines) else ""
+    if start.column < 2 or row[start.column - 2] != '"':
+        return None
+    position = start.column - 1
+    for _ in range(offset):
+        if position >= len(row) or row[position] == '"':
+            return None
+        step = {"x": 4, "u": 6, "U": 10}.get(row[position + 1:position + 2], 2)
+        position += step if row[position] == "\\" else 1
+    return Location(start.path, start.line, position + 1)
