@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from symderiv.errors import FormulaError
-from symderiv.language import latex_reader
+from symderiv.language.latex.structure import structure as tex_structure
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ def _classify(line: int, tex: str, kind: str) -> Found:
         return Found(line, text, kind, False, "not an equation")
     note = ""
     try:
-        latex_reader._structure(text)
+        tex_structure(text)
     except FormulaError as error:
         note = f"cannot be read as written: {error.message}"
     return Found(line, text, kind, True, note)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from symderiv.errors import FormulaError, Location, SymderivError
 from symderiv.language import ast
-from symderiv.language.latex_reader import Declarations, read
+from symderiv.language.latex import Declarations, read
 from symderiv.load import model
 from symderiv.load.reader import SpecErrors
 

@@ -10,7 +10,7 @@ import pytest
 
 from symderiv.errors import FormulaError
 from symderiv.language import ast
-from symderiv.language.latex_reader import Declarations, read, tokenize
+from symderiv.language.latex import Declarations, read, tokenize
 from symderiv.language.parser import parse
 
 CASES = Path(__file__).parent.parent / "latex"
