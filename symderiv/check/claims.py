@@ -14,12 +14,22 @@ from symderiv.load.model import Claim, Derivation
 from symderiv.options import Expect, Kind
 
 
-def diagnosis(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-              outcome: Outcome) -> Diagnosis | None:
-    """What is wrong and how to fix it, for refuted equations only (None otherwise)."""
+def diagnosed(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+              outcome: Outcome) -> Outcome:
+    """`outcome` with what is wrong and how to fix it, for refuted equations only.
+
+    The diagnosis explains a verdict and never changes it: should it fail, the refuted
+    outcome stands, with the diagnosis omitted and a warning that says so.
+    """
     if outcome.verdict != Verdict.REFUTED or not decider.options.diagnose:
-        return None
-    return diagnose(decider, lhs, rhs, where, outcome.counterexample)
+        return outcome
+    try:
+        found = diagnose(decider, lhs, rhs, where, outcome.counterexample)
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the verdict stands
+        return replace(outcome, warnings=outcome.warnings + (
+            f"diagnosis omitted: it failed ({type(error).__name__}: {error}); the verdict "
+            "stands",))
+    return replace(outcome, diagnosis=found)
 
 
 def check_claim(decider: Decider, claim: Claim) -> CheckResult:
@@ -29,13 +39,14 @@ def check_claim(decider: Decider, claim: Claim) -> CheckResult:
     node = claim.claim.node
     assert isinstance(node, ast.Compare)
     where = claim.where.node if claim.where is not None else None
-    outcome = decider.decide(node.left, node.right, where)
+    outcome = diagnosed(decider, node.left, node.right, where,
+                        decider.decide(node.left, node.right, where))
     return CheckResult(
         id=claim.id, kind=Kind.CLAIM, verdict=outcome.verdict, expect=Expect(claim.expect),
         message=outcome.message, location=claim.location, method=outcome.method,
         seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
         proof=outcome.proof, warnings=outcome.warnings, details=outcome.details,
-        diagnosis=diagnosis(decider, node.left, node.right, where, outcome),
+        diagnosis=outcome.diagnosis,
     )
 
 
@@ -49,8 +60,8 @@ def check_derivation(decider: Decider, derivation: Derivation) -> CheckResult:
         outcome = decider.decide(before.formula.node, after.formula.node, where)
         if not steps or all(s.verdict.holds for s in steps):
             # the first broken step only: later ones are judged against a wrong start
-            outcome = replace(outcome, diagnosis=diagnosis(
-                decider, before.formula.node, after.formula.node, where, outcome))
+            outcome = diagnosed(decider, before.formula.node, after.formula.node, where,
+                                outcome)
         steps.append(StepResult(number + 1, outcome.verdict, after.by, Expect.HOLDS, outcome,
                                 after.formula.location))
     verdict = weakest([s.verdict for s in steps])

@@ -166,6 +166,12 @@ class Decider:
         if found.points == 0:
             return replace(symbolic, warnings=symbolic.warnings + (
                 "numeric layer: both sides undefined at every random point",))
+        if found.undefined > found.points:  # a handful of points is no evidence
+            return replace(symbolic, warnings=symbolic.warnings + (
+                f"numeric layer: undefined in floats (overflow, or outside the domain) at "
+                f"{found.undefined} of {found.undefined + found.points} random points; the "
+                f"{found.points} defined ones are too few to call the claim consistent",),
+                details=details)
         return Outcome(Verdict.CONSISTENT, "numeric",
                        f"consistent: numeric evidence only, no symbolic proof ({why}); no "
                        f"difference at {summary}", details=details,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from symderiv.check.claims import diagnosis as diagnose_equation
+from symderiv.check.claims import diagnosed
 from symderiv.check.decide import Decider
 from symderiv.check.verdict import CheckResult, Diagnosis, Outcome, Verdict, weakest
 from symderiv.language import ast
@@ -75,7 +75,8 @@ def check_tex(decider: Decider, claim: Claim) -> CheckResult:
     else:
         message = f"could not show that the LaTeX says what the claim says: {outcome.message}"
     # the diagnosis of the literal reading: what the LaTeX should say, where it goes wrong
-    diagnosis = diagnose_equation(decider, typed_side, tex_side, where, outcome)
+    outcome = diagnosed(decider, typed_side, tex_side, where, outcome)
+    diagnosis = outcome.diagnosis
     if diagnosis is not None:  # the suggestion is the LaTeX side's replacement
         diagnosis = replace(diagnosis, lhs=None)
     return _result(claim, outcome.verdict, message, outcome, started, diagnosis)

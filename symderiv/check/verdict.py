@@ -80,6 +80,7 @@ class Diagnosis:
     step: int | None = None  # derivations: the first broken step
     final_holds: bool | None = None  # derivations: does the last step equal the first?
     final_message: str | None = None
+    regions_settled: bool = True  # False: where it holds could not be told
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,9 @@ def text_lines(diagnosis: Diagnosis) -> list[str]:
         elif diagnosis.fails_when:
             parts.append("fails when " + " or ".join(diagnosis.fails_when))
         lines.append(f"{prefix}where: " + "; ".join(parts))
+    elif not diagnosis.regions_settled:
+        lines.append(f"{prefix}where: not settled (the exact screen could not tell where it "
+                     "holds)")
     else:
         lines.append(f"{prefix}where: fails at every size and index pattern checked")
     if diagnosis.error_class is not None:

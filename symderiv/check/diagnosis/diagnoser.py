@@ -43,7 +43,7 @@ class Diagnoser:
             else [unparse(simplified(budget, slip.template, where))]
         suggestion, verdict = suggest(budget, lhs, rhs, where, options)
         return Diagnosis(holds.holds_when, holds.fails_when, slip.error_class, slip.evidence,
-                         suggestion, verdict, unparse(lhs))
+                         suggestion, verdict, unparse(lhs), regions_settled=holds.settled)
 
 
 def diagnose(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,

@@ -29,10 +29,14 @@ class Regions:
     holds_when: tuple[str, ...]
     fails_when: tuple[str, ...]
     diagonal: tuple[str, str] | None  # holds exactly when these two indices are equal
+    settled: bool = True  # False: the screen could not tell where it holds
 
 
-#: No region stated: the screen could not tell, or ran out of time.
+#: No region stated: it fails in every case the screen checked.
 NOWHERE = Regions((), (), None)
+#: No region stated: the screen could not tell (a difference it could neither confirm nor
+#: rule out, a value it could not evaluate, or no time left).
+UNSETTLED = Regions((), (), None, settled=False)
 
 
 @dataclass(slots=True)
@@ -59,8 +63,8 @@ class _Tally:
 
 
 def regions(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> Regions:
-    """Where lhs == rhs holds and where it fails, as formula text (NOWHERE if unclear)."""
-    return budget.limited(lambda: _regions(budget, lhs, rhs, where), NOWHERE)
+    """Where lhs == rhs holds and where it fails, as formula text (UNSETTLED if unclear)."""
+    return budget.limited(lambda: _regions(budget, lhs, rhs, where), UNSETTLED)
 
 
 def _regions(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> Regions:
@@ -71,9 +75,9 @@ def _regions(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | Non
         for number, sizes in enumerate(combos):
             _screen(budget, lhs, rhs, where, free, names, pairs, number, sizes, tally)
     except (EvaluationError, RecursionError):
-        return NOWHERE
+        return UNSETTLED
     if not _confirm(budget, lhs, rhs, where, free, pairs, tally):
-        return NOWHERE
+        return UNSETTLED
     return _named(tally, free, names, pairs)
 
 
@@ -125,7 +129,7 @@ def _confirm(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | Non
         if find_counterexample(budget.scope, lhs, rhs, [candidate],
                                budget.decider.options.seed):
             continue
-        if isinstance(key[0], str):  # a size bucket: unknown, so no size statement
+        if key and isinstance(key[0], str):  # a size bucket: unknown, so no size statement
             tally.small_fails[key[0]] = tally.large_fails[key[0]] = None
             continue
         condition = pattern_text(pairs, key, free)

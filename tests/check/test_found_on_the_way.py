@@ -1,0 +1,76 @@
+"""Wrong or missing verdicts found while attacking the CI setting (issue 13, items 14-19)."""
+
+from __future__ import annotations
+
+import pytest
+
+from symderiv.check import claims
+from symderiv.check.spec import check_scope
+from symderiv.check.verdict import CheckResult, Verdict
+from symderiv.options import Options
+from conftest import scope_of
+
+
+def checks(text: str, **options: object) -> dict[str, CheckResult]:
+    return {r.id: r for r in check_scope(scope_of(text), Options(**options))}  # type: ignore[arg-type]
+
+
+def test_float_overflow_at_most_points_is_not_consistent() -> None:
+    """x^(10^1000) overflows at most points: the few defined ones do not make it consistent."""
+    found = checks("""
+        title: t
+        symbols: {x: {shape: []}}
+        claims:
+          - {id: big, claim: "x^(10^1000) == x^(10^1000+1)"}
+    """)["big"]
+    assert found.verdict == Verdict.UNDECIDED
+    assert ("numeric layer: undefined in floats (overflow, or outside the domain) at 38 of 50 "
+            "random points; the 12 defined ones are too few to call the claim consistent"
+            ) in found.warnings
+
+
+def test_float_evidence_that_is_mostly_defined_stays_consistent() -> None:
+    """The side condition: log identities defined at every point are still `consistent`."""
+    found = checks("""
+        title: t
+        symbols: {x: {shape: []}}
+        claims:
+          - {id: log, claim: "log(exp(x) * exp(x)) == 2 * x"}
+    """)["log"]
+    assert found.verdict in (Verdict.CONSISTENT, Verdict.PROVED)
+    assert not [w for w in found.warnings if "too few" in w]
+
+
+LSE = """
+    title: t
+    sizes: {N: [1, 2, 3]}
+    indices: {k: N}
+    symbols: {a: {shape: [N]}}
+    define:
+      LSE: log(sum(exp(a[k]), k))
+    claims:
+      - {id: mean, claim: "LSE == log(N) + sum(a[k], k) / N", expect: refuted}
+"""
+
+
+def test_claim_holding_at_n_1_through_exp_log_is_diagnosed() -> None:
+    """It holds at N = 1 only as log(exp(a)) = a: the diagnosis no longer crashes, and does
+    not claim it fails everywhere."""
+    found = checks(LSE)["mean"]
+    assert found.verdict == Verdict.REFUTED
+    assert found.diagnosis is not None
+    assert found.diagnosis.regions_settled is False
+    assert found.diagnosis.holds_when == () and found.diagnosis.fails_when == ()
+    assert not [w for w in found.warnings if "diagnosis" in w]
+
+
+def test_a_failing_diagnosis_never_changes_the_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object) -> None:
+        raise IndexError("tuple index out of range")
+
+    monkeypatch.setattr(claims, "diagnose", broken)
+    found = checks(LSE)["mean"]
+    assert found.verdict == Verdict.REFUTED and found.ok
+    assert found.diagnosis is None
+    assert found.warnings[-1] == ("diagnosis omitted: it failed (IndexError: tuple index out "
+                                  "of range); the verdict stands")
