@@ -11,10 +11,14 @@ from symderiv.errors import Location, SymderivError
 SPEC_SUFFIXES = (".yaml", ".yml")
 _TITLE = re.compile(r"^title\s*:", re.MULTILINE)
 _CHECKS = re.compile(r"^(claims|derivations|examples)\s*:", re.MULTILINE)
+#: top-level keys of a JSON Schema, which shares `title` and `examples` with a spec
+_SCHEMA = re.compile(r"^[\"']?(\$schema|\$id|\$defs|properties|required|type)[\"']?\s*:",
+                     re.MULTILINE)
 
 
 def looks_like_spec(path: Path) -> bool:
-    """A cheap test before loading: a top-level `title` and claims, derivations or examples.
+    """A cheap test before loading: a top-level `title` and claims, derivations or examples,
+    and none of a JSON Schema's keywords (`$schema`, `properties`, ...) at the top level.
 
     Used where YAML files that are not specs must be left alone (pytest, pre-commit).
     """
@@ -25,7 +29,7 @@ def looks_like_spec(path: Path) -> bool:
             head = handle.read(1 << 16)
     except OSError:
         return False
-    return bool(_TITLE.search(head) and _CHECKS.search(head))
+    return bool(_TITLE.search(head) and _CHECKS.search(head)) and not _SCHEMA.search(head)
 
 
 def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, SymderivError]]]:

@@ -257,8 +257,9 @@ class NumpyEvaluator:
         """max(a, b) / min(a, b): elementwise, broadcast."""
         rank = max(len(args[0].shape), len(args[1].shape))
         a, b = _pad(args[0], rank), _pad(args[1], rank)
-        pick = np.real(a) >= np.real(b) if node.function == "max" else np.real(a) <= np.real(b)
-        try:
+        try:  # the comparison broadcasts first: a shape error can come from either step
+            pick = np.real(a) >= np.real(b) if node.function == "max" \
+                else np.real(a) <= np.real(b)
             return Batch(np.where(pick, a, b))
         except ValueError as error:
             raise NumpyError(f"shapes {args[0].shape} and {args[1].shape} do not "

@@ -7,6 +7,8 @@ import pytest
 from symderiv.check import claims
 from symderiv.check.spec import check_scope
 from symderiv.check.verdict import CheckResult, Verdict
+from symderiv.load.loader import SpecErrors
+from symderiv.resolve.implementations import check_numpy
 from symderiv.options import Options
 from conftest import scope_of
 
@@ -74,3 +76,16 @@ def test_a_failing_diagnosis_never_changes_the_verdict(monkeypatch: pytest.Monke
     assert found.diagnosis is None
     assert found.warnings[-1] == ("diagnosis omitted: it failed (IndexError: tuple index out "
                                   "of range); the verdict stands")
+
+
+def test_min_of_two_shapes_that_do_not_broadcast_is_a_located_error() -> None:
+    with pytest.raises(SpecErrors) as raised:
+        check_numpy(scope_of("""
+            title: t
+            sizes: {N: [2], T: [3]}
+            symbols: {a: {shape: [N]}, b: {shape: [T]}}
+            define: {S: "a[1] + b[1]"}
+            numpy: {S: "min(a, b)"}
+        """))
+    assert str(raised.value) == ("spec.yaml:6:13: error: shapes (2,) and (3,) do not broadcast "
+                                 "in min() (at N = 2, T = 3)  [shape]")

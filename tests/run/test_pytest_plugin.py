@@ -109,6 +109,16 @@ def test_other_yaml_files_are_left_alone(pytester: pytest.Pytester) -> None:
     assert "error" not in result.stdout.str().lower()
 
 
+def test_a_json_schema_in_yaml_is_not_collected(pytester: pytest.Pytester) -> None:
+    """A JSON Schema written in YAML shares `title` and `examples` with a spec: left alone."""
+    pytester.makefile(".yaml", schema='$schema: "https://json-schema.org/draft/2020-12/schema"\n'
+                      'title: A config\ntype: object\nexamples:\n  - {a: 1}\n',
+                      quoted='"$schema": x\ntitle: t\nclaims: []\n')
+    result = pytester.runpytest(*PLUGIN, "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "error" not in result.stdout.str().lower()
+
+
 def test_symderiv_paths_limits_collection(project: pytest.Pytester) -> None:
     """With `symderiv_paths`, spec-shaped YAML elsewhere (test fixtures) is not collected."""
     (project.path / "tests").mkdir()
