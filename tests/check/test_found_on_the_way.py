@@ -89,3 +89,35 @@ def test_min_of_two_shapes_that_do_not_broadcast_is_a_located_error() -> None:
         """))
     assert str(raised.value) == ("spec.yaml:6:13: error: shapes (2,) and (3,) do not broadcast "
                                  "in min() (at N = 2, T = 3)  [shape]")
+
+
+def example(define: str, given: str, expect: str) -> CheckResult:
+    return checks(f"""
+        title: t
+        symbols: {{u: {{shape: []}}}}
+        define: {{L: "{define}"}}
+        examples:
+          - {{id: ex, given: {given}, expect: {expect}, tol: 1e-6}}
+    """)["ex"]
+
+
+def test_an_example_that_cancels_at_60_digits_is_retried_at_more() -> None:
+    """log(1 - 1/(1 + exp(-150))) = -150 - log(1 + exp(-150)): 60 digits see log(0)."""
+    found = example("log(1 - 1/(1 + exp(-u)))", "{u: 150}", "{L: -150}")
+    assert found.verdict == Verdict.VERIFIED
+    assert found.message == "the definition (250 digits) matches the written values at u = 150"
+
+
+def test_an_example_undefined_at_every_precision_is_undecided_not_refuted() -> None:
+    """exp(-3000) vanishes even at 1,000 digits: not shown undefined, so no verdict."""
+    found = example("log(1 - 1/(1 + exp(-u)))", "{u: 3000}", "{L: -3000}")
+    assert found.verdict == Verdict.UNDECIDED
+    assert ("L has no value at u = 3000 at up to 1000 digits (log of a number ≤ 0): a "
+            "cancellation that precision cannot resolve, or undefined") in found.message
+
+
+def test_an_example_undefined_exactly_is_refuted() -> None:
+    """The side condition: exact arithmetic shows 1/(u - 2) has no value at u = 2."""
+    found = example("1 / (u - 2)", "{u: 2}", "{L: 1}")
+    assert found.verdict == Verdict.REFUTED
+    assert found.message.startswith("L is undefined at u = 2:")

@@ -64,8 +64,8 @@ def given_text(example: Example) -> str:
     return ", ".join(f"{name} = {show(array)}" for name, array in example.given)
 
 
-def _precision(exact: bool) -> str:
-    return "exact" if exact else f"{EXAMPLE_DIGITS} digits"
+def _precision(exact: bool, digits: int = EXAMPLE_DIGITS) -> str:
+    return "exact" if exact else f"{digits} digits"
 
 
 # -- the definition's value ---------------------------------------------------------------------
@@ -75,12 +75,17 @@ def undefined_at(name: str, example: Example, error: Exception) -> str:
     return f"{name} is undefined at {given_text(example)}: {error}"
 
 
-def definition_values(name: str, entries: list[Any], expected: list[Value], exact: bool
-                      ) -> str:
+def unsettled_at(name: str, example: Example, error: Exception, digits: int) -> str:
+    return (f"{name} has no value at {given_text(example)} at up to {digits} digits ({error}): "
+            "a cancellation that precision cannot resolve, or undefined")
+
+
+def definition_values(name: str, entries: list[Any], expected: list[Value], exact: bool,
+                      digits: int = EXAMPLE_DIGITS) -> str:
     """The definition's whole value beside the written one, before its entries' problems."""
     actual = ", ".join(value_text(v, 8) for v in entries)
     written = ", ".join(w.text for w in expected)
-    return f"{name} is [{actual}] (definition, {_precision(exact)}), written [{written}]"
+    return f"{name} is [{actual}] (definition, {_precision(exact, digits)}), written [{written}]"
 
 
 def tie(label: str, bound: Fraction, rule: str) -> str:
@@ -138,9 +143,9 @@ def misses_written(implementation: Implementation, got: np.ndarray, example: Exa
 
 
 def verified(exact: bool, agreeing: list[str], example: Example, notes: list[str],
-             errors: Errors, dtype: str) -> str:
+             errors: Errors, dtype: str, digits: int = EXAMPLE_DIGITS) -> str:
     """Who matches the written values (the definition, and each implementation not in fails)."""
-    parts = [f"the definition ({_precision(exact)})"] + agreeing
+    parts = [f"the definition ({_precision(exact, digits)})"] + agreeing
     subject = ' and '.join([', '.join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
     verb = "match" if len(parts) > 1 else "matches"
     message = f"{subject} {verb} the written values at {given_text(example)}"

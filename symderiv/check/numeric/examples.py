@@ -18,6 +18,8 @@ from symderiv.check.numeric import example_wording as words
 from symderiv.check.numeric.error_measures import Errors
 from symderiv.check.numeric.floats import epsilon, implementation_values
 from symderiv.check.numeric.placement import (
+    POINT_DIGITS,
+    UnsettledUndefined,
     DefinitionValues, float_misses, place, written_tolerance,
 )
 from symderiv.check.numeric.points import ExactPoint
@@ -69,6 +71,10 @@ class _ExampleCheck:
         """Place every entry of definition `name`; False where it has no value at all."""
         try:
             entries, exact = self.definitions.entries(name)
+        except UnsettledUndefined as error:  # not shown undefined: no verdict on it
+            self.undecided.append(words.unsettled_at(name, self.example, error,
+                                                     POINT_DIGITS[-1]))
+            return False
         except (Undefined, ZeroDivisionError, EvaluationError) as error:
             self.problems.append(words.undefined_at(name, self.example, error))
             return False
@@ -79,7 +85,8 @@ class _ExampleCheck:
             self._entry(name, number, position, want, actual)
         if len(self.problems) > failed_before:
             self.problems.insert(failed_before,
-                                 words.definition_values(name, entries, expected, exact))
+                                 words.definition_values(name, entries, expected, exact,
+                                                         self.definitions.digits))
         return True
 
     def _entry(self, name: str, number: int, position: tuple[int, ...], want: Value,
@@ -140,7 +147,7 @@ class _ExampleCheck:
                            if i.definition in dict(example.expect)]
         agreeing = [n for n in implementations if n not in example.fails]
         message = words.verified(all(self.exact_names), agreeing, example, self.notes,
-                                 self.errors, self.dtype)
+                                 self.errors, self.dtype, self.definitions.digits)
         return CheckResult(example.id, Kind.EXAMPLE, Verdict.VERIFIED, Expect(example.expect_verdict),
                            message, example.location, method="example",
                            seconds=time.perf_counter() - started, details=details)

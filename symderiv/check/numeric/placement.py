@@ -20,7 +20,8 @@ from symderiv.check.evaluate import Evaluator
 from symderiv.check.numeric.entries import row_major
 from symderiv.check.numeric.points import ExactPoint
 from symderiv.load.model import Value
-from symderiv.numbers.domains import IntervalDomain, MpmathDomain, NotExact, RationalDomain
+from symderiv.numbers.domains import (
+    IntervalDomain, MpmathDomain, NotExact, RationalDomain, Undefined)
 from symderiv.resolve.scope import Scope
 
 EXAMPLE_DIGITS = 60
@@ -29,6 +30,13 @@ EXACT_INTEGER_TOLERANCE = Fraction(1, 2_000_000)
 #: Precisions (digits) of the interval enclosures that place a definition's value against its
 #: expected interval when the value has no exact rational form (exp, log, roots).
 ENCLOSURE_DIGITS = (EXAMPLE_DIGITS, 1_000)
+#: Precisions at which a definition with no exact value is evaluated, the next one tried when
+#: a value cancels to an undefined one (log(1 - 1/(1 + exp(-u))) at u = 150 needs > 65 digits).
+POINT_DIGITS = (EXAMPLE_DIGITS, 250, 1_000)
+
+
+class UnsettledUndefined(Undefined):
+    """Undefined at every precision tried, but not exactly: cancellation may be the cause."""
 
 
 def written_tolerance(value: Value, tol: Fraction | None) -> Fraction:
@@ -86,22 +94,36 @@ class DefinitionValues:
         self.sizes = sizes
         self.inputs = inputs
         self.rational = Evaluator(scope, sizes, RationalDomain(inputs))
-        self.point = Evaluator(scope, sizes, MpmathDomain(inputs, EXAMPLE_DIGITS))
         self.intervals: dict[int, Evaluator] = {}
         self.values: dict[str, tuple[list[Any], bool]] = {}
+        self.digits = EXAMPLE_DIGITS  # the most any inexact definition needed
 
     def entries(self, name: str) -> tuple[list[Any], bool]:
         """The entries of `name`, row-major, and whether they are exact.
 
         Raises:
-            Undefined, ZeroDivisionError, EvaluationError: no value at these inputs.
+            Undefined, ZeroDivisionError, EvaluationError: no value at these inputs (exactly).
+            UnsettledUndefined: no value at any of `POINT_DIGITS`, where exact arithmetic
+                cannot reach.
         """
         if name not in self.values:
             try:
                 self.values[name] = (row_major(self.rational.definition_value(name)), True)
             except NotExact:
-                self.values[name] = (row_major(self.point.definition_value(name)), False)
+                self.values[name] = (self._at_precision(name), False)
         return self.values[name]
+
+    def _at_precision(self, name: str) -> list[Any]:
+        """`name` in mpmath, at more digits while it comes out undefined."""
+        for digits in POINT_DIGITS:
+            try:
+                evaluator = Evaluator(self.scope, self.sizes, MpmathDomain(self.inputs, digits))
+                values = row_major(evaluator.definition_value(name))
+                self.digits = max(self.digits, digits)
+                return values
+            except (Undefined, ZeroDivisionError) as error:
+                last = error
+        raise UnsettledUndefined(str(last))
 
     def enclosure(self, name: str, number: int, digits: int
                   ) -> tuple[Fraction, Fraction] | None:
