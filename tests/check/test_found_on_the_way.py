@@ -121,3 +121,36 @@ def test_an_example_undefined_exactly_is_refuted() -> None:
     found = example("1 / (u - 2)", "{u: 2}", "{L: 1}")
     assert found.verdict == Verdict.REFUTED
     assert found.message.startswith("L is undefined at u = 2:")
+
+
+BCE = """
+    title: t
+    sizes: {F: [1]}
+    indices: {f: F}
+    symbols: {w: {shape: [F]}, x: {shape: [F]}, y: {shape: []}}
+    define:
+      p: 1 / (1 + exp(-sum(w[f] * x[f], f)))
+      L: -(y * log(p) + (1 - y) * log(1 - p))
+    numpy:
+      L: -(y * log(1 / (1 + exp(-(w @ x)))) + (1 - y) * log(1 - 1 / (1 + exp(-(w @ x)))))
+"""
+
+
+def test_points_where_the_float_definition_fails_are_compared_exactly() -> None:
+    """A naive BCE is inf where floats round p to 1: said with the point, and the points
+    compared are counted (they were dropped without a word)."""
+    found = checks(BCE)["L.numpy"]
+    assert found.verdict == Verdict.CONSISTENT
+    assert found.message.startswith(
+        "numeric evidence only: L.numpy equals L at 50 of 66 random points (seed 0,")
+    assert found.warnings == (
+        "L.numpy gives inf or nan in float64 at 4 of 66 random points where L is finite "
+        "(first at w = [7.81311], x = [6.21018], y = 0.476727, where L = 25.389626650406); "
+        "not compared there",)
+
+
+def test_a_wrong_implementation_is_refuted_where_only_mpmath_has_the_value() -> None:
+    """The side condition of the exact fill-in: a formula off by 1 is still refuted."""
+    found = checks(BCE.replace("log(1 - 1 / (1 + exp(-(w @ x)))))",
+                               "log(1 - 1 / (1 + exp(-(w @ x))))) + 1"))["L.numpy"]
+    assert found.verdict == Verdict.REFUTED

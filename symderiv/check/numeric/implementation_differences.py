@@ -196,7 +196,7 @@ def _mathematical_difference(comparison: Comparison, point: int, eps: float
     return None if differing else False
 
 
-def _exact_definition(comparison: Comparison, values: ExactPoint
+def exact_definition(comparison: Comparison, values: ExactPoint
                       ) -> tuple[list[Any], int] | None:
     """The definition's entries at one point, at 40 digits plus what cancellation costs,
     and those digits; None where it has no value or would need too many digits."""
@@ -220,7 +220,7 @@ def _float_difference(comparison: Comparison, flagged: list[int], exact_formula:
     rtol = comparison.rtol
     rounding_note: Difference | None = None
     for point in flagged:
-        exact = _exact_definition(comparison, exact_point(comparison.inputs, point))
+        exact = exact_definition(comparison, exact_point(comparison.inputs, point))
         if exact is None:
             continue
         exact_entries, digits = exact

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from symderiv.check.bounded import size_combinations
@@ -20,15 +21,19 @@ from symderiv.check.numeric.floats import (
     DTYPES, ImplementationValues, definition_values, epsilon, implementation_values,
 )
 from symderiv.check.numeric.implementation_differences import (
-    Comparison, Difference, DifferenceKind, confirm_difference,
+    Comparison, Difference, DifferenceKind, confirm_difference, exact_definition,
 )
-from symderiv.check.numeric.points import IMPLEMENTATION_SCALES, largest_input, random_inputs
+from symderiv.check.numeric.points import (
+    IMPLEMENTATION_SCALES, exact_point, largest_input, random_inputs)
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.load.model import Implementation
 from symderiv.numbers.numpy_eval import RANGE_EVENTS, NumpyError
 from symderiv.options import Expect, Kind, Options
 from symderiv.resolve.scope import Scope, used_names, used_sizes
 
+#: Points per size combination where the definition is evaluated in mpmath because its
+#: float value is missing.
+MAX_EXACT_POINTS = 200
 #: Relative tolerance of an implementation against its definition, by dtype.
 IMPLEMENTATION_RTOL = {"float64": 1e-9, "float32": 1e-4}
 
@@ -42,6 +47,10 @@ class _Tally:
     warnings: list[str] = field(default_factory=list)
     out_of_range: int = 0  # points where the float range ran out
     largest_out_of_range: float = 0.0  # the largest input at those points
+    points: int = 0  # random points drawn
+    exactly: int = 0  # points compared with the definition in mpmath (no float value there)
+    nonfinite: int = 0  # points where numpy is inf/nan but the definition is finite
+    first_nonfinite: str | None = None  # the first such point, in words
 
 
 def implementation_checks(scope: Scope, options: Options) -> list[CheckResult]:
@@ -103,6 +112,10 @@ def _compare(scope: Scope, implementation: Implementation, sizes: dict[str, int]
     they disagree; `tally` counts the points and measures the errors."""
     rtol = IMPLEMENTATION_RTOL[dtype]
     got = computed.values
+    tally.points += got.shape[0]
+    comparison = Comparison(scope, implementation, sizes, inputs, got, np.zeros(0, dtype=bool),
+                            np.zeros(0), rtol, dtype)
+    reference = _exact_where_floats_fail(comparison, reference, tally)
     defined = np.isfinite(reference)
     overflowed = _range_failures(scope, implementation, sizes, inputs, got, defined, dtype)
     if np.any(overflowed):
@@ -132,6 +145,36 @@ def _compare(scope: Scope, implementation: Implementation, sizes: dict[str, int]
                               tally.errors)
 
 
+def _exact_where_floats_fail(comparison: Comparison, reference: np.ndarray, tally: _Tally
+                             ) -> np.ndarray:
+    """The float definition, with the points where it has no float value (overflow, log of
+    a rounded 0) filled in from mpmath where the definition is finite there; a point where
+    numpy is inf or nan there is counted in `tally` (shown with its inputs), not compared."""
+    points = reference.shape[0]
+    missing = ~np.all(np.isfinite(reference.reshape(points, -1)), axis=1)
+    if not np.any(missing):
+        return reference
+    reference = np.array(reference, dtype=float)
+    got = comparison.got.reshape(points, -1)
+    for point in np.flatnonzero(missing)[:MAX_EXACT_POINTS]:
+        exact = exact_definition(comparison, exact_point(comparison.inputs, point))
+        if exact is None:
+            continue  # no value here, in mpmath either
+        entries = np.array([float(v) for v in exact[0]])
+        if not np.all(np.isfinite(entries)):
+            continue  # beyond the float range itself
+        if not np.all(np.isfinite(got[point])):
+            tally.nonfinite += 1
+            if tally.first_nonfinite is None:
+                tally.first_nonfinite = wording.point_text(
+                    comparison.inputs, point, comparison.implementation.definition,
+                    mpmath.nstr(exact[0][0], 15) if len(exact[0]) == 1 else None)
+            continue
+        reference[point] = entries.reshape(reference.shape[1:])
+        tally.exactly += 1
+    return reference
+
+
 def _range_failures(scope: Scope, implementation: Implementation, sizes: dict[str, int],
                     inputs: dict[str, np.ndarray], got: np.ndarray, defined: np.ndarray,
                     dtype: str) -> np.ndarray:
@@ -156,11 +199,14 @@ def _consistent(implementation: Implementation, options: Options,
     if tally.out_of_range:
         warnings.append(wording.out_of_range_warning(
             implementation, dtype, tally.out_of_range, tally.largest_out_of_range))
+    if tally.nonfinite:
+        warnings.append(wording.nonfinite_warning(implementation, dtype, tally.nonfinite,
+                                                  tally.points, tally.first_nonfinite or ""))
     verdict = Verdict.CONSISTENT if tally.checked else Verdict.UNDECIDED
     if tally.checked:
         message = wording.implementation_consistent(
             implementation, tally.checked, options.seed, IMPLEMENTATION_SCALES, combos, dtype,
-            IMPLEMENTATION_RTOL[dtype], tally.errors)
+            IMPLEMENTATION_RTOL[dtype], tally.errors, tally.points, tally.exactly)
     else:
         message = wording.nothing_to_compare(implementation)
     return _result(implementation, verdict, message, started, warnings=tuple(warnings),

@@ -6,6 +6,8 @@ worded; nothing here decides a verdict. Worked examples word theirs in `example_
 
 from __future__ import annotations
 
+import numpy as np
+
 from symderiv.check.numeric.error_measures import Errors
 from symderiv.check.numeric.evidence import Evidence, Mismatch
 from symderiv.check.numeric.implementation_differences import Difference, DifferenceKind
@@ -87,13 +89,36 @@ def out_of_range_warning(implementation: Implementation, dtype: str, points: int
             "an example with fails documents such a limit")
 
 
+def nonfinite_warning(implementation: Implementation, dtype: str, points: int, drawn: int,
+                      first: str) -> str:
+    """inf or nan where the definition, evaluated in mpmath, is finite."""
+    return (f"{implementation.qualified_name} gives inf or nan in {dtype} at {points} of "
+            f"{drawn} random points where {implementation.definition} is finite (first at "
+            f"{first}); not compared there")
+
+
+def point_text(inputs: dict[str, np.ndarray], point: int, name: str, value: str | None
+               ) -> str:
+    """One random point's inputs (and the definition's value there, if one entry)."""
+    def entries(array: np.ndarray) -> str:
+        if array.ndim == 0:
+            return f"{float(array):.6g}"
+        return "[" + ", ".join(entries(a) for a in array) + "]"
+    text = ", ".join(f"{symbol} = {entries(values[point])}" for symbol, values in inputs.items())
+    return text + (f", where {name} = {value}" if value is not None else "")
+
+
 def implementation_consistent(implementation: Implementation, checked: int, seed: int,
                               scales: tuple[float, ...], combos: list[dict[str, int]],
-                              dtype: str, rtol: float, errors: Errors) -> str:
+                              dtype: str, rtol: float, errors: Errors, drawn: int = 0,
+                              exactly: int = 0) -> str:
     """No difference at any point: what was compared, and the largest errors."""
     sizes = "; ".join(sizes_text(s) for s in combos if s) or "no sizes"
+    of = f" of {drawn}" if drawn > checked else ""
+    exact = (f", {exactly} of them against the definition in mpmath (no float value there)"
+             if exactly else "")
     return (f"numeric evidence only: {implementation.qualified_name} equals "
-            f"{implementation.definition} at {checked} random points (seed {seed}, scales "
+            f"{implementation.definition} at {checked}{of} random points{exact} (seed {seed}, scales "
             f"{scales_text(scales)}; {sizes}; {dtype}, rtol {rtol:g}); {errors_text(errors)}")
 
 
