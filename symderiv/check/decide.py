@@ -40,6 +40,11 @@ def _disagreements(symbolic: Outcome, found: Evidence) -> tuple[str, ...]:
     disagreements = found.mismatches + (found.resolved if far else [])
     if not disagreements:
         return ()
+    if found.differenced:  # the derivatives came from implementations: their float error
+        how = ", ".join(sorted(m for m in found.methods if " of " in m))
+        return (f"float error of an implementation, not of the {symbolic.verdict.value} claim: "
+                f"by {how}, the sides differ {mismatch_text(found, disagreements)} (the "
+                "implementation's own check measures its float behaviour)",)
     return (f"numeric disagreement with the {symbolic.verdict.value} verdict (not a "
             f"refutation) {mismatch_text(found, disagreements)}; finite differences or "
             "rounding may be inaccurate here",)

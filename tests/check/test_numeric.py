@@ -341,7 +341,8 @@ def test_proved_claims_carry_numeric_error_fields() -> None:
 
 
 def test_disagreement_with_a_proof_is_a_warning() -> None:
-    """A wrong implementation used for D(...) warns beside a proof; it never refutes it."""
+    """An implementation used for D(...) that disagrees warns beside a proof, attributed to
+    the implementation; it never refutes the proof."""
     spec = scope().spec
     wrong = next(i for i in spec.implementations if i.qualified_name == "S.wrong")
     decider = Decider(scope(), Options(), {"S": wrong})
@@ -349,8 +350,9 @@ def test_disagreement_with_a_proof_is_a_warning() -> None:
     result = check_claim(decider, claim)
     assert result.verdict == Verdict.PROVED
     assert len(result.warnings) == 1
-    assert result.warnings[0].startswith("numeric disagreement with the proved verdict (not a "
-                                         "refutation) at N = ")
+    assert result.warnings[0].startswith(
+        "float error of an implementation, not of the proved claim: by complex-step "
+        "differentiation of S.wrong, the sides differ at N = ")
 
 
 def test_central_differences_at_a_tie_of_max() -> None:
