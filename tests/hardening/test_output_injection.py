@@ -293,8 +293,9 @@ def test_lone_surrogate_in_a_title_and_a_by(tmp_path: Path, report_format: str) 
         assert "%0Astep 2 (by b\\udfff) at line 12: refuted" in run.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="cache.py writes the title as UTF-8 text: a lone "
-                   "surrogate raises UnicodeEncodeError (left to the cache's storage rewrite)")
+@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError,
+                   reason="cache.Cache._write writes the title and results (`by`) as UTF-8 "
+                   "text: a lone surrogate fails there (left to the cache's storage rewrite)")
 def test_lone_surrogate_in_a_title_with_the_cache(tmp_path: Path) -> None:
     """With the cache on, a lone surrogate in a title is stored (or skipped), never a crash."""
     path = write(tmp_path, "s.yaml", spec(title="t\ud800", by="b\udfff"))
