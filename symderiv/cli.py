@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from symderiv import __version__
 from symderiv.limits import NAMES as LIMIT_NAMES
 from symderiv.options import DTYPES, STRATEGIES, Options, Strategy, parse_strategies
+from symderiv.report.safe_text import json_document, safe_line
 
 if TYPE_CHECKING:
     from symderiv.cache import Cache
@@ -277,7 +277,7 @@ def _check(arguments: argparse.Namespace) -> int:
     else:
         for result in report.files:
             for error in result.errors:
-                print(error.render(), file=sys.stderr)
+                print(safe_line(error.render()), file=sys.stderr)
     _write_format(report, arguments.format)
     if arguments.latex is not None:
         return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
@@ -289,13 +289,11 @@ def _write_format(report: Report, report_format: str) -> None:
     if report_format == "json":
         from symderiv.report import json_report
 
-        json.dump(json_report.render(report), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_document(json_report.render(report)) + "\n")
     elif report_format == "sarif":
         from symderiv.report import sarif
 
-        json.dump(sarif.render(report), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_document(sarif.render(report)) + "\n")
     elif report_format == "junit":
         from symderiv.report import junit
 

@@ -206,4 +206,5 @@ def fingerprint(scope: Scope, job: Job, settings: dict[str, Any],
         "options": settings,
     }
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    # a lone surrogate (a YAML "\ud800" in a `by`) is hashed as itself, not a crash
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -117,7 +117,9 @@ class SpecFile(pytest.File):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, SpecLoadError):
-            return "\n".join(e.render() for e in excinfo.value.errors)
+            from symderiv.report.safe_text import safe_line
+
+            return "\n".join(safe_line(e.render()) for e in excinfo.value.errors)
         return super().repr_failure(excinfo)
 
 
@@ -143,9 +145,10 @@ class CheckItem(pytest.Item):
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailed):
             from symderiv.report.failure import lines
+            from symderiv.report.safe_text import safe_line
 
             location = self.job.location
-            out = [f"{location.path}:{location.line}:{location.column}"]
+            out = [safe_line(f"{location.path}:{location.line}:{location.column}")]
             for result in excinfo.value.results:
                 out.extend(lines(result))
             return "\n".join(out)

@@ -14,7 +14,7 @@ def read_id(reader: Reader, fields: dict[str, yaml.Node], node: yaml.Node, ids: 
     if "id" not in fields:
         reader.error(f"{what} needs an 'id'", node, "key")
         return None
-    item_id = reader.text(fields["id"], "id")
+    item_id = reader.identifier(fields["id"], "id")
     if item_id is None:
         return None
     if item_id in ids:

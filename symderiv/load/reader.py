@@ -17,6 +17,14 @@ NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: Terminal escapes and other C0/C1 controls (tab and newline are fine), and the bidirectional
 #: overrides that make text read differently from what it is ("Trojan Source").
 UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: What an id (which every report prints on one line, and JUnit as an XML name) cannot hold
+#: besides: tab and newline, the line and paragraph separators, lone surrogates (a YAML
+#: "\ud800") and the Unicode non-characters (U+FDD0–U+FDEF, U+FFFE and U+FFFF of every plane).
+NOT_IN_ID = re.compile("[\t\n\u2028\u2029\ud800-\udfff\ufdd0-\ufdef"
+                       + "".join(chr(plane + end) for plane in range(0, 0x110000, 0x10000)
+                                 for end in (0xFFFE, 0xFFFF))
+                       + "]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SpecErrors(Exception):
@@ -80,10 +88,22 @@ class Reader:
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
             self.error(f"{what} must be text", node, "type")
             return None
-        value = str(node.value)
+        value = _joined_surrogates(str(node.value))
         hidden = UNSAFE_CHARACTER.search(value)
         if hidden is not None:  # "\e[2J" in a title would reach the teacher's terminal
             self.error(f"{what} contains the control character U+{ord(hidden.group()):04X}",
+                       node, "type")
+            return None
+        return value
+
+    def identifier(self, node: yaml.Node, what: str) -> str | None:
+        """Text that names a check: one line of characters every report can print."""
+        value = self.text(node, what)
+        if value is None:
+            return None
+        odd = NOT_IN_ID.search(value)
+        if odd is not None:
+            self.error(f"{what} contains the {_kind(odd.group())} U+{ord(odd.group()):04X}",
                        node, "type")
             return None
         return value
@@ -135,3 +155,20 @@ class Reader:
                 continue
             found[key.value] = value
         return found
+
+
+def _joined_surrogates(value: str) -> str:
+    """`value` with each UTF-16 surrogate pair (YAML's `"\\ud83d\\ude00"`) as the character it
+    encodes; a lone surrogate stays."""
+    if _SURROGATE.search(value) is None:
+        return value
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+def _kind(character: str) -> str:
+    """What `character`, refused in an id, is."""
+    if character in "\t\n":
+        return "control character"
+    if character in "\u2028\u2029":
+        return "line separator" if character == "\u2028" else "paragraph separator"
+    return "lone surrogate" if _SURROGATE.match(character) else "non-character"

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from symderiv.check.verdict import CheckResult
 from symderiv.report import diagnosis
+from symderiv.report.safe_text import safe_line
 from symderiv.report.text import counterexample_lines
 
 
 def headline(check: CheckResult) -> str:
-    """`id: verdict (expected holds)` and the engine's message."""
-    return f"{check.kind} {check.id}: {check.verdict.value} (expected {check.expect}): " \
-        f"{check.message}"
+    """`id: verdict (expected holds)` and the engine's message, on one printable line."""
+    return safe_line(f"{check.kind} {check.id}: {check.verdict.value} "
+                     f"(expected {check.expect}): {check.message}")
 
 
 def lines(check: CheckResult) -> list[str]:
-    """Verdict, failing steps, counterexample and diagnosis, one fact per line."""
+    """Verdict, failing steps, counterexample and diagnosis, one fact per printable line."""
     out = [headline(check)]
     for step in check.steps:
         if not step.ok:
@@ -26,4 +27,4 @@ def lines(check: CheckResult) -> list[str]:
     if check.diagnosis is not None:
         out.extend(diagnosis.text_lines(check.diagnosis))
     out.extend(f"warning: {w}" for w in check.warnings)
-    return out
+    return [safe_line(text) for text in out]

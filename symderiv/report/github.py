@@ -1,8 +1,14 @@
-"""GitHub Actions workflow commands: an `::error` annotation per failing check or spec error."""
+"""GitHub Actions workflow commands: an `::error` annotation per failing check or spec error.
+
+Each annotation is one line that the runner reads as exactly one command: spec text is made
+printable (`safe_text.one_line`) and then escaped as the workflow-command syntax asks
+(`%`, CR and LF in the message; also `:` and `,` in properties).
+"""
 
 from __future__ import annotations
 
 from symderiv.report import failure
+from symderiv.report.safe_text import one_line
 from symderiv.results import Report
 
 
@@ -11,12 +17,14 @@ def _escape_data(text: str) -> str:
 
 
 def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return _escape_data(one_line(text)).replace(":", "%3A").replace(",", "%2C")
 
 
 def annotation(path: str, line: int, column: int, title: str, message: str) -> str:
+    """An `::error` command; `message` may have several lines (each made printable)."""
+    printable = "\n".join(one_line(part) for part in message.split("\n"))
     return (f"::error file={_escape_property(path)},line={line},col={column},"
-            f"title={_escape_property(title)}::{_escape_data(message)}")
+            f"title={_escape_property(title)}::{_escape_data(printable)}")
 
 
 def render(report: Report) -> str:

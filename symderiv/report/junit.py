@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from symderiv.report import failure
+from symderiv.report.safe_text import xml_document
 from symderiv.results import Report
 
 
@@ -35,8 +36,10 @@ def render(report: Report) -> str:
                                      type=check.verdict.value)
                 node.text = "\n".join(failure.lines(check))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") \
-        + "\n"
+    # ElementTree writes any character; a spec's "\uffff" or lone surrogate would make the
+    # document ill-formed (or unwritable as UTF-8)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' \
+        + xml_document(ET.tostring(root, encoding="unicode")) + "\n"
 
 
 def _line(error: object) -> int:

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from symderiv.report.safe_text import one_line
+
 
 class ProgressBar:
     """Call it with (done, total, current file); it shows up only after `delay` seconds.
@@ -28,11 +30,13 @@ class ProgressBar:
             if time.monotonic() - self.started < self.delay or done >= total:
                 return
             self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), TextColumn("{task.description}"),
+                                TimeElapsedColumn(),
+                                # the current file's name is shown as text, never as markup
+                                TextColumn("{task.description}", markup=False),
                                 console=self.console, transient=True, auto_refresh=False)
             self.bar.start()
             self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, completed=done, total=total, description=current)
+        self.bar.update(self.task, completed=done, total=total, description=one_line(current))
         self.bar.refresh()
 
     def close(self) -> None:

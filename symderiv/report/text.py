@@ -1,4 +1,7 @@
-"""The terminal report: one line per check, counterexamples under refuted ones, a summary."""
+"""The terminal report: one line per check, counterexamples under refuted ones, a summary.
+
+Spec text reaches the console through `safe_text` and as `Text` (never parsed as markup).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from rich.text import Text
 
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.report import diagnosis
+from symderiv.report.safe_text import one_line, safe_line
 from symderiv.results import FileResult, Report
 
 STYLES = {
@@ -56,7 +60,7 @@ def rounded(text: str) -> str:
 def check_lines(check: CheckResult) -> Iterable[RenderableType]:
     mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")
     line = Text.assemble(
-        mark, (check.id, "bold"), "  ", (check.verdict.value, STYLES[check.verdict]),
+        mark, (one_line(check.id), "bold"), "  ", (check.verdict.value, STYLES[check.verdict]),
         (f"  [{check.kind}", "dim"),
         (f", {check.method}" if check.method else "", "dim"),
         (f", {check.seconds:.2f}s]", "dim"),
@@ -78,16 +82,17 @@ def check_lines(check: CheckResult) -> Iterable[RenderableType]:
         details.extend(diagnosis.text_lines(check.diagnosis))
     details.extend(f"warning: {w}" for w in check.warnings)
     if details:
-        indented = "\n".join("    " + line for text in details for line in text.splitlines())
+        # one fact a line: a newline inside one (from a spec's text) is shown, not obeyed
+        indented = "\n".join("    " + safe_line(text) for text in details if text)
         yield Text(indented, style="dim" if check.ok else "")
 
 
 def file_block(result: FileResult) -> RenderableType:
     parts: list[RenderableType] = []
-    title = f" — {result.title}" if result.title else ""
-    parts.append(Text.assemble((result.path, "bold underline"), title))
+    title = f" — {one_line(result.title)}" if result.title else ""
+    parts.append(Text.assemble((safe_line(result.path), "bold underline"), title))
     for error in result.errors:
-        parts.append(Text(error.render(), style="red"))
+        parts.append(Text(safe_line(error.render()), style="red"))
     for check in result.checks:
         parts.extend(check_lines(check))
     return Group(*parts)
