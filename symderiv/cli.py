@@ -124,8 +124,11 @@ def parser() -> argparse.ArgumentParser:
                        help="worker processes (default: the number of cores; 0: no workers, "
                             "check in this process)")
     check.add_argument("--cache-dir", default=None, metavar="DIR",
-                       help="where results are cached (default .symderiv_cache; env "
-                            "SYMDERIV_CACHE_DIR)")
+                       help="where results are cached (default: a folder per project in "
+                            "$XDG_CACHE_HOME/symderiv, else ~/.cache/symderiv; env "
+                            "SYMDERIV_CACHE_DIR). Only entries signed with this machine's key "
+                            "(~/.config/symderiv/cache-key; env SYMDERIV_CACHE_KEY_FILE) are "
+                            "read")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--only-specs", action="store_true",
                        help="skip given files that do not look like specs (a top-level `title` "
@@ -229,16 +232,24 @@ def _options(arguments: argparse.Namespace) -> Options:
                    limits=DEFAULT.changed(dict(arguments.limit)))
 
 
-def _cache(arguments: argparse.Namespace) -> Cache | None:
-    """The result cache the arguments ask for (None: --no-cache, or a run with --limit)."""
+def _cache(arguments: argparse.Namespace, paths: list[str]) -> Cache | None:
+    """The result cache the arguments ask for (None: --no-cache, a run with --limit, or no
+    usable key, which is said on standard error)."""
     # limits change what is accepted: a run with --limit neither reads nor writes the cache
     if arguments.no_cache or arguments.limit:
         return None
-    from symderiv.cache import DEFAULT_DIRECTORY, Cache, versions
+    from symderiv.cache import Cache, CacheUnavailable, default_directory, load_key, versions
+    from symderiv.report.proofs import ProofLatex
 
-    directory = arguments.cache_dir or os.environ.get("SYMDERIV_CACHE_DIR") \
-        or DEFAULT_DIRECTORY
-    return Cache(directory, versions())
+    try:
+        directory = arguments.cache_dir or os.environ.get("SYMDERIV_CACHE_DIR") \
+            or default_directory(paths[0] if paths else ".")
+        key = load_key()
+    except CacheUnavailable as error:
+        print(f"{error.location}: warning: {error.message}; checking without the cache  "
+              f"[{error.code}]", file=sys.stderr)
+        return None
+    return Cache(directory, versions(), key, ProofLatex())
 
 
 def _check(arguments: argparse.Namespace) -> int:
@@ -253,6 +264,7 @@ def _check(arguments: argparse.Namespace) -> int:
         paths = [p for p in paths if Path(p).is_dir() or looks_like_spec(Path(p))]
         if not paths:
             return 0
+    cache = _cache(arguments, paths)
     console = None
     progress = None
     if arguments.format == "text":
@@ -265,7 +277,7 @@ def _check(arguments: argparse.Namespace) -> int:
             progress = ProgressBar(console)
     try:
         # the LaTeX report prints the declarations: every spec must then be loaded
-        report = run(paths, _options(arguments), jobs=arguments.jobs, cache=_cache(arguments),
+        report = run(paths, _options(arguments), jobs=arguments.jobs, cache=cache,
                      progress=progress, need_specs=arguments.latex is not None)
     finally:
         if progress is not None:

@@ -85,7 +85,7 @@ def _open(path: Path, display: str, options: Options, cache: Cache | None,
         return scope
     jobs = plan(scope.spec)
     keys = [cache.job_key(scope, job, options) if cache is not None else None for job in jobs]
-    results = [cache.get(k, job.location) if cache is not None and k is not None else None
+    results = [cache.get(k, job, scope) if cache is not None and k is not None else None
                for job, k in zip(jobs, keys)]
     return _Open(path, display, scope.spec, scope, key, jobs, keys, results)
 
@@ -148,7 +148,7 @@ def _run(found: list[tuple[Path, str, SymderivError | None]], options: Options,
             opened.results[position] = results
             key = opened.keys[position]
             if cache is not None and key is not None:
-                cache.put(key, task.job.location, results)
+                cache.put(key, task.job.location, results, opened.scope)
             done += 1
             if progress is not None:
                 progress(done, total, opened.display)
@@ -162,7 +162,7 @@ def _finish(file: _Open | FileResult, cache: Cache | None) -> FileResult:
         return file
     result = file.result()
     if cache is not None and file.file_key is not None:
-        cache.put_file(file.file_key, file.spec.title, list(result.checks))
+        cache.put_file(file.file_key, file.spec.title, list(result.checks), file.scope)
     return result
 
 

@@ -60,10 +60,15 @@ class Counterexample:
 
 @dataclass(frozen=True, slots=True)
 class ProofStep:
-    """One stage of a symbolic proof, for the reports (label and a sympy expression)."""
+    """One stage of a symbolic proof, for the reports (label and a sympy expression).
+
+    Read back from the cache, a step has no expression (the cache never rebuilds sympy
+    objects) but the LaTeX the report printed for it when it was stored.
+    """
 
     label: str
-    expression: Any
+    expression: Any  # a sympy expression; None when read from the cache
+    latex: str | None = None  # from the cache: the expression as the LaTeX report prints it
 
 
 @dataclass(frozen=True, slots=True)

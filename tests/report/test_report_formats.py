@@ -111,14 +111,17 @@ def test_failure_text_includes_the_diagnosis(report: Report, tmp_path: Path) -> 
     import dataclasses
 
     from symderiv.cache import Cache, versions
+    from symderiv.jobs import Job
     from symderiv.report.failure import lines
+    from symderiv.report.proofs import ProofLatex
 
     [failed] = [c for c in report.checks if not c.ok]
     diagnosed = dataclasses.replace(failed, diagnosis=Diagnosis(
         holds_when=("i == j",), error_class="sign", evidence="the sides differ by S[j]"))
     assert lines(diagnosed)[-2:] == ["where: holds when i == j", "error: sign — the sides differ by S[j]"]
-    store = Cache(tmp_path, versions())
-    assert store.put("key", failed.location, [diagnosed])
-    [back] = store.get("key", failed.location)  # type: ignore[misc]
+    store = Cache(tmp_path, versions(), bytes(32), ProofLatex())
+    assert store.put("key", failed.location, [diagnosed], None)
+    job = Job(failed.kind, failed.id, 0, failed.location, failed.expect, 1)
+    [back] = store.get("key", job, None)  # type: ignore[misc]
     assert lines(back) == lines(diagnosed)
     assert back.diagnosis == diagnosed.diagnosis

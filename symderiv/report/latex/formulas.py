@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import sympy
 from sympy import Basic
 
@@ -16,6 +19,23 @@ from symderiv.report.latex.printer import SymderivLatexPrinter
 from symderiv.report.latex.rewrite import as_written, readable_dummies
 
 
+def latex_names(scope: Scope) -> dict[str, str]:
+    """The LaTeX the spec gives its symbols' and definitions' names."""
+    names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
+    names.update({d.name: d.latex for d in scope.spec.definitions if d.latex})
+    return names
+
+
+def notation(scope: Scope) -> str:
+    """A digest of what `Formulas.expression` prints with besides the expression: the LaTeX
+    names and the indices (which name generated sum variables). A proof step printed in one
+    notation is shown (from the cache) only in the same one."""
+    text = json.dumps({"names": latex_names(scope),
+                       "indices": sorted((i.name, i.size) for i in scope.indices.values())},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class Formulas:
     """Spec formulas as LaTeX, definitions kept folded (`S_{i}`, not their bodies)."""
 
@@ -23,8 +43,7 @@ class Formulas:
         self.scope = scope
         self.builder = SympyBuilder(scope, folded=True)
         self.printable = Printable(self.builder, scope)
-        names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
-        names.update({d.name: d.latex for d in scope.spec.definitions if d.latex})
+        names = latex_names(scope)
         self.printer = SymderivLatexPrinter(names)
         self.written = SymderivLatexPrinter(names, {"order": "none"})
 

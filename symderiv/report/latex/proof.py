@@ -26,7 +26,7 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
             after.append(cases_sentence(label[len("cases:"):], formulas))
         elif label in ("left − right", "left - right"):
             after.append(r"Hence $\text{left} - \text{right} = "
-                         f"{formulas.expression(step.expression)}$. \\hfill$\\square$")
+                         f"{step_latex(step, formulas)}$. \\hfill$\\square$")
         else:
             written = sides[side_number] if sides and side_number < 2 else None
             side_number += 1
@@ -42,11 +42,17 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
 def side_row(step: ProofStep, written: str | None, formulas: Formulas) -> str:
     """One side in the alignat: its label, the side as written (if it differs) and what
     sympy computed."""
-    computed = formulas.expression(step.expression)
+    computed = step_latex(step, formulas)
     name = rf"\text{{\small {escape(step.label)}:}}\quad"
     if written is not None and written != computed:
         return f"{name} & {fit(written, NARROW)} &&= {fit(computed)}"
     return f"{name} & {fit(computed)}"
+
+
+def step_latex(step: ProofStep, formulas: Formulas) -> str:
+    """A proof step's expression in the spec's notation (from the cache: as printed when it
+    was stored, in the same notation)."""
+    return step.latex if step.latex is not None else formulas.expression(step.expression)
 
 
 def cases_sentence(cases: str, formulas: Formulas) -> str:
