@@ -71,7 +71,7 @@ def encode_entry(key: str, versions: dict[str, str], title: str | None,
     data = {"format": FORMAT, "key": key, "versions": versions, "title": title,
             "notation": notation, "results": encoded}
     try:
-        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return json.dumps(data, ensure_ascii=True).encode("ascii")  # lone surrogates too
     except (ValueError, RecursionError) as error:
         raise Unstorable(str(error)) from error
 
