@@ -7,7 +7,8 @@ from sympy import Basic
 
 from symderiv.check.generic import condition
 from symderiv.language import ast
-from symderiv.load.model import Formula
+from symderiv.load import latex_names
+from symderiv.load.model import Definition, Formula, SymbolDecl
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.report.latex.escape import code
@@ -23,8 +24,10 @@ class Formulas:
         self.scope = scope
         self.builder = SympyBuilder(scope, folded=True)
         self.printable = Printable(self.builder, scope)
-        names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
-        names.update({d.name: d.latex for d in scope.spec.definitions if d.latex})
+        # the loader accepts only the subset; a spec built another way is held to it too
+        declared: list[SymbolDecl | Definition] = [*scope.spec.symbols, *scope.spec.definitions]
+        names = {d.name: d.latex for d in declared
+                 if d.latex and latex_names.problem(d.latex) is None}
         self.printer = SymderivLatexPrinter(names)
         self.written = SymderivLatexPrinter(names, {"order": "none"})
 
