@@ -319,7 +319,9 @@ def test_derivations_report_compiles(tmp_path: Path) -> None:
         pytest.skip("no derivations/ folder in this checkout")
     report = run([str(DERIVATIONS)], Options())
     written = latex.write(report, tmp_path)
-    text = pdf_text(latex.compile_pdf(written.report))
+    made = latex.compile_pdf(written)
+    assert made.failures == ()
+    text = pdf_text(made.pdf)
     flat = " ".join(text.split())
     for check in report.checks:
         assert check.id in flat
