@@ -317,7 +317,8 @@ def _write_format(report: Report, report_format: str) -> None:
 
 
 def _latex(report: Report, directory: str, pdf: bool) -> int:
-    """Write (and compile) the LaTeX report; 2 when that fails, else 0."""
+    """Write (and compile) the LaTeX report; 2 when that fails or the PDF leaves out a
+    spec's section (a warning line names each), else 0."""
     from pathlib import Path
 
     from symderiv.report import latex
@@ -331,8 +332,12 @@ def _latex(report: Report, directory: str, pdf: bool) -> int:
     print(f"LaTeX report: {written.report}", file=sys.stderr)
     if pdf:
         try:
-            print(f"PDF: {latex.compile_pdf(written.report)}", file=sys.stderr)
+            made = latex.compile_pdf(written)
         except latex.LatexError as error:
             print(f"symderiv: error: {error}", file=sys.stderr)
             return 2
+        for failure in made.failures:
+            print(failure.render(), file=sys.stderr)
+        print(f"PDF: {made.pdf}", file=sys.stderr)
+        return 2 if made.failures else 0
     return 0

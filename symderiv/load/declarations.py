@@ -114,7 +114,7 @@ def read_symbols(reader: Reader, node: yaml.Node, declared: dict[str, Location],
                                  fields["domain"], "type")
                     domain = "real"
             if "latex" in fields:
-                latex = reader.text(fields["latex"], "latex")
+                latex = reader.latex(fields["latex"], f"the latex of symbol {name}")
         shape = _shape(reader, shape_node, name, sizes) if shape_node is not None else []
         if len(shape) > 2:
             reader.error(f"symbol {name} has {len(shape)} dimensions; at most 2 are supported",

@@ -39,7 +39,7 @@ def read_definitions(reader: Reader, node: yaml.Node,
             fields = reader.keys(reader.mapping(value, f"definition {name}"),
                                  ("expr", "latex"), f"definition {name}")
             if "latex" in fields:
-                latex = reader.text(fields["latex"], "latex")
+                latex = reader.latex(fields["latex"], f"the latex of definition {name}")
             if "expr" not in fields:
                 reader.error(f"definition {name} needs 'expr'", value, "key")
                 continue

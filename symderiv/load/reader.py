@@ -10,7 +10,7 @@ import yaml
 from symderiv import limits
 from symderiv.errors import FormulaError, Location, SymderivError
 from symderiv.language.parser import parse
-from symderiv.load import model
+from symderiv.load import latex_names, model
 from symderiv.load.yaml_nodes import formula_location, location
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -105,6 +105,19 @@ class Reader:
         if odd is not None:
             self.error(f"{what} contains the {_kind(odd.group())} U+{ord(odd.group()):04X}",
                        node, "type")
+            return None
+        return value
+
+    def latex(self, node: yaml.Node, what: str) -> str | None:
+        """A name's LaTeX (`latex:`), in the subset a report may paste (`load/latex_names.py`);
+        a refused value is an error at its offending character."""
+        value = self.text(node, what)
+        if value is None or not isinstance(node, yaml.ScalarNode):
+            return None
+        found = latex_names.problem(value)
+        if found is not None:
+            where = formula_location(self.path, node).shifted(value, found.offset)
+            self.errors.append(SymderivError(f"{what}: {found.message}", where, found.code))
             return None
         return value
 

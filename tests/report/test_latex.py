@@ -88,9 +88,17 @@ def test_code_is_verbatim_and_safe() -> None:
     ("-3", "-3.0", "-3"),
     (None, "0.25", "0.25"),
     (None, "5.43656365691809047072057494271", r"\approx 5.436563657"),
+    # beyond a float (exp(1000 + x) at x = 0), to 10 digits in decimal arithmetic
+    (None, "1.97007111401704699388887935224e+434", r"\approx 1.970071114e+434"),
+    (None, "1e+434", "1e+434"),
+    (None, "-2.5e-400", "-2.5e-400"),
+    (None, "inf", r"\text{overflow}"),
+    (None, "-inf", r"-\text{overflow}"),
+    (None, "nan", r"\text{NaN}"),
 ])
 def test_counterexample_numbers(exact: str | None, text: str, expected: str) -> None:
-    """Exact values as fractions; long decimals shortened to 10 digits with ≈."""
+    """Exact values as fractions; long decimals shortened to 10 digits with ≈; values beyond a
+    float's range in decimal, an infinite one as an overflow."""
     assert latex.exact_or_rounded(exact, text) == expected
 
 
@@ -311,7 +319,9 @@ def test_derivations_report_compiles(tmp_path: Path) -> None:
         pytest.skip("no derivations/ folder in this checkout")
     report = run([str(DERIVATIONS)], Options())
     written = latex.write(report, tmp_path)
-    text = pdf_text(latex.compile_pdf(written.report))
+    made = latex.compile_pdf(written)
+    assert made.failures == ()
+    text = pdf_text(made.pdf)
     flat = " ".join(text.split())
     for check in report.checks:
         assert check.id in flat

@@ -28,7 +28,7 @@ def derivation_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list
     parts.append(message_block(check))
     for step_result in check.steps:
         if step_result.outcome.counterexample is not None and not step_result.ok:
-            parts.append(f"Step {step_result.step}: " + counterexample_table(
+            parts.append(f"Step {escape(str(step_result.step))}: " + counterexample_table(
                 step_result.outcome.counterexample, formulas))
             if check.diagnosis is None:  # else the derivation's own covers the step
                 parts.append(diagnosis_block(step_result.outcome.diagnosis, formulas))

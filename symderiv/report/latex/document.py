@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from symderiv.report.latex import files
 from symderiv.report.latex.escape import escape, has_cjk
 from symderiv.report.latex.fragment import spec_fragment
 from symderiv.report.latex.verdicts import CHECK, CROSS, NUMERIC
@@ -43,11 +44,48 @@ CJK_SETUP = r"""\usepackage{xeCJK}
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    """One spec's section: its file name (without .tex), the spec's path and title, its LaTeX."""
+
+    name: str
+    path: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The report's LaTeX in memory: what `write` puts in the folder and `--pdf` compiles
+    (from these texts, never from the folder)."""
+
+    preamble: str
+    report: str
+    sections: tuple[Section, ...]
+
+    def files(self) -> dict[str, str]:
+        """File name -> LaTeX: report.tex and one NAME.tex per section."""
+        return {"report.tex": self.report,
+                **{f"{section.name}.tex": section.text for section in self.sections}}
+
+    def alone(self, section: Section) -> dict[str, str]:
+        """The files of a document that holds only `section` (same preamble)."""
+        return {"report.tex": self.preamble + f"\\begin{{document}}\n\\input{{{section.name}}}\n"
+                "\\end{document}\n", f"{section.name}.tex": section.text}
+
+    def replaced(self, texts: dict[str, str]) -> Sources:
+        """These sources with the sections named in `texts` (name -> LaTeX) replaced."""
+        return Sources(self.preamble, self.report, tuple(
+            Section(s.name, s.path, s.title, texts.get(s.name, s.text)) for s in self.sections))
+
+
+@dataclass(frozen=True, slots=True)
 class Written:
-    """The files written for a report: the main document and one fragment per spec."""
+    """The files written for a report: the main document, one fragment per spec, and their
+    LaTeX."""
 
     report: Path
     fragments: tuple[Path, ...]
+    sources: Sources
 
 
 def fragment_names(results: Iterable[FileResult]) -> list[str]:
@@ -64,15 +102,19 @@ def fragment_names(results: Iterable[FileResult]) -> list[str]:
     return names
 
 
+def preamble(cjk: bool) -> str:
+    """The preamble, with xeCJK when `cjk`, up to \\begin{document}."""
+    return PREAMBLE.replace("%CJK%", CJK_SETUP if cjk else "")
+
+
 def document(report: Report, names: list[str], cjk: bool) -> str:
     """report.tex: preamble (xeCJK when `cjk`), summary and an \\input per spec."""
-    preamble = PREAMBLE.replace("%CJK%", CJK_SETUP if cjk else "")
     legend = (f"{CHECK} proved: shown symbolically for every value of the sizes; verified: "
               "shown symbolically for each listed size value; "
               f"{NUMERIC} numerically consistent: no difference at the points tried; "
               f"{CROSS} refuted: a confirmed counterexample.")
     inputs = "".join(f"\\input{{{name}}}\n\\clearpage\n" for name in names)
-    return (preamble + "\\title{Checked derivations}\n\\author{symderiv}\n\\date{}\n"
+    return (preamble(cjk) + "\\title{Checked derivations}\n\\author{symderiv}\n\\date{}\n"
             "\\begin{document}\n\\maketitle\n" + escape(summary(report)) + "\\par\n"
             + "{\\small " + legend + "}\n\\tableofcontents\n\\clearpage\n" + inputs
             + "\\end{document}\n")
@@ -90,18 +132,23 @@ def summary(report: Report) -> str:
     return text
 
 
-def write(report: Report, directory: Path) -> Written:
-    """Write NAME.tex for every spec and report.tex into `directory`."""
-    directory.mkdir(parents=True, exist_ok=True)
+def sources(report: Report) -> Sources:
+    """The report's LaTeX: a section per spec, and report.tex."""
     names = fragment_names(report.files)
-    fragments = []
-    cjk = False
-    for name, result in zip(names, report.files):
-        path = directory / f"{name}.tex"
-        text = spec_fragment(result)
-        cjk = cjk or has_cjk(text)  # any CJK, in a title or a `by`, needs xeCJK's fonts
-        path.write_text(text, encoding="utf-8")
-        fragments.append(path)
-    main = directory / "report.tex"
-    main.write_text(document(report, names, cjk), encoding="utf-8")
-    return Written(main, tuple(fragments))
+    sections = tuple(Section(name, result.path, result.title or result.path,
+                             spec_fragment(result))
+                     for name, result in zip(names, report.files))
+    # any CJK, in a title or a `by`, needs xeCJK's fonts
+    cjk = any(has_cjk(section.text) for section in sections)
+    return Sources(preamble(cjk), document(report, names, cjk), sections)
+
+
+def write(report: Report, directory: Path) -> Written:
+    """Write NAME.tex for every spec and report.tex into `directory` (never through a link
+    already there: `files.write_text`)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    latex = sources(report)
+    fragments = tuple(files.write_text(directory, f"{section.name}.tex", section.text)
+                      for section in latex.sections)
+    main = files.write_text(directory, "report.tex", latex.report)
+    return Written(main, fragments, latex)

@@ -15,11 +15,11 @@ from symderiv.report.latex.values import exact_or_rounded, number
 
 def counterexample_table(found: Counterexample, formulas: Formulas) -> str:
     printer = formulas.printer
-    rows = [(f"${printer.name(name)}$", f"${value}$") for name, value in found.sizes]
-    rows += [(f"${printer.name(name)}$", f"${value}$") for name, value in found.indices]
-    rows += [(f"${printer.name(name)}$", f"${number(value)}$") for name, value in found.values]
+    # every value goes through `number`: a counterexample read from the cache may hold text
+    rows = [(f"${printer.name(name)}$", f"${number(value)}$")
+            for name, value in (*found.sizes, *found.indices, *found.values)]
     if found.entry is not None:
-        rows.append(("entry", "$(" + ", ".join(map(str, found.entry)) + ")$"))
+        rows.append(("entry", "$(" + ", ".join(map(number, found.entry)) + ")$"))
     rational = dict(found.rational)
     for label, key, value in (("left side", "lhs", found.lhs), ("right side", "rhs", found.rhs),
                               ("left $-$ right", "difference", found.difference)):

@@ -10,7 +10,8 @@ from sympy import Basic
 
 from symderiv.check.generic import condition
 from symderiv.language import ast
-from symderiv.load.model import Formula
+from symderiv.load import latex_names
+from symderiv.load.model import Definition, Formula, SymbolDecl
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.report.latex.escape import code
@@ -19,18 +20,22 @@ from symderiv.report.latex.printer import SymderivLatexPrinter
 from symderiv.report.latex.rewrite import as_written, readable_dummies
 
 
-def latex_names(scope: Scope) -> dict[str, str]:
-    """The LaTeX the spec gives its symbols' and definitions' names."""
-    names = {s.name: s.latex for s in scope.spec.symbols if s.latex}
-    names.update({d.name: d.latex for d in scope.spec.definitions if d.latex})
-    return names
+def spec_names(scope: Scope) -> dict[str, str]:
+    """The LaTeX the spec gives its symbols' and definitions' names.
+
+    The loader accepts only the subset of `load/latex_names.py`; a spec built another way
+    (or a value from elsewhere) is held to it here too: a name outside it is not used.
+    """
+    declared: list[SymbolDecl | Definition] = [*scope.spec.symbols, *scope.spec.definitions]
+    return {d.name: d.latex for d in declared
+            if d.latex and latex_names.problem(d.latex) is None}
 
 
 def notation(scope: Scope) -> str:
     """A digest of what `Formulas.expression` prints with besides the expression: the LaTeX
     names and the indices (which name generated sum variables). A proof step printed in one
     notation is shown (from the cache) only in the same one."""
-    text = json.dumps({"names": latex_names(scope),
+    text = json.dumps({"names": spec_names(scope),
                        "indices": sorted((i.name, i.size) for i in scope.indices.values())},
                       sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -43,7 +48,7 @@ class Formulas:
         self.scope = scope
         self.builder = SympyBuilder(scope, folded=True)
         self.printable = Printable(self.builder, scope)
-        names = latex_names(scope)
+        names = spec_names(scope)
         self.printer = SymderivLatexPrinter(names)
         self.written = SymderivLatexPrinter(names, {"order": "none"})
 

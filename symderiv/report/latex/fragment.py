@@ -14,11 +14,9 @@ from symderiv.results import FileResult
 
 def spec_fragment(result: FileResult) -> str:
     """The section for one spec file (input by report.tex)."""
-    title = result.title or result.path
-    out = [f"\\section{{{escape(title)}}}\n"]
+    out = [heading(result.title or result.path, result.path)]
     spec = result.spec if isinstance(result.spec, Spec) else None
     scope = result.scope if isinstance(result.scope, Scope) else None
-    out.append(f"{{\\small File: {code(result.path)}}}\\par\n")
     if spec is not None and spec.source:
         out.append(f"{{\\small Source: {escape(spec.source)}}}\\par\n")
     for error in result.errors:
@@ -31,3 +29,17 @@ def spec_fragment(result: FileResult) -> str:
     out.append(summary_table(result.checks))
     out.extend(check_block(check, spec, formulas) for check in result.checks)
     return "".join(out)
+
+
+def heading(title: str, path: str) -> str:
+    """The section's title and the spec file's path."""
+    return f"\\section{{{escape(title)}}}\n{{\\small File: {code(path)}}}\\par\n"
+
+
+def failed_fragment(title: str, path: str, file_name: str, first_error: str) -> str:
+    """A section TeX could not typeset, as the PDF shows it: its heading, TeX's first error,
+    and where its LaTeX is."""
+    error = escape(first_error) if first_error else "TeX gave no error line"
+    return (heading(title, path) + f"\\medskip\n{CROSS}\\ \\textbf{{This section could not "
+            f"be typeset:}} {error}\\par\n{{\\small Its LaTeX is {code(file_name)} in the "
+            "report's folder.}\\par\n")

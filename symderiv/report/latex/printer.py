@@ -14,10 +14,15 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from symderiv.resolve import symbolic
+from symderiv.report.latex.escape import escape
 
 #: A printed index that can be written next to another without a comma: `ij`, `k1`.
 _SHORT_INDEX = re.compile(r"^(?:[A-Za-z0-9]|\\[A-Za-z]+)$")
 _PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z]+$")
+#: A name sympy's own rules may turn into LaTeX (`alpha`, `W2`, `_s1`, `x__2`, the label
+#: `Jacobian(g, W)` of an indexed expression). A spec's names always are; any other (only a
+#: cache file could hold one) is printed as escaped text.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_(), ]*\Z")
 
 
 class Jacobian(sympy.Function):  # type: ignore[misc]  # sympy is untyped
@@ -63,6 +68,16 @@ class SymderivLatexPrinter(LatexPrinter):  # type: ignore[misc]  # sympy is unty
         if _PLAIN_WORD.match(name) and self._deal_with_super_sub(name) == name:
             return rf"\mathrm{{{name}}}"
         return str(self._deal_with_super_sub(name))
+
+    def _deal_with_super_sub(self, string: str, style: str = "plain") -> str:
+        """sympy's name rules (Greek letters, `W2` → `W_{2}`) for a safe name, else the name
+        as escaped text: every symbol, function and `Str` name is printed through here."""
+        if not _SAFE_NAME.match(string):
+            return r"\text{" + escape(string) + "}"
+        return str(super()._deal_with_super_sub(string, style))
+
+    def _print_Str(self, expr: sympy.core.symbol.Str) -> str:
+        return self._deal_with_super_sub(str(expr.name))
 
     def subscript(self, indices: tuple[sympy.Basic, ...]) -> str:
         """`ij` when every index prints as one letter or digit, else `i,(j-1)N+1`."""

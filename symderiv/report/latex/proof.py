@@ -9,6 +9,10 @@ from symderiv.report.latex.escape import escape
 from symderiv.report.latex.formulas import Formulas
 from symderiv.report.latex.layout import NARROW, fit
 
+_RELATION_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*|.", re.DOTALL)
+#: What a relation keeps as it is, besides names.
+_RELATION_CHARACTER = re.compile(r"[0-9=,;+\-() ]\Z")
+
 
 def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
                 sides: tuple[str, str] | None = None) -> str:
@@ -77,6 +81,14 @@ def case_math(case: str, formulas: Formulas) -> str:
 
 
 def relation_math(text: str, formulas: Formulas) -> str:
-    """Index relations from the prover ('i ≠ j') in math, names in the spec's notation."""
-    names = re.sub(r"[A-Za-z][A-Za-z0-9_]*", lambda m: formulas.printer.name(m.group()), text)
-    return "$" + names.replace("≠", r"\neq") + "$"
+    """Index relations from the prover ('i ≠ j') in math, names in the spec's notation; any
+    other character (a label read from the cache may hold anything) as escaped text."""
+    def token(match: re.Match[str]) -> str:
+        word = match.group()
+        if word[0].isascii() and word[0].isalpha():
+            return str(formulas.printer.name(word))
+        if word == "≠":
+            return r"\neq"
+        return word if _RELATION_CHARACTER.match(word) else r"\text{" + escape(word) + "}"
+
+    return "$" + _RELATION_TOKEN.sub(token, text) + "$"

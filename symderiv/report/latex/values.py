@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -31,11 +33,25 @@ def exact_or_rounded(exact: str | None, text: str) -> str:
         except (ValueError, ZeroDivisionError):
             pass
     try:
-        value = float(text)
-    except ValueError:
+        value, exact_value = float(text), Decimal(text)
+    except (ValueError, InvalidOperation):
         return decimal(text)
+    if not math.isfinite(value) or (value == 0 and exact_value != 0):
+        return beyond_float(exact_value)
     short = f"{value:.10g}"
-    return decimal(short) if Fraction(short) == Fraction(text) else r"\approx " + decimal(short)
+    return decimal(short) if Decimal(short) == exact_value else r"\approx " + decimal(short)
+
+
+def beyond_float(value: Decimal) -> str:
+    """A value a float cannot hold (`1.97e+434`, `1e-400`) to 10 digits, in decimal
+    arithmetic; `inf` (a float that overflowed) as 'overflow', `nan` as 'NaN'."""
+    if value.is_nan():
+        return r"\text{NaN}"
+    if value.is_infinite():
+        return ("-" if value < 0 else "") + r"\text{overflow}"
+    mantissa, _, exponent = f"{value:.9e}".partition("e")
+    short = mantissa.rstrip("0").rstrip(".") + "e" + exponent
+    return decimal(short) if Decimal(short) == value else r"\approx " + decimal(short)
 
 
 def decimal(text: str) -> str:
