@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from symderiv import __version__
@@ -21,6 +23,41 @@ FORMATS = ("text", "json", "junit", "sarif", "github")
 
 class UsageError(Exception):
     pass
+
+
+class Terminated(BaseException):
+    """SIGTERM: raised in the main thread, so that the run ends its workers and returns 143.
+
+    A BaseException, like KeyboardInterrupt: no `except Exception` of a check may swallow it.
+    """
+
+
+#: The exit status of a run ended by SIGTERM (128 + 15, as a shell reports it).
+TERMINATED = 143
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM raises `Terminated` inside the block (main thread only), as Ctrl-C raises
+    KeyboardInterrupt: the executor's cleanup ends its workers on the way out."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _strategies(text: str) -> tuple[Strategy, ...]:
@@ -68,6 +105,16 @@ def _limit(text: str) -> tuple[str, int]:
     return name, number
 
 
+def _mebibytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of MiB >= 0, got {text!r}")
+    return value
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -93,6 +140,12 @@ def parser() -> argparse.ArgumentParser:
                        help="report format (default text); junit, sarif and github are for CI")
     check.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
                        help="time limit per check (default 30)")
+    check.add_argument("--memory", type=_mebibytes, default=1024, metavar="MiB",
+                       help="memory a check may allocate, beyond what its process holds "
+                            "(default 1024; 0: no limit; Linux)")
+    check.add_argument("--budget", type=_positive, default=None, metavar="SECONDS",
+                       help="time limit for the whole run: the checks not finished by then are "
+                            "undecided (default: none)")
     check.add_argument("--strategy", type=_strategies, default=STRATEGIES, metavar="LIST",
                        help="comma-separated layers, strongest first (default "
                             "generic,bounded,numeric)")
@@ -164,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return TERMINATED
     except OSError as error:  # the report cannot be written: a full disk, a closed stream
         _silence_stdout()
         print(f"symderiv: error: cannot write the report: {error.strerror or error}",
@@ -220,7 +275,8 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if arguments.pdf and arguments.latex is None:
         parser().error("--pdf needs --latex OUT")
-    return _check(arguments)
+    with _terminable():
+        return _check(arguments)
 
 
 def _options(arguments: argparse.Namespace) -> Options:
@@ -229,7 +285,8 @@ def _options(arguments: argparse.Namespace) -> Options:
     return Options(strategies=arguments.strategy, timeout=arguments.timeout,
                    sizes=tuple(dict(arguments.sizes).items()), seed=arguments.seed,
                    dtype=arguments.dtype, diagnose=arguments.diagnose,
-                   limits=DEFAULT.changed(dict(arguments.limit)))
+                   limits=DEFAULT.changed(dict(arguments.limit)), memory=arguments.memory,
+                   budget=arguments.budget)
 
 
 def _cache(arguments: argparse.Namespace, paths: list[str]) -> Cache | None:

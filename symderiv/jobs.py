@@ -119,11 +119,25 @@ def run_job(scope: Scope, job: Job, options: Options, refuted: frozenset[str]
     return results
 
 
+#: Methods of a job stopped before its verdict by a limit of the run: `undecided`, not `error`.
+STOPPED = frozenset({"timeout", "memory", "budget"})
+
+
 def failed(job: Job, message: str, method: str) -> CheckResult:
-    """The result of a job that gave none: ended at its time limit, or crashed."""
-    verdict = Verdict.UNDECIDED if method == "timeout" else Verdict.ERROR
+    """The result of a job that gave none: stopped by a limit (`STOPPED`), or crashed."""
+    verdict = Verdict.UNDECIDED if method in STOPPED else Verdict.ERROR
     return CheckResult(id=job.id, kind=job.kind, verdict=verdict, expect=job.expect,
                        message=message, location=job.location, method=method)
+
+
+def out_of_memory(job: Job, megabytes: int) -> CheckResult:
+    """The result of a job that needed more memory than `--memory` allows."""
+    return failed(job, f"the check needed more than {megabytes} MiB (--memory)", "memory")
+
+
+def over_budget(job: Job, budget: float) -> CheckResult:
+    """The result of a job not finished when the run's `--budget` was used up."""
+    return failed(job, f"not checked: the run's budget of {budget:g} s was used up", "budget")
 
 
 def canonical(value: Any) -> Any:

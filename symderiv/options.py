@@ -79,11 +79,15 @@ def _sizes(value: Mapping[str, tuple[int, ...]] | tuple[tuple[str, tuple[int, ..
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """How to check: layers, time limit, sizes, randomness, float type, limits.
+    """How to check: layers, time and memory limits, sizes, randomness, float type, limits.
 
     Args:
         strategies: the decider's layers to use, strongest first.
         timeout: seconds per equation a check decides.
+        memory: MiB a check may allocate beyond what its process holds before it starts
+            (0: no limit; Linux only, docs/security.md).
+        budget: seconds for the whole run, after which the checks not yet finished are
+            `undecided` (None: no budget).
         sizes: size name -> the concrete values to use instead of the spec's.
         seed: seed of every random point (verdicts do not depend on it).
         dtype: float type of the numpy side; numeric tolerances follow it.
@@ -100,6 +104,8 @@ class Options:
     dtype: str = "float64"
     diagnose: bool = True
     limits: Limits = DEFAULT
+    memory: int = 1024
+    budget: float | None = None
     prime: int = dataclasses.field(default_factory=random_prime, compare=False)
 
     def __post_init__(self) -> None:
@@ -109,13 +115,20 @@ class Options:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
         if self.timeout <= 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {self.timeout}")
+        if self.memory < 0:
+            raise ValueError(f"memory must be a number of MiB >= 0, not {self.memory}")
+        if self.budget is not None and self.budget <= 0:
+            raise ValueError(f"budget must be a positive number of seconds, not {self.budget}")
 
     def size_values(self, name: str, declared: tuple[int, ...]) -> tuple[int, ...]:
         """The concrete values of size `name`: the override if any, else `declared`."""
         return dict(self.sizes).get(name, declared)
 
     def settings(self) -> dict[str, object]:
-        """Everything a verdict may depend on, as plain data (for cache keys)."""
+        """Everything a verdict may depend on, as plain data (for cache keys).
+
+        `memory` and `budget` are left out: a check they stop is never cached.
+        """
         return {
             "strategies": [s.value for s in self.strategies],
             "timeout": self.timeout,

@@ -12,6 +12,7 @@ plugin one job per test item, through `open_spec` and `execute_one`), so they de
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from symderiv.check.verdict import CheckResult
 from symderiv.discover import discover
 from symderiv.errors import SymderivError
 from symderiv.executors import GRACE, Executor, SerialExecutor, Workspace, executor
-from symderiv.jobs import Job, Task, plan, run_job
+from symderiv.jobs import Job, Task, plan
 from symderiv.options import Kind, Options
 from symderiv.results import FileResult, Report, file_error, internal_error
 
@@ -102,9 +103,18 @@ def _tasks(files: Sequence[_Open | FileResult], kinds: Callable[[Kind], bool],
                 continue
             if refuted is None:
                 refuted = opened.refuted() if job.kind != Kind.IMPLEMENTATION else frozenset()
-            limit = options.timeout * job.decisions + GRACE
-            out.append((opened, position, Task(number, job, refuted, limit)))
+            out.append((opened, position, Task(number, job, refuted, _limit(job, options))))
     return out
+
+
+def _limit(job: Job, options: Options) -> float:
+    """Seconds before a process running `job` is ended: the decider's own limit, and grace."""
+    return options.timeout * job.decisions + GRACE
+
+
+def _deadline(options: Options) -> float | None:
+    """When the run's budget, starting now, is used up (on the `time.monotonic()` clock)."""
+    return None if options.budget is None else time.monotonic() + options.budget
 
 
 def run(paths: list[str], options: Options, jobs: int | None = None,
@@ -126,13 +136,14 @@ def run(paths: list[str], options: Options, jobs: int | None = None,
 def _run(found: list[tuple[Path, str, SymderivError | None]], options: Options,
          cache: Cache | None, progress: Progress | None, need_specs: bool,
          execute: Executor) -> Report:
+    deadline = _deadline(options)
     with limits.using(options.limits):
         files = [file_error(display, error) if error is not None
                  else _open(path, display, options, cache, need_specs)
                  for path, display, error in found]
     loaded = [f for f in files if isinstance(f, _Open)]
     workspace = Workspace(tuple((f.path, f.display) for f in loaded), options,
-                          {number: f.scope for number, f in enumerate(loaded)})
+                          {number: f.scope for number, f in enumerate(loaded)}, deadline)
     total = sum(len(f.jobs) for f in loaded) + sum(
         len(f.checks) for f in files if isinstance(f, FileResult))
     done = total - sum(r is None for f in loaded for r in f.results)
@@ -173,21 +184,37 @@ def check_file(path: Path, display: str, options: Options) -> FileResult:
 
 
 def execute_one(scope: Scope, job: Job, options: Options,
-                implementations: Callable[[], list[CheckResult]]) -> list[CheckResult]:
-    """One job of a loaded spec in this process (a pytest item).
+                implementations: Callable[[], list[CheckResult]],
+                deadline: float | None = None) -> list[CheckResult]:
+    """One job of a loaded spec on the serial executor (a pytest item).
 
     `implementations` gives the results of the spec's implementation jobs (computed once by
     the caller); a claim, derivation or example needs them to know which to trust.
+    `deadline`: when the budget of the caller's run ends (`time.monotonic()`; None: never).
     """
-    with limits.using(options.limits):
-        if job.kind == Kind.IMPLEMENTATION:
-            return [r for r in implementations() if r.id == job.id]
-        refuted = frozenset(r.id for r in implementations() if not r.verdict.holds)
-        return run_job(scope, job, options, refuted)
+    if job.kind == Kind.IMPLEMENTATION:
+        return [r for r in implementations() if r.id == job.id]
+    refuted = frozenset(r.id for r in implementations() if not r.verdict.holds)
+    return _serially(scope, [job], options, refuted, deadline)[0]
 
 
-def implementation_results(scope: Scope, options: Options) -> list[CheckResult]:
-    """The results of every implementation job of a loaded spec, in this process."""
-    with limits.using(options.limits):
-        return [r for job in plan(scope.spec) if job.kind == Kind.IMPLEMENTATION
-                for r in run_job(scope, job, options, frozenset())]
+def implementation_results(scope: Scope, options: Options,
+                           deadline: float | None = None) -> list[CheckResult]:
+    """The results of every implementation job of a loaded spec, on the serial executor."""
+    jobs = [job for job in plan(scope.spec) if job.kind == Kind.IMPLEMENTATION]
+    return [r for found in _serially(scope, jobs, options, frozenset(), deadline) for r in found]
+
+
+def _serially(scope: Scope, jobs: list[Job], options: Options, refuted: frozenset[str],
+              deadline: float | None) -> list[list[CheckResult]]:
+    """The results of `jobs` of one loaded spec, each job's in order, on the serial executor."""
+    path = Path(scope.spec.path)
+    workspace = Workspace(((path, scope.spec.path),), options, {0: scope}, deadline)
+    found: list[list[CheckResult]] = [[] for _ in jobs]
+
+    def finished(number: int, results: list[CheckResult]) -> None:
+        found[number] = results
+
+    tasks = [Task(0, job, refuted, _limit(job, options)) for job in jobs]
+    SerialExecutor().run(workspace, tasks, finished)
+    return found

@@ -9,6 +9,7 @@ e.g. to keep spec-shaped test fixtures out. `-p no:symderiv` turns the plugin of
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--symderiv-strategy", default=",".join(STRATEGIES), metavar="LIST",
                     help="comma-separated layers, strongest first (default "
                          f"{','.join(STRATEGIES)}, as `symderiv check`)")
+    group.addoption("--symderiv-memory", type=int, default=1024, metavar="MiB",
+                    help="memory a check may allocate, beyond what its process holds (default "
+                         "1024; 0: no limit; Linux, as `symderiv check --memory`)")
+    group.addoption("--symderiv-budget", type=float, default=None, metavar="SECONDS",
+                    help="time limit for the checks of the whole pytest process: items not "
+                         "finished by then are undecided (default: none)")
     parser.addini("symderiv_paths", type="paths", default=[],
                   help="collect specs only under these paths (default: every spec-like YAML)")
 
@@ -42,14 +49,25 @@ def _options(config: pytest.Config) -> Options:
     timeout = config.getoption("symderiv_timeout")
     if timeout <= 0:
         raise pytest.UsageError("--symderiv-timeout: expected a positive number of seconds")
-    return Options(strategies=strategies, timeout=timeout)
+    memory = config.getoption("symderiv_memory")
+    if memory < 0:
+        raise pytest.UsageError("--symderiv-memory: expected a number of MiB >= 0")
+    budget = config.getoption("symderiv_budget")
+    if budget is not None and budget <= 0:
+        raise pytest.UsageError("--symderiv-budget: expected a positive number of seconds")
+    return Options(strategies=strategies, timeout=timeout, memory=memory, budget=budget)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_OPTIONS] = _options(config)
+    options = _options(config)
+    config.stash[_OPTIONS] = options
+    # the budget starts with the pytest process (each xdist worker has its own)
+    config.stash[_DEADLINE] = None if options.budget is None \
+        else time.monotonic() + options.budget
 
 
 _OPTIONS = pytest.StashKey[Options]()
+_DEADLINE = pytest.StashKey["float | None"]()
 
 
 def _wanted(path: Path, config: pytest.Config) -> bool:
@@ -110,8 +128,8 @@ class SpecFile(pytest.File):
         if self._implementations is None:
             from symderiv.pipeline import implementation_results
 
-            self._implementations = implementation_results(self.scope,
-                                                           self.config.stash[_OPTIONS])
+            self._implementations = implementation_results(
+                self.scope, self.config.stash[_OPTIONS], self.config.stash[_DEADLINE])
         return self._implementations
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
@@ -134,7 +152,7 @@ class CheckItem(pytest.Item):
 
         assert isinstance(self.parent, SpecFile)
         self.results = execute_one(self.parent.scope, self.job, self.config.stash[_OPTIONS],
-                                   self.parent.implementations)
+                                   self.parent.implementations, self.config.stash[_DEADLINE])
         for result in self.results:
             self.user_properties.append(("verdict", result.verdict.value))
         failing = [r for r in self.results if not r.ok]

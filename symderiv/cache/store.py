@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from symderiv.resolve.scope import Scope
 
 #: Methods whose verdicts depend on the run, not the content: never cached.
-UNSTABLE = frozenset({"timeout", "crash", "internal"})
+UNSTABLE = frozenset({"timeout", "memory", "budget", "crash", "internal"})
 
 #: What an entry's name may be: a key is a hex digest; nothing that could leave its folder.
 _NAME = re.compile(r"[A-Za-z0-9_-]{2,128}")

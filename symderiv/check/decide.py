@@ -110,6 +110,8 @@ class Decider:
             return Outcome(Verdict.ERROR, "evaluation", f"cannot evaluate: {error}")
         except RecursionError:
             return Outcome(Verdict.ERROR, "evaluation", "formula too deeply nested to evaluate")
+        except MemoryError:  # the check is over its --memory: no other layer may run
+            raise
         except Exception as error:  # noqa: BLE001 - a failing layer must never crash the run
             return Outcome(Verdict.UNDECIDED, "internal",
                            f"internal error, no verdict: {type(error).__name__}: {error}")

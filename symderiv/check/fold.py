@@ -211,6 +211,8 @@ class Folder:
                 continue  # matrix-valued definitions (jacobian(...)) are not folded
             try:
                 body = canonical_sums(builder.expr(definition.body.node, {}))
+            except MemoryError:  # the check is over its --memory
+                raise
             except Exception:  # noqa: BLE001 - an unbuildable body is simply not folded
                 continue
             params = tuple(builder.index_symbols[p] for p in definition.params)
