@@ -115,6 +115,17 @@ def _mebibytes(text: str) -> int:
     return value
 
 
+def _shard(text: str) -> tuple[int, int]:
+    number, slash, count = text.partition("/")
+    try:
+        value = (int(number), int(count))
+    except ValueError:
+        value = (0, 0)
+    if not slash or not 1 <= value[0] <= value[1]:
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, got {text!r}")
+    return value
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -176,6 +187,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                        help="worker processes (default: the number of cores; 0: no workers, "
                             "check in this process)")
+    check.add_argument("--shard", type=_shard, default=None, metavar="K/N",
+                       help="check only shard K of N of the spec files (a CI matrix: every "
+                            "file in exactly one shard, the same one in every job)")
     check.add_argument("--cache-dir", default=None, metavar="DIR",
                        help="where results are cached (default: a folder per project in "
                             "$XDG_CACHE_HOME/symderiv, else ~/.cache/symderiv; env "
@@ -335,7 +349,8 @@ def _check(arguments: argparse.Namespace) -> int:
     try:
         # the LaTeX report prints the declarations: every spec must then be loaded
         report = run(paths, _options(arguments), jobs=arguments.jobs, cache=cache,
-                     progress=progress, need_specs=arguments.latex is not None)
+                     progress=progress, need_specs=arguments.latex is not None,
+                     shard=arguments.shard)
     finally:
         if progress is not None:
             progress.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -85,3 +86,26 @@ def discover(paths: list[str]) -> list[tuple[Path, str, SymderivError | None]]:
             found.append((path, text, SymderivError(
                 "no such file or directory", Location(text, 1, 1), "io")))
     return found
+
+
+Found = tuple[Path, str, SymderivError | None]
+
+
+def shard(found: list[Found], number: int, count: int) -> list[Found]:
+    """The files of shard `number` of `count` (1-based, as pytest-split and jest's `--shard`).
+
+    Every file, an unusable one included, falls in exactly one shard, the same one in every
+    job given the same paths: the files are ordered by a digest of their path and dealt out
+    in turn, so the shards differ in size by one file at most. The order within a shard is
+    the order `found` had.
+    """
+    if not 1 <= number <= count:
+        raise ValueError(f"shard {number}/{count}: expected 1 <= K <= N")
+
+    def digest(item: Found) -> str:
+        return hashlib.sha256(Path(os.path.normpath(item[1])).as_posix().encode(
+            "utf-8", "surrogateescape")).hexdigest()
+
+    ordered = sorted(range(len(found)), key=lambda position: (digest(found[position]), position))
+    mine = {position for turn, position in enumerate(ordered) if turn % count == number - 1}
+    return [item for position, item in enumerate(found) if position in mine]

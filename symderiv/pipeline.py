@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from symderiv import limits
 from symderiv.check.verdict import CheckResult
 from symderiv.discover import discover
+from symderiv.discover import shard as shard_of
 from symderiv.errors import SymderivError
 from symderiv.executors import GRACE, Executor, SerialExecutor, Workspace, executor
 from symderiv.jobs import Job, Task, plan
@@ -119,7 +120,8 @@ def _deadline(options: Options) -> float | None:
 
 def run(paths: list[str], options: Options, jobs: int | None = None,
         cache: Cache | None = None, progress: Progress | None = None,
-        need_specs: bool = True, runner: Executor | None = None) -> Report:
+        need_specs: bool = True, runner: Executor | None = None,
+        shard: tuple[int, int] | None = None) -> Report:
     """Check every spec under `paths`.
 
     Args:
@@ -129,8 +131,12 @@ def run(paths: list[str], options: Options, jobs: int | None = None,
         need_specs: False when the report does not read `FileResult.spec`/`scope`: an
             unchanged file is then answered from the cache without being loaded.
         runner: the executor (default: from `jobs`).
+        shard: (K, N): only the files of shard K of N (`discover.shard`), for a CI matrix.
     """
-    return _run(discover(paths), options, cache, progress, need_specs, runner or executor(jobs))
+    found = discover(paths)
+    if shard is not None:
+        found = shard_of(found, *shard)
+    return _run(found, options, cache, progress, need_specs, runner or executor(jobs))
 
 
 def _run(found: list[tuple[Path, str, SymderivError | None]], options: Options,

@@ -13,6 +13,7 @@ import yaml
 
 from symderiv.load.loader import load_text
 from symderiv.load.reader import SpecErrors
+from symderiv.load.sections import TOP_KEYS
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -33,10 +34,12 @@ def repository_specs() -> list[Path]:
 
 
 def readme_examples() -> list[tuple[int, dict[str, object]]]:
-    """(line, data) of every fenced YAML block of the README."""
+    """(line, data) of every fenced YAML block of the README that is (part of) a spec: one
+    with a key of a spec's (the others are CI workflows)."""
     readme = (ROOT / "README.md").read_text("utf-8")
-    return [(readme[:block.start()].count("\n") + 2, yaml.safe_load(block.group(1)))
-            for block in re.finditer(r"```yaml\n(.*?)```", readme, re.S)]
+    blocks = [(readme[:block.start()].count("\n") + 2, yaml.safe_load(block.group(1)))
+              for block in re.finditer(r"```yaml\n(.*?)```", readme, re.S)]
+    return [(line, data) for line, data in blocks if set(data) & set(TOP_KEYS)]
 
 
 def problems(data: object) -> list[str]:
