@@ -176,12 +176,13 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--no-diagnosis", dest="diagnose", action="store_false",
                        help="do not explain refuted checks (regions, error class, suggestion)")
     extract = commands.add_parser(
-        "extract", help="draft a spec from the formulas in Markdown or LaTeX course material",
+        "extract", help="draft a spec from the formulas in Markdown, LaTeX or Jupyter course "
+                        "material",
         description="Find the formulas in FILE ($…$, $$…$$, \\[…\\], equation/align, "
                     "matrices), keep those that look like equations and write a spec skeleton "
                     "with one tex: claim per equation and the names it could infer (marked "
                     "TODO). Also counts images that may hold formulas.")
-    extract.add_argument("file", metavar="FILE", help="a .md or .tex file")
+    extract.add_argument("file", metavar="FILE", help="a .md, .tex or .ipynb file")
     extract.add_argument("-o", "--output", metavar="SPEC.yaml",
                          help="write the skeleton here (default: standard output)")
     check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
@@ -252,14 +253,19 @@ def _silence_stdout() -> None:
 def _extract(file: str, output: str | None) -> int:
     from pathlib import Path
 
-    from symderiv.extract import extract, skeleton
+    from symderiv.extract import NotebookError, extract, skeleton, summary
 
     try:
         text = Path(file).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         print(f"{file}:1:1: error: cannot read: {error}  [io]", file=sys.stderr)
         return 2
-    extraction = extract(file, text)
+    try:
+        extraction = extract(file, text)
+    except NotebookError as error:
+        print(safe_line(f"{file}:{error.line}:{error.column}: error: {error.message}  "
+                        "[notebook]"), file=sys.stderr)
+        return 2
     draft = skeleton(extraction)
     if output is None:
         sys.stdout.write(draft)
@@ -269,9 +275,7 @@ def _extract(file: str, output: str | None) -> int:
         except OSError as error:
             print(f"{output}:1:1: error: cannot write: {error}  [io]", file=sys.stderr)
             return 2
-    print(f"{file}: {len(extraction.formulas)} formulas, {len(extraction.equations)} look like "
-          f"equations (claims); {len(extraction.images)} images may hold formulas that cannot "
-          "be read", file=sys.stderr)
+    print(safe_line(summary(extraction)), file=sys.stderr)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import yaml
 
 from symderiv.cli import main
-from symderiv.extract import Extraction, extract, skeleton
+from symderiv.extract import Extraction, extract, skeleton, summary
 
 FIXTURES = Path(__file__).parent.parent / "extract"
 
@@ -43,7 +44,7 @@ def test_markdown_formulas_with_their_lines() -> None:
 def test_images_and_inferred_names() -> None:
     """Both images are counted by line; W_{11} makes W a matrix, \\sum_{k=1}^{N} k and N."""
     extraction = notes()
-    assert extraction.images == (11, 38)
+    assert extraction.images == ("line 11", "line 38")
     inferred = extraction.inferred
     assert (inferred.sizes, inferred.indices) == (("N",), ("i", "j", "k"))
     assert [(name, rank) for name, rank, _ in inferred.symbols] == [
@@ -56,7 +57,7 @@ def test_latex_file() -> None:
     extraction = extract(str(path), path.read_text("utf-8"))
     assert [(f.line, f.tex) for f in extraction.formulas] == [
         (4, "S_i = 1"), (6, "L = -\\log S_y"), (8, "a_i = b_i")]
-    assert extraction.images == (9,)
+    assert extraction.images == ("line 9",)
 
 
 def test_skeleton_is_yaml_with_one_tex_claim_per_equation() -> None:
@@ -118,4 +119,131 @@ def test_what_is_not_math_in_markdown() -> None:
             "\\end{aligned}\n"                            # 11
             "$$\n")                                       # 12
     found = [(f.line, f.tex) for f in extract("notes.md", text).formulas]
-    assert found == [(1, "x_i"), (9, "L = a_1"), (10, "= a_2")]
+    assert found == [(1, "x_i"), (9, "L = a_1"), (10, "a_1 = a_2")]  # a chain, row by row
+
+
+# -- chains, conditions, titles, notebooks (issue 17) ------------------------------------------
+
+
+def equations(text: str, path: str = "notes.md") -> list[tuple[int, str, str]]:
+    return [(f.line, f.tex, f.where) for f in extract(path, text).equations]
+
+
+def test_a_chain_of_equalities_is_one_claim_per_step() -> None:
+    """`A = B = C` is `A = B` and `B = C` (check refuses a chain); `=` inside brackets and
+    `\\leq`, `==` are no steps."""
+    assert equations("$$L = a + b = c - d = e$$\n$x_{i=1} = 1(i=j) = y$\n") == [
+        (1, "L = a + b", ""), (1, "a + b = c - d", ""), (1, "c - d = e", ""),
+        (2, "x_{i=1} = 1(i=j)", ""), (2, "1(i=j) = y", "")]
+    assert equations("$a \\leq b = c$") == [(1, "a \\leq b = c", "")]
+
+
+def test_a_condition_inside_the_math_is_the_where() -> None:
+    assert equations("$$D_jS_i = S_i(1 - S_j), \\quad i = j$$\n"
+                     "$$D_jS_i = -S_iS_j \\qquad \\text{if } i \\neq j.$$\n"
+                     "$$x_i = y_j \\text{ for } i \\ne j$$\n") == [
+        (1, "D_jS_i = S_i(1 - S_j)", "i == j"), (2, "D_jS_i = -S_iS_j", "i != j"),
+        (3, "x_i = y_j", "i != j")]
+
+
+def test_a_condition_beside_the_formula_is_the_where() -> None:
+    """In math on the formula's line (the nearest, after it first), or in its prose."""
+    text = ("and $D_jS_i = -S_iS_j$ for $i \\neq j$.\n"           # 1: after
+            "[克罗内克函数 $t=i$时 $\\delta_{ti}=1$]\n"              # 2: before
+            "$e^{a_j} = g_j$，当且仅当i=j，否则结果为0。\n"          # 3: prose, Chinese
+            "The sum $s_k = 0$ when k = j.\n"                       # 4: prose
+            "$a_i = b_i$ and $c_i = d_i$ for $i = j$\n"             # 5: the nearest
+            "$D_jS_i=S_i(1(i=j)-S_j)$, where 1($i=j$) is 1 when $i=j$.\n"  # 6: explains
+            "$$x_i = 1$$\n"                                         # 7: none
+            "for $i = j$ on the next line\n")                       # 8
+    assert equations(text) == [
+        (1, "D_jS_i = -S_iS_j", "i != j"), (2, "\\delta_{ti}=1", "t == i"),
+        (3, "e^{a_j} = g_j", "i == j"), (4, "s_k = 0", "k == j"), (5, "a_i = b_i", "i == j"),
+        (5, "c_i = d_i", "i == j"), (6, "D_jS_i=S_i(1(i=j)-S_j)", ""), (7, "x_i = 1", "")]
+
+
+@pytest.mark.parametrize("text, path, title", [
+    ("intro\n\n# Softmax **and** its `Jacobian` #\n\n## 1. More\n", "n.md",
+     "Softmax and its Jacobian"),
+    ("Softmax notes\n=============\n\n# Later\n", "n.md", "Softmax notes"),
+    ("```\n# not a heading\n```\n    # code\n## Real\n", "n.md", "Real"),
+    ("% \\title{commented}\n\\title{Softmax \\emph{layer}}\n\\section{One}\n", "n.tex",
+     "Softmax \\emph{layer}"),
+    ("\\section*{Only a section}\n", "n.tex", "Only a section"),
+    ("no heading at all, $x = 1$\n", "n.md", ""),
+])
+def test_the_first_heading_is_the_title(text: str, path: str, title: str) -> None:
+    extraction = extract(path, text)
+    assert extraction.title == title
+    line = next(x for x in skeleton(extraction).splitlines() if x.startswith("title:"))
+    assert line == (f"title: '{title}'  # the first heading" if title else "title: 'TODO: n'")
+
+
+def test_counts_are_worded_for_one() -> None:
+    """"1 image", "1 formula", "looks like an equation" (it said "1 images")."""
+    extraction = extract("one.md", "$$x = 1$$\n\n![a](a.png)\n")
+    draft = skeleton(extraction)
+    assert "# 1 formula found, 1 looks like an equation (the claims below);" in draft
+    assert "# 1 image (![…](…png)) may hold formulas that cannot be read" in draft
+    assert "source: 'one.md, formula at line 1'" in draft
+    assert summary(extraction) == ("one.md: 1 formula, 1 looks like an equation (claims); "
+                                   "1 image may hold formulas that cannot be read")
+
+
+NOTEBOOK = FIXTURES / "softmax.ipynb"
+
+
+def test_a_notebook_is_read_cell_by_cell() -> None:
+    """Markdown cells only, each formula placed by cell and line; the first heading is the
+    title; a code cell's strings are no formulas."""
+    extraction = extract(str(NOTEBOOK), NOTEBOOK.read_text("utf-8"))
+    assert [(f.cell, f.line, f.tex, f.where) for f in extraction.equations] == [
+        (1, 4, "S_i = \\frac{e^{a_i}}{\\sum_{k=1}^{N} e^{a_k}}", ""),
+        (3, 3, "D_jS_i = S_i(1 - S_j)", "i == j"),
+        (3, 5, "D_jS_i = -S_iS_j", "i != j"),
+        (4, 1, "D_jS_i = S_i(\\delta_{ij} - S_j)", ""),
+        (4, 1, "S_i(\\delta_{ij} - S_j) = S_i\\delta_{ij} - S_iS_j", "")]
+    assert extraction.images == ("cell 3, line 7",)
+    assert extraction.title == "Softmax in a notebook"
+    draft = skeleton(extraction)
+    assert ("source: 'softmax.ipynb, formulas at cell 1, line 4; cell 3, line 3; cell 3, "
+            "line 5; cell 4, line 1'") in draft
+    assert [c["id"] for c in yaml.safe_load(draft)["claims"]] == [
+        "cell-1-line-4", "cell-3-line-3", "cell-3-line-5", "cell-4-line-1", "cell-4-line-1-2"]
+    assert "    tex: 'D_jS_i = -S_iS_j'  # cell 3, line 5" in draft.splitlines()
+
+
+def test_a_filled_skeleton_is_accepted_by_check(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Replace the notebook skeleton's TODOs as an author would: every claim it drafted, the
+    chain's steps and the conditions beside formulas included, is checked and proved."""
+    draft = skeleton(extract(str(NOTEBOOK), NOTEBOOK.read_text("utf-8")))
+    data = yaml.safe_load(draft)
+    data["sizes"] = {"N": [1, 2, 3]}
+    data["symbols"] = {"a": ["N"]}
+    data["define"] = {"S[i]": "exp(a[i]) / sum(exp(a[k]), k)"}
+    filled = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    assert "TODO" not in filled
+    spec = tmp_path / "softmax.yaml"
+    spec.write_text(filled, encoding="utf-8")
+    status = main(["check", str(spec), "--format", "json", "--no-cache"])
+    checks = json.loads(capsys.readouterr().out)["files"][0]["checks"]
+    assert [(c["id"], c["verdict"]) for c in checks] == [
+        ("cell-1-line-4", "proved"), ("cell-3-line-3", "proved"), ("cell-3-line-5", "proved"),
+        ("cell-4-line-1", "proved"), ("cell-4-line-1-2", "proved")]
+    assert status == 0
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ('{"cells": [', "1:12", "not a notebook: invalid JSON: Expecting value"),
+    ('{"nbformat": 4}', "1:1", "not a notebook: no list of 'cells' (nbformat 4)"),
+    ('{"cells": [{"cell_type": "markdown", "source": 3}]}', "1:1",
+     "not a notebook: the source of cell 1 is not text"),
+])
+def test_a_broken_notebook_is_a_located_error(text: str, where: str, message: str,
+                                              tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "broken.ipynb"
+    path.write_text(text, encoding="utf-8")
+    assert main(["extract", str(path)]) == 2
+    assert capsys.readouterr().err == f"{path}:{where}: error: {message}  [notebook]\n"
