@@ -188,6 +188,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                        help="worker processes (default: the number of cores; 0: no workers, "
                             "check in this process)")
+    check.add_argument("--verbose", "-v", action="store_true",
+                       help="also print the evidence, counterexamples and warnings of the "
+                            "checks that are as expected (text format)")
     check.add_argument("--shard", type=_shard, default=None, metavar="K/N",
                        help="check only shard K of N of the spec files (a CI matrix: every "
                             "file in exactly one shard, the same one in every job)")
@@ -361,7 +364,7 @@ def _check(arguments: argparse.Namespace) -> int:
     if console is not None:
         from symderiv.report import text
 
-        text.render(report, console)
+        text.render(report, console, arguments.verbose)
     else:
         for result in report.files:
             for error in result.errors:

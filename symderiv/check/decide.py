@@ -12,7 +12,7 @@ from dataclasses import replace
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.check import bounded, generic
-from symderiv.check.numeric.evidence import (Evidence, confirm_mismatch, evidence,
+from symderiv.check.numeric.evidence import (CLAIM_RTOL, Evidence, confirm_mismatch, evidence,
                                              resolve_rounding)
 from symderiv.check.numeric.wording import evidence_summary, mismatch_text
 from symderiv.check.evaluate import EvaluationError
@@ -150,7 +150,7 @@ class Decider:
         seed, dtype = self.options.seed, self.options.dtype
         why = "no symbolic layer was selected" if symbolic.method == "none" \
             and Strategy.GENERIC not in self.options.strategies else symbolic.message
-        summary = evidence_summary(found, seed, dtype)
+        summary = evidence_summary(found, seed, dtype, CLAIM_RTOL[dtype])
         if found.resolved and found.differenced:
             symbolic = replace(symbolic, warnings=symbolic.warnings + (
                 f"finite differences disagreed {mismatch_text(found, found.resolved)}, "

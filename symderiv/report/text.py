@@ -1,4 +1,5 @@
-"""The terminal report: one line per check, counterexamples under refuted ones, a summary.
+"""The terminal report, as pytest's and ruff's: one line per check, what went wrong under the
+checks that are not as expected (everything under every check with -v), a summary line.
 
 Spec text reaches the console through `safe_text` and as `Text` (never parsed as markup).
 """
@@ -57,17 +58,9 @@ def rounded(text: str) -> str:
         return text
 
 
-def check_lines(check: CheckResult) -> Iterable[RenderableType]:
-    mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")
-    line = Text.assemble(
-        mark, (one_line(check.id), "bold"), "  ", (check.verdict.value, STYLES[check.verdict]),
-        (f"  [{check.kind}", "dim"),
-        (f", {check.method}" if check.method else "", "dim"),
-        (f", {check.seconds:.2f}s]", "dim"),
-    )
-    if check.expect == "refuted":
-        line.append("  (expected refuted)", style="dim")
-    yield line
+def detail_lines(check: CheckResult) -> list[str]:
+    """What is said under a check's line: its evidence, failed steps, counterexample,
+    diagnosis and warnings."""
     details: list[str] = []
     if not check.ok or check.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.ERROR) \
             or check.verdict == Verdict.CONSISTENT or check.kind in ("example", "implementation"):
@@ -81,38 +74,68 @@ def check_lines(check: CheckResult) -> Iterable[RenderableType]:
     if check.diagnosis is not None:
         details.extend(diagnosis.text_lines(check.diagnosis))
     details.extend(f"warning: {w}" for w in check.warnings)
+    return [text for text in details if text]
+
+
+def _warnings(count: int) -> str:
+    return f"{count} warning{'s' if count != 1 else ''}"
+
+
+def check_lines(check: CheckResult, verbose: bool = False) -> Iterable[RenderableType]:
+    """The check's line; under it, for a check not as expected (or with `verbose`, for
+    every check), what `detail_lines` says. A check as expected with warnings says how many."""
+    mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")
+    line = Text.assemble(
+        mark, (one_line(check.id), "bold"), "  ", (check.verdict.value, STYLES[check.verdict]),
+        (f"  [{check.kind}", "dim"),
+        (f", {check.method}" if check.method else "", "dim"),
+        (f", {check.seconds:.2f}s]", "dim"),
+    )
+    if check.expect == "refuted":
+        line.append("  (expected refuted)", style="dim")
+    shown = verbose or not check.ok
+    if check.warnings and not shown:
+        line.append(f"  ({_warnings(len(check.warnings))})", style="yellow")
+    yield line
+    details = detail_lines(check) if shown else []
     if details:
         # one fact a line: a newline inside one (from a spec's text) is shown, not obeyed
-        indented = "\n".join("    " + safe_line(text) for text in details if text)
+        indented = "\n".join("    " + safe_line(text) for text in details)
         yield Text(indented, style="dim" if check.ok else "")
 
 
-def file_block(result: FileResult) -> RenderableType:
+def file_block(result: FileResult, verbose: bool = False) -> RenderableType:
     parts: list[RenderableType] = []
     title = f" — {one_line(result.title)}" if result.title else ""
     parts.append(Text.assemble((safe_line(result.path), "bold underline"), title))
     for error in result.errors:
         parts.append(Text(safe_line(error.render()), style="red"))
     for check in result.checks:
-        parts.extend(check_lines(check))
+        parts.extend(check_lines(check, verbose))
     return Group(*parts)
 
 
-def summary(report: Report) -> Text:
+def summary(report: Report, verbose: bool = False) -> Text:
     checks = report.checks
     ok = sum(1 for c in checks if c.ok)
     detail = report.verdict_counts()
     style = "bold green" if report.exit_code == 0 else "bold red"
-    text = f"{len(checks)} checks: {ok} as expected, {len(checks) - ok} not"
+    text = f"{len(checks)} check{'' if len(checks) == 1 else 's'}: {ok} as expected, " \
+        f"{len(checks) - ok} not"
     if detail:
         text += f" ({detail})"
     if report.file_errors:
         text += f"; {report.file_errors} file(s) could not be loaded"
+    hidden = 0 if verbose else sum(len(c.warnings) for c in checks if c.ok)
+    if hidden:
+        text += f"; {_warnings(hidden)} on checks as expected (-v shows them)"
     return Text(text, style=style)
 
 
-def render(report: Report, console: Console) -> None:
+def render(report: Report, console: Console, verbose: bool = False) -> None:
+    """The report: each file's checks (details under those not as expected, or under all
+    with `verbose`), then the summary line."""
     for result in report.files:
-        console.print(file_block(result))
+        console.print(file_block(result, verbose))
         console.print()
-    console.print(summary(report))
+    console.print(summary(report, verbose))

@@ -139,7 +139,7 @@ def test_text_block_under_a_refuted_check() -> None:
     file = checked("softmax.yaml")
     only = FileResult(file.path, file.title, (), (result("softmax.yaml", "missing-delta"),))
     buffer = io.StringIO()
-    text.render(Report((only,)), Console(file=buffer, width=200, highlight=False))
+    text.render(Report((only,)), Console(file=buffer, width=200, highlight=False), verbose=True)
     lines = [line.strip() for line in buffer.getvalue().splitlines()]
     assert "where: holds when i == j; fails when i != j" in lines
     assert ("error: missing_delta — holds only on the diagonal i == j; a Kronecker delta "

@@ -56,7 +56,7 @@ def test_text_shows_rounded_values() -> None:
     found, result = check("softmax.yaml", "index-swap")
     buffer = io.StringIO()
     only = FileResult(result.path, result.title, (), (found,))
-    text.render(Report((only,)), Console(file=buffer, width=200, highlight=False))
+    text.render(Report((only,)), Console(file=buffer, width=200, highlight=False), verbose=True)
     output = buffer.getvalue()
     assert "lhs = -0.731058578630004879251159241822  (≈ -0.731059)" in output
     assert "lhs − rhs = -0.462117157260009758502318483644  (≈ -0.462117)" in output

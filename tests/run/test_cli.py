@@ -12,6 +12,8 @@ import pytest
 from symderiv import __version__
 from symderiv.cli import main
 
+ROOT = Path(__file__).parent.parent.parent
+
 GOOD = """\
 title: good
 sizes: {N: [1, 2, 3]}
@@ -125,17 +127,50 @@ def test_spec_error_exits_2_and_others_are_still_checked(
 
 
 def test_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The text report has one line per check, the counterexample and a summary."""
+    """As pytest's: one line per check, nothing under the checks as expected, a summary."""
     code = main(["check", write(tmp_path, "good.yaml", GOOD)])
     out = capsys.readouterr().out
     assert code == 0
     lines = out.splitlines()
+    assert len(lines) == 6
     assert lines[1].startswith("✓ jacobian  proved  [claim, generic, ")
     assert lines[2].startswith("✓ mistake  refuted  [claim, bounded, ")
+    assert lines[2].endswith("s]  (expected refuted)")
+    assert lines[3].startswith("✓ steps  proved  [derivation, steps, ")
+    assert lines[4:] == ["", "3 checks: 3 as expected, 0 not (2 proved, 1 refuted)"]
+
+
+def test_verbose_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """-v adds the evidence of every check: the expected refutation's counterexample."""
+    code = main(["check", write(tmp_path, "good.yaml", GOOD), "-v"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
     assert "    counterexample: N = 2, i = 1, j = 2; a = [0, 0]" in lines
     assert "      lhs = -1/4" in lines and "      rhs = 1/4" in lines
     assert "      lhs − rhs = -1/2" in lines
     assert lines[-1] == "3 checks: 3 as expected, 0 not (2 proved, 1 refuted)"
+
+
+def test_text_report_details_what_is_not_as_expected(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Without -v, a check that is not as expected gets its counterexample and diagnosis."""
+    path = write(tmp_path, "good.yaml", GOOD.replace("    expect: refuted\n", ""))
+    code = main(["check", path])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[2].startswith("✗ mistake  refuted  [claim, bounded, ")
+    assert lines[3:6] == ["    fails at N = 2, i = 1, j = 2",
+                          "    counterexample: N = 2, i = 1, j = 2; a = [0, 0]",
+                          "      lhs = -1/4"]
+    assert lines[-1] == "3 checks: 2 as expected, 1 not (2 proved, 1 refuted)"
+
+
+def test_hidden_warnings_are_counted(capsys: pytest.CaptureFixture[str]) -> None:
+    """A check as expected with warnings says how many, and the summary where to see them."""
+    assert main(["check", str(ROOT / "derivations" / "cross-entropy.yaml"), "--no-cache"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [x for x in lines if "warning" in x][0].endswith("]  (1 warning)")
+    assert lines[-1].endswith("; 1 warning on checks as expected (-v shows them)")
 
 
 def test_strategy_and_sizes_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

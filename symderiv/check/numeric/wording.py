@@ -34,8 +34,17 @@ def scales_text(scales: tuple[float, ...]) -> str:
     return ", ".join(f"{s:g}" for s in scales)
 
 
-def errors_text(errors: Errors) -> str:
-    """The largest errors seen, in two significant digits."""
+def errors_text(errors: Errors, rtol: float) -> str:
+    """The largest errors seen, in two significant digits.
+
+    Beside a verdict that the points passed, a relative error above `rtol` comes from entries
+    near 0 (the tolerance is relative to the largest entry at a point, and allows for the
+    error of finite differences): it would read as a large error ("1 relative" beside
+    1.7e-16 absolute), so it is not given.
+    """
+    if errors.relative > rtol:
+        return (f"largest error {errors.absolute:.2g} absolute, within each entry's tolerance "
+                "(entries near 0)")
     return f"largest error {errors.absolute:.2g} absolute, {errors.relative:.2g} relative"
 
 
@@ -119,7 +128,8 @@ def implementation_consistent(implementation: Implementation, checked: int, seed
              if exactly else "")
     return (f"numeric evidence only: {implementation.qualified_name} equals "
             f"{implementation.definition} at {checked}{of} random points{exact} (seed {seed}, scales "
-            f"{scales_text(scales)}; {sizes}; {dtype}, rtol {rtol:g}); {errors_text(errors)}")
+            f"{scales_text(scales)}; {sizes}; {dtype}, rtol {rtol:g}); "
+            f"{errors_text(errors, rtol)}")
 
 
 def nothing_to_compare(implementation: Implementation) -> str:
@@ -130,7 +140,7 @@ def nothing_to_compare(implementation: Implementation) -> str:
 # -- the decider's numeric layer -----------------------------------------------------------------
 
 
-def evidence_summary(found: Evidence, seed: int, dtype: str) -> str:
+def evidence_summary(found: Evidence, seed: int, dtype: str, rtol: float) -> str:
     """How many points, at which seed, scales and sizes, how D was taken, the largest errors."""
     sizes = "; ".join(sizes_text(c) for c in found.combos if c)
     how = ", ".join(sorted(found.methods)) or "no derivatives"
@@ -140,7 +150,7 @@ def evidence_summary(found: Evidence, seed: int, dtype: str) -> str:
                       "showed no difference")
     return (f"{found.points} random point evaluations{undefined} (seed {seed}, scales "
             f"{scales_text(SCALES)}{'; ' + sizes if sizes else ''}; "
-            f"{dtype}); D by {how}; {errors_text(found.errors)}")
+            f"{dtype}); D by {how}; {errors_text(found.errors, rtol)}")
 
 
 def mismatch_text(found: Evidence, mismatches: list[Mismatch] | None = None) -> str:
