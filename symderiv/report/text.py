@@ -28,8 +28,13 @@ def number(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(number(v) for v in value) + "]"
     if isinstance(value, Fraction):
-        return str(value.numerator) if value.denominator == 1 else \
-            f"{value.numerator}/{value.denominator}"
+        if value.denominator == 1:
+            return str(value.numerator)
+        # a float's exact value (a random point): its shortest decimal, not 396183697684901/2^41
+        if value.denominator > 1024 and value.denominator & (value.denominator - 1) == 0 \
+                and Fraction(float(value)) == value:
+            return repr(float(value))
+        return f"{value.numerator}/{value.denominator}"
     return str(value)
 
 

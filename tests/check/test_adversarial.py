@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import mpmath
+import numpy as np
 import pytest
 
 from symderiv.report.diagnosis import as_json
@@ -96,8 +97,39 @@ def test_formula_difference_is_shown_exactly() -> None:
         "mpmath) but 1.0 (definition, 60 digits); relative error 1 (rtol 1e-09)")
     assert dict(shifted.counterexample.values) == {"x": Fraction(1)}  # type: ignore[union-attr]
     clipped = next(c for c in checks if c.id == "g.numpy")
-    assert clipped.message.startswith("g.numpy disagrees with the definition at N = 1: g[1] is "
-                                      "50.0 (its formula computed exactly in mpmath) but 180.16")
+    # found at a random point (a = 180.16...), shown at the readable a = 180 where it still
+    # differs, decided there exactly again
+    assert clipped.message == ("g.numpy disagrees with the definition at N = 1: g[1] is 50.0 "
+                               "(its formula computed exactly in mpmath) but 180.0 (definition, "
+                               "60 digits); relative error 0.722 (rtol 1e-09)")
+    assert dict(clipped.counterexample.values) == {"a": (Fraction(180),)}  # type: ignore[union-attr]
+    soft = next(c for c in checks if c.id == "S.clipped")
+    assert dict(soft.counterexample.values) == {  # type: ignore[union-attr]
+        "a": (Fraction(51), Fraction(-30))}
+
+
+def test_a_rounded_point_is_shown_only_where_the_difference_stays(tmp_path: Path) -> None:
+    """Rounding a point must keep the difference: an implementation that differs only in a
+    narrow band (180.1 < a < 180.2) is shown at its random point, never at a rounded one
+    where it agrees (a counterexample must be a counterexample)."""
+    from symderiv.check.numeric import implementation_differences as differences
+    from symderiv.jobs import load_scope
+
+    spec = tmp_path / "band.yaml"
+    spec.write_text("title: band\nsizes: {N: [1]}\nindices: {i: N}\nsymbols: {a: [N]}\n"
+                    "define:\n  g[i]: a[i]\n"
+                    "numpy: {g: 'a + max(min(a - 180.1, 180.2 - a), 0)'}\n"
+                    "claims: [{id: c, claim: 'g[i] == a[i]'}]\n", encoding="utf-8")
+    scope = load_scope(spec, str(spec))
+    inputs = {"a": np.array([[1.0], [180.15]])}
+    comparison = differences.Comparison(
+        scope, scope.spec.implementations[0], {"N": 1}, inputs, inputs["a"].copy(),
+        np.zeros((2, 1), dtype=bool), np.zeros((2, 1)), 1e-9, "float64")
+    assert isinstance(differences._mathematical_difference(comparison, 1, 1e-16), tuple)
+    assert differences._readable_difference(comparison, 1, 1e-16) is None
+    assert differences._rounded(np.array([[0.36], [-0.2]]), None).tolist() == [[0.0], [0.0]]
+    assert differences._rounded(np.array([[0.36], [180.4]]), 1).tolist() == [[0.4], [200.0]]
+    assert differences._rounded(np.array([[-29.76, 0.0]]), 2).tolist() == [[-30.0, 0.0]]
 
 
 def test_errors_reported_are_against_the_exact_definition_where_floats_disagree() -> None:

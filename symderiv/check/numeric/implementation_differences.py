@@ -9,6 +9,7 @@ exact is rounding: measured and warned about, never a refutation.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass
@@ -116,14 +117,51 @@ def _formula_difference(comparison: Comparison, points: list[int]
         if difference is False:
             exact_formula.add(point)
         elif isinstance(difference, tuple):
-            # shown at the first simple point (entries 1, 2, 3, ...) if it differs there too
+            # shown at the first simple point (entries 1, 2, 3, ...) if it differs there too,
+            # else at the point rounded to readable numbers if it still differs there
             simple = _mathematical_difference(comparison, 0, eps) if point else None
+            shown = comparison
             if isinstance(simple, tuple):
                 point, difference = 0, simple
+            elif point:
+                readable = _readable_difference(comparison, point, eps)
+                if readable is not None:
+                    shown, point, difference = readable[0], 0, readable[1]
             position, value, want = difference
-            return _difference(comparison, point, position, value, want, EXACT_DIGITS[1],
+            return _difference(shown, point, position, value, want, EXACT_DIGITS[1],
                                DifferenceKind.FORMULA), frozenset(exact_formula)
     return None, frozenset(exact_formula)
+
+
+def _rounded(values: np.ndarray, figures: int | None) -> np.ndarray:
+    """`values` rounded to integers (`figures` None) or to that many significant figures."""
+    if figures is None:
+        return np.round(values) + 0.0  # no -0.0
+    # through decimal text, so 0.3 is the float nearest 0.3 (not 3 * 0.1)
+    rounded: np.ndarray = np.vectorize(lambda v: float(f"{v:.{figures}g}") + 0.0,
+                                       otypes=[float])(values)
+    return rounded
+
+
+def _readable_difference(comparison: Comparison, point: int, eps: float
+                         ) -> tuple[Comparison, tuple[int, Any, Any]] | None:
+    """The difference at `point` moved to readable inputs: the point's entries rounded to
+    integers, else to one or two significant figures, where the formula still differs from
+    the definition there (decided exactly, as at the point itself)."""
+    for figures in (None, 1, 2):
+        inputs = {name: _rounded(array[point:point + 1], figures)
+                  for name, array in comparison.inputs.items()}
+        if all(np.array_equal(inputs[n], a[point:point + 1])
+               for n, a in comparison.inputs.items()):
+            return None  # already as readable as this gets
+        moved = dataclasses.replace(comparison, inputs=inputs,
+                                    got=comparison.got[point:point + 1],
+                                    bad=comparison.bad[point:point + 1],
+                                    rounding=comparison.rounding[point:point + 1])
+        difference = _mathematical_difference(moved, 0, eps)
+        if isinstance(difference, tuple):
+            return moved, difference
+    return None
 
 
 def _exact_values(scope: Scope, implementation: Implementation, sizes: dict[str, int],
