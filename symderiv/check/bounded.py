@@ -72,6 +72,9 @@ class Candidate:
     sizes: dict[str, int]
     indices: dict[str, int]
     entry: tuple[int, ...]
+    #: the functions the screen could not evaluate exactly there (each value of exp, log,
+    #: sqrt or a fractional power is an unknown of its own): `exp`, `log`, `pow`, `sqrt`
+    opaque: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -106,7 +109,10 @@ def screen(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
                 defined += 1
                 entry = difference_entry(left, right, None)
                 if entry is not None:
-                    result.candidates.append(Candidate(sizes, env, entry))
+                    domain = evaluator.domain
+                    opaque = frozenset(kind for kind, _, _ in domain.atoms) \
+                        if isinstance(domain, ModularDomain) else frozenset()
+                    result.candidates.append(Candidate(sizes, env, entry, opaque))
                     break
                 if defined == POINTS:
                     break

@@ -54,6 +54,28 @@ def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
     return ", ".join(f"{n} ∈ {{{', '.join(map(str, values[n]))}}}" for n in names)
 
 
+_OPAQUE_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "pow": "fractional powers"}
+
+
+def unconfirmed(candidates: list[bounded.Candidate]) -> str:
+    """Why no verdict came of the exact screen's candidates, none confirmed numerically.
+
+    Where the screen met exp, log, sqrt or fractional powers it could not evaluate them
+    exactly: it gives each value an unknown of its own, so identities between them
+    (log(a b) = log a + log b, exp(a + b) = e^a e^b) are lost and the sides may only seem to
+    differ. It says so rather than "lhs ≠ rhs".
+    """
+    opaque = sorted(set().union(*(c.opaque for c in candidates)), key=list(_OPAQUE_NAMES).index)
+    if opaque:
+        names = [_OPAQUE_NAMES[k] for k in opaque]
+        named = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        return (f"the exact screen cannot evaluate {named} exactly (each value is an unknown of "
+                "its own, so identities between them are lost) and could not show the sides "
+                "equal; no counterexample was confirmed numerically")
+    return ("the exact screen found lhs ≠ rhs, but no counterexample could be confirmed "
+            "numerically")
+
+
 class Decider:
     """Decides equations of one scope under one set of options.
 
@@ -236,9 +258,7 @@ class Decider:
                 method: str) -> Outcome:
         found = find_counterexample(self.scope, lhs, rhs, candidates, self.options.seed)
         if found is None:
-            return Outcome(Verdict.UNDECIDED, method,
-                           "the exact screen found lhs ≠ rhs, but no counterexample could be "
-                           "confirmed numerically (relations between exp/log/sqrt may be lost)")
+            return Outcome(Verdict.UNDECIDED, method, unconfirmed(candidates))
         where = ", ".join(f"{k} = {v}" for k, v in found.sizes + found.indices)
         message = f"fails at {where}" if where else "fails at the inputs below"
         return Outcome(Verdict.REFUTED, method, message, counterexample=found)

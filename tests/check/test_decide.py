@@ -332,3 +332,31 @@ def test_deadlines_nest() -> None:
             while True:
                 pass
     assert clock.monotonic() - started < 1.0
+
+
+def test_the_screen_says_when_it_could_not_evaluate_exp_or_log() -> None:
+    """The log-softmax identity is true; the exact screen cannot evaluate log of a sum of
+    exponentials, and the message says that, not "lhs ≠ rhs" (issue 16)."""
+    spec = load_text("logs.yaml", (
+        "title: logs\nsizes: {N: [1, 2]}\nindices: {k: N, j: N, y: N}\nsymbols: {g: [N]}\n"
+        "define:\n  P[k]: exp(g[k]) / sum(exp(g[j]), j)\n"
+        "claims:\n  - id: log-softmax\n    claim: -log(P[y]) == log(sum(exp(g[j]), j)) - g[y]\n"))
+    (result,) = check_scope(build_scope(spec), Options())
+    assert result.verdict == Verdict.CONSISTENT
+    assert ("(the exact screen cannot evaluate exp and log exactly (each value is an unknown "
+            "of its own, so identities between them are lost) and could not show the sides "
+            "equal; no counterexample was confirmed numerically)") in result.message
+    assert "lhs ≠ rhs" not in result.message
+
+
+def test_the_screen_without_unknowns_still_says_the_sides_differ() -> None:
+    from symderiv.check.bounded import Candidate
+    from symderiv.check.decide import unconfirmed
+
+    plain = Candidate({"N": 2}, {"i": 1}, ())
+    assert unconfirmed([plain]) == ("the exact screen found lhs ≠ rhs, but no counterexample "
+                                    "could be confirmed numerically")
+    assert unconfirmed([plain, Candidate({}, {}, (), frozenset({"sqrt", "pow"}))]) == (
+        "the exact screen cannot evaluate sqrt and fractional powers exactly (each value is an "
+        "unknown of its own, so identities between them are lost) and could not show the sides "
+        "equal; no counterexample was confirmed numerically")
