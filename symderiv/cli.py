@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from symderiv import __version__
+from symderiv.version import __version__
 from symderiv.limits import NAMES as LIMIT_NAMES
 from symderiv.options import DTYPES, STRATEGIES, Options, Strategy, parse_strategies
 from symderiv.report.safe_text import json_document, safe_line
