@@ -157,6 +157,9 @@ def parser() -> argparse.ArgumentParser:
                             "docs/security.md)")
     check.add_argument("--latex", metavar="OUT", default=None,
                        help="also write a LaTeX report: OUT/NAME.tex per spec and OUT/report.tex")
+    check.add_argument("--html", metavar="OUT", default=None,
+                       help="also write an HTML report to the file OUT: one self-contained "
+                            "page (math as MathML, no script, nothing fetched)")
     check.add_argument("--pdf", action="store_true",
                        help="with --latex: compile OUT/report.tex to PDF (needs XeLaTeX)")
     check.add_argument("--dtype", choices=DTYPES, default="float64",
@@ -333,9 +336,10 @@ def _check(arguments: argparse.Namespace) -> int:
 
             progress = ProgressBar(console)
     try:
-        # the LaTeX report prints the declarations: every spec must then be loaded
+        # the LaTeX and HTML reports print the declarations: every spec must then be loaded
         report = run(paths, _options(arguments), jobs=arguments.jobs, cache=cache,
-                     progress=progress, need_specs=arguments.latex is not None)
+                     progress=progress,
+                     need_specs=arguments.latex is not None or arguments.html is not None)
     finally:
         if progress is not None:
             progress.close()
@@ -348,6 +352,8 @@ def _check(arguments: argparse.Namespace) -> int:
             for error in result.errors:
                 print(safe_line(error.render()), file=sys.stderr)
     _write_format(report, arguments.format)
+    if arguments.html is not None and _html(report, arguments.html):
+        return 2
     if arguments.latex is not None:
         return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
     return report.exit_code
@@ -371,6 +377,22 @@ def _write_format(report: Report, report_format: str) -> None:
         from symderiv.report import github
 
         sys.stdout.write(github.render(report))
+
+
+def _html(report: Report, file: str) -> int:
+    """Write the HTML report; 2 when it cannot be written, else 0."""
+    from pathlib import Path
+
+    from symderiv.report import html
+
+    try:
+        written = html.write(report, Path(file))
+    except OSError as error:
+        print(f"symderiv: error: cannot write the HTML report to {file}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"HTML report: {written}", file=sys.stderr)
+    return 0
 
 
 def _latex(report: Report, directory: str, pdf: bool) -> int:
