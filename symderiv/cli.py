@@ -125,8 +125,11 @@ def _positive(text: str) -> float:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(
+def parser(kind: type[argparse.ArgumentParser] = argparse.ArgumentParser
+           ) -> argparse.ArgumentParser:
+    """The command line's parser (`kind`: another parser class, whose subcommands are of the
+    same class, e.g. one that raises instead of exiting for the notebook's cell magic)."""
+    main = kind(
         prog="symderiv",
         description="Check the mathematics in course material: definitions, claimed formulas "
                     "and derivations written as YAML specs.")
@@ -282,7 +285,8 @@ def _main(argv: list[str] | None) -> int:
         return _check(arguments)
 
 
-def _options(arguments: argparse.Namespace) -> Options:
+def options_from(arguments: argparse.Namespace) -> Options:
+    """The `Options` of parsed `check` arguments (also the cell magic's)."""
     from symderiv.limits import DEFAULT
 
     return Options(strategies=arguments.strategy, timeout=arguments.timeout,
@@ -337,7 +341,7 @@ def _check(arguments: argparse.Namespace) -> int:
             progress = ProgressBar(console)
     try:
         # the LaTeX and HTML reports print the declarations: every spec must then be loaded
-        report = run(paths, _options(arguments), jobs=arguments.jobs, cache=cache,
+        report = run(paths, options_from(arguments), jobs=arguments.jobs, cache=cache,
                      progress=progress,
                      need_specs=arguments.latex is not None or arguments.html is not None)
     finally:

@@ -128,7 +128,7 @@ def test_load_gives_the_spec_or_every_error(tmp_path: Path) -> None:
 
 
 def test_import_is_light_and_names_stay_functions() -> None:
-    """`import symderiv` loads no sympy or numpy; `symderiv.check` and `symderiv.load` stay
+    """`import symderiv` loads no sympy, numpy or IPython; `symderiv.check` and `symderiv.load` stay
     the functions after their subpackages' modules are imported; py.typed is packaged."""
     code = ("import sys, symderiv, symderiv.check.generic, symderiv.load.loader; "
             "print(callable(symderiv.check), callable(symderiv.load)); "
@@ -138,7 +138,7 @@ def test_import_is_light_and_names_stay_functions() -> None:
                          check=True, cwd=ROOT).stdout
     assert out.split() == ["True", "True", "True"]
     light = ("import sys, symderiv; "
-             "print(sorted(m for m in ('sympy', 'numpy', 'lark') if m in sys.modules))")
+             "print(sorted(m for m in ('sympy', 'numpy', 'lark', 'IPython') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", light], capture_output=True, text=True,
                           check=True, cwd=ROOT).stdout.strip() == "[]"
     assert files("symderiv").joinpath("py.typed").is_file()

@@ -37,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
             "cache", "report", "extract"},
     "api": {"errors", "limits", "options", "check", "load", "results", "jobs", "pipeline"},
     "version": set(),
-    "__init__": {"api", "errors", "results", "version"},
+    "notebook": {"api", "cli", "check", "results", "report"},
+    "__init__": {"api", "errors", "notebook", "results", "version"},
     "__main__": {"cli"},
 }
 

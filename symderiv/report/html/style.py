@@ -8,6 +8,7 @@ CSS = """\
 .symderiv h2 { font-size: 1.3rem; margin: 2rem 0 .2rem; padding-top: .6rem;
   border-top: 2px solid #d0d4da; }
 .symderiv h3 { font-size: 1.05rem; margin: 0 0 .2rem; }
+.symderiv section.spec > h3 { margin-top: .9rem; }
 .symderiv code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .92em;
   overflow-wrap: anywhere; }
 .symderiv p { margin: .3rem 0; }
