@@ -213,3 +213,21 @@ def test_fragment_equals_the_page_body(page: Path) -> None:
 
     assert document(Report(())).count("<main") == 1
     assert fragment(Report(())).startswith(f"<style>{CSS}</style><main class=\"symderiv\">")
+
+
+def test_html_that_cannot_be_written_exits_2(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`--html` into a folder that is a file: one error line, exit 2, the report still
+    printed."""
+    spec = tmp_path / "small.yaml"
+    spec.write_text("title: small\nsymbols: {x: []}\nclaims:\n  - {id: c, claim: x + x == 2*x}\n",
+                    encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    code = main(["check", str(spec), "--html", str(blocker / "report.html"), "--no-cache",
+                 "--jobs", "0", "--strategy", "bounded"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == (f"symderiv: error: cannot write the HTML report to "
+                            f"{blocker / 'report.html'}: File exists\n")
+    assert "1 checks: 1 as expected, 0 not (1 verified)" in captured.out
