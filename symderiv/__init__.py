@@ -8,11 +8,11 @@
 imports neither sympy nor numpy.
 """
 
-from symderiv.api import SpecError, check, load, options
+from symderiv.api import SpecError, check, load, make_options
 from symderiv.errors import SymderivError
 from symderiv.notebook import load_ipython_extension
 from symderiv.results import FileResult, Report
 from symderiv.version import __version__
 
 __all__ = ["FileResult", "Report", "SpecError", "SymderivError", "__version__", "check", "load",
-           "load_ipython_extension", "options"]
+           "load_ipython_extension", "make_options"]

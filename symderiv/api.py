@@ -61,6 +61,9 @@ def is_text(source: Source) -> bool:
 def _sources(sources: Source | Iterable[Source]) -> list[Source]:
     if isinstance(sources, str | os.PathLike):
         return [sources]
+    if not isinstance(sources, Iterable):
+        raise TypeError(f"expected a path, YAML text, or a list of them, not "
+                        f"{type(sources).__name__}")
     found = list(sources)
     wrong = [s for s in found if not isinstance(s, str | os.PathLike)]
     if wrong or not found:
@@ -69,7 +72,7 @@ def _sources(sources: Source | Iterable[Source]) -> list[Source]:
     return found
 
 
-def options(strategy: str | Sequence[str] = STRATEGIES, timeout: float = 30.0,
+def make_options(strategy: str | Sequence[str] = STRATEGIES, timeout: float = 30.0,
             sizes: Mapping[str, int | Sequence[int]] | None = None, seed: int = 0,
             dtype: str = "float64", diagnose: bool = True,
             limits: Mapping[str, int] | None = None, memory: int = 1024,
@@ -119,7 +122,7 @@ def check(sources: Source | Iterable[Source], *, jobs: int | None = 0,
         name: how spec text is named in the report and its errors.
         settings: a ready `Options` (then no other option may be given).
         option_values: `strategy`, `timeout`, `sizes`, `seed`, `dtype`, `diagnose`,
-            `limits`, `memory`, `budget`, as in `options`.
+            `limits`, `memory`, `budget`, as in `make_options`.
 
     Raises:
         SpecError: a path is missing or a spec does not load; its `report` holds the
@@ -170,7 +173,7 @@ def load(source: Source, *, name: str = TEXT_NAME) -> Spec:
         raise SpecError(errors.errors) from None
 
 
-#: The keyword options of `check`, as `options` takes them.
+#: The keyword options of `check`, as `make_options` takes them.
 OPTION_NAMES = ("strategy", "timeout", "sizes", "seed", "dtype", "diagnose", "limits", "memory",
                 "budget")
 
@@ -184,4 +187,4 @@ def _options(settings: Options | None, values: Mapping[str, object]) -> Options:
     if unknown:
         raise TypeError(f"unknown option {', '.join(unknown)}; choose from "
                         f"{', '.join(OPTION_NAMES)}")
-    return options(**values)  # type: ignore[arg-type]  # `options` checks the values
+    return make_options(**values)  # type: ignore[arg-type]  # it checks the values

@@ -113,6 +113,11 @@ def test_bad_options_are_refused_as_the_command_line_refuses_them() -> None:
     assert str(limit.value) == "error: unknown limit 'max_sise'  [option]"
     with pytest.raises(TypeError, match="unknown option strategies"):
         symderiv.check(SPEC, strategies="bounded")
+    with pytest.raises(TypeError, match="^expected a path, YAML text, or a list of them, not int$"):
+        symderiv.check(3)  # type: ignore[arg-type]
+    settings = symderiv.make_options(strategy=["bounded"], sizes={"N": 2}, limits={"max_size": 9})
+    assert (settings.strategies, settings.sizes, settings.limits.max_size) == (
+        ("bounded",), (("N", (2,)),), 9)
 
 
 def test_load_gives_the_spec_or_every_error(tmp_path: Path) -> None:
@@ -133,12 +138,13 @@ def test_import_is_light_and_names_stay_functions() -> None:
     """`import symderiv` loads no sympy, numpy or IPython; `symderiv.check` and `symderiv.load` stay
     the functions after their subpackages' modules are imported; py.typed is packaged."""
     code = ("import sys, symderiv, symderiv.check.generic, symderiv.load.loader; "
-            "print(callable(symderiv.check), callable(symderiv.load)); "
+            "print(callable(symderiv.check), callable(symderiv.load), "
+            "hasattr(symderiv.options, 'Options')); "
             "import importlib; importlib.reload(symderiv); "
             "print(callable(symderiv.check))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
-    assert out.split() == ["True", "True", "True"]
+    assert out.split() == ["True", "True", "True", "True"]
     light = ("import sys, symderiv; "
              "print(sorted(m for m in ('sympy', 'numpy', 'lark', 'IPython') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", light], capture_output=True, text=True,
