@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from symderiv import __version__
+from symderiv.version import __version__
 from symderiv.limits import NAMES as LIMIT_NAMES
 from symderiv.options import DTYPES, STRATEGIES, Options, Strategy, parse_strategies
 from symderiv.report.safe_text import json_document, safe_line
@@ -136,8 +136,11 @@ def _positive(text: str) -> float:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(
+def parser(kind: type[argparse.ArgumentParser] = argparse.ArgumentParser
+           ) -> argparse.ArgumentParser:
+    """The command line's parser (`kind`: another parser class, whose subcommands are of the
+    same class, e.g. one that raises instead of exiting for the notebook's cell magic)."""
+    main = kind(
         prog="symderiv",
         description="Check the mathematics in course material: definitions, claimed formulas "
                     "and derivations written as YAML specs.")
@@ -168,6 +171,9 @@ def parser() -> argparse.ArgumentParser:
                             "docs/security.md)")
     check.add_argument("--latex", metavar="OUT", default=None,
                        help="also write a LaTeX report: OUT/NAME.tex per spec and OUT/report.tex")
+    check.add_argument("--html", metavar="OUT", default=None,
+                       help="also write an HTML report to the file OUT: one self-contained "
+                            "page (math as MathML, no script, nothing fetched)")
     check.add_argument("--pdf", action="store_true",
                        help="with --latex: compile OUT/report.tex to PDF (needs XeLaTeX)")
     check.add_argument("--dtype", choices=DTYPES, default="float64",
@@ -300,7 +306,8 @@ def _main(argv: list[str] | None) -> int:
         return _check(arguments)
 
 
-def _options(arguments: argparse.Namespace) -> Options:
+def options_from(arguments: argparse.Namespace) -> Options:
+    """The `Options` of parsed `check` arguments (also the cell magic's)."""
     from symderiv.limits import DEFAULT
 
     return Options(strategies=arguments.strategy, timeout=arguments.timeout,
@@ -354,9 +361,10 @@ def _check(arguments: argparse.Namespace) -> int:
 
             progress = ProgressBar(console)
     try:
-        # the LaTeX report prints the declarations: every spec must then be loaded
-        report = run(paths, _options(arguments), jobs=arguments.jobs, cache=cache,
-                     progress=progress, need_specs=arguments.latex is not None,
+        # the LaTeX and HTML reports print the declarations: every spec must then be loaded
+        report = run(paths, options_from(arguments), jobs=arguments.jobs, cache=cache,
+                     progress=progress,
+                     need_specs=arguments.latex is not None or arguments.html is not None,
                      shard=arguments.shard)
     finally:
         if progress is not None:
@@ -370,6 +378,8 @@ def _check(arguments: argparse.Namespace) -> int:
             for error in result.errors:
                 print(safe_line(error.render()), file=sys.stderr)
     _write_format(report, arguments.format)
+    if arguments.html is not None and _html(report, arguments.html):
+        return 2
     if arguments.latex is not None:
         return _latex(report, arguments.latex, arguments.pdf) or report.exit_code
     return report.exit_code
@@ -393,6 +403,22 @@ def _write_format(report: Report, report_format: str) -> None:
         from symderiv.report import github
 
         sys.stdout.write(github.render(report))
+
+
+def _html(report: Report, file: str) -> int:
+    """Write the HTML report; 2 when it cannot be written, else 0."""
+    from pathlib import Path
+
+    from symderiv.report import html
+
+    try:
+        written = html.write(report, Path(file))
+    except OSError as error:
+        print(f"symderiv: error: cannot write the HTML report to {file}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"HTML report: {written}", file=sys.stderr)
+    return 0
 
 
 def _latex(report: Report, directory: str, pdf: bool) -> int:

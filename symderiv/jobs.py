@@ -81,17 +81,19 @@ def item(spec: Spec, job: Job) -> Claim | Derivation | Implementation | Example:
     return found[job.position]
 
 
-def load_scope(path: Path, display: str) -> Scope:
-    """Load and resolve one spec file (the load and resolve stages).
+def load_scope(path: Path, display: str, text: str | None = None) -> Scope:
+    """Load and resolve one spec file, or spec `text` shown as `display` (the load and
+    resolve stages).
 
     Raises:
         SpecErrors: every error of the file, located.
     """
-    from symderiv.load.loader import load_file
+    from symderiv.load.loader import load_file, load_string
     from symderiv.resolve.implementations import check_numpy
     from symderiv.resolve.scope import build_scope
 
-    scope = build_scope(load_file(path, display))
+    spec = load_file(path, display) if text is None else load_string(display, text)
+    scope = build_scope(spec)
     check_numpy(scope)
     return scope
 

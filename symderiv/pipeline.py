@@ -60,13 +60,14 @@ class _Open:
         return FileResult(self.display, self.spec.title, (), checks, self.spec, self.scope)
 
 
-def open_spec(path: Path, display: str) -> Scope | FileResult:
-    """Load and resolve one spec: its scope, or the FileResult of its errors."""
+def open_spec(path: Path, display: str, text: str | None = None) -> Scope | FileResult:
+    """Load and resolve one spec (the file at `path`, or spec `text` shown as `display`):
+    its scope, or the FileResult of its errors."""
     from symderiv.jobs import load_scope
     from symderiv.load.loader import SpecErrors
 
     try:
-        return load_scope(path, display)
+        return load_scope(path, display, text)
     except SpecErrors as errors:
         return FileResult(display, None, tuple(errors.errors), ())
     except (Exception, RecursionError) as failure:  # noqa: BLE001 - one file never stops the run
@@ -74,15 +75,16 @@ def open_spec(path: Path, display: str) -> Scope | FileResult:
 
 
 def _open(path: Path, display: str, options: Options, cache: Cache | None,
-          need_specs: bool) -> _Open | FileResult:
-    """One discovered file: answered whole from the cache, refused, or loaded with its jobs."""
+          need_specs: bool, text: str | None = None) -> _Open | FileResult:
+    """One discovered file (or spec `text`): answered whole from the cache, refused, or
+    loaded with its jobs."""
     key = None
-    if cache is not None:
+    if cache is not None and text is None:
         key = cache.file_key(path, options)
         hit = cache.get_file(key, display) if key is not None and not need_specs else None
         if hit is not None:
             return FileResult(display, hit[0], (), tuple(hit[1]))
-    scope = open_spec(path, display)
+    scope = open_spec(path, display, text)
     if isinstance(scope, FileResult):
         return scope
     jobs = plan(scope.spec)
@@ -139,6 +141,25 @@ def run(paths: list[str], options: Options, jobs: int | None = None,
     return _run(found, options, cache, progress, need_specs, runner or executor(jobs))
 
 
+def run_text(texts: Sequence[tuple[str, str]], options: Options, jobs: int | None = None,
+             runner: Executor | None = None) -> Report:
+    """Check specs given as text, each a (display name, YAML text) pair (the Python API).
+
+    Never cached. Where worker processes cannot fork (they would load each spec again from
+    a file, and text has none), the specs are checked in this process.
+    """
+    import multiprocessing
+
+    if runner is None:
+        forks = "fork" in multiprocessing.get_all_start_methods()
+        runner = executor(jobs) if forks else SerialExecutor()
+    deadline = _deadline(options)
+    with limits.using(options.limits):
+        files = [_open(Path(display), display, options, None, True, text)
+                 for display, text in texts]
+    return _execute(files, options, None, None, runner, deadline)
+
+
 def _run(found: list[tuple[Path, str, SymderivError | None]], options: Options,
          cache: Cache | None, progress: Progress | None, need_specs: bool,
          execute: Executor) -> Report:
@@ -147,6 +168,12 @@ def _run(found: list[tuple[Path, str, SymderivError | None]], options: Options,
         files = [file_error(display, error) if error is not None
                  else _open(path, display, options, cache, need_specs)
                  for path, display, error in found]
+    return _execute(files, options, cache, progress, execute, deadline)
+
+
+def _execute(files: list[_Open | FileResult], options: Options, cache: Cache | None,
+             progress: Progress | None, execute: Executor, deadline: float | None) -> Report:
+    """Run the jobs of the opened files (implementations first) and gather the Report."""
     loaded = [f for f in files if isinstance(f, _Open)]
     workspace = Workspace(tuple((f.path, f.display) for f in loaded), options,
                           {number: f.scope for number, f in enumerate(loaded)}, deadline)

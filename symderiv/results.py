@@ -6,7 +6,7 @@ command's exit status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from symderiv.check.verdict import CheckResult
@@ -25,8 +25,10 @@ class FileResult:
     title: str | None
     errors: tuple[SymderivError, ...]
     checks: tuple[CheckResult, ...]
-    spec: Spec | None = None  # the loaded spec, for reports that show declarations
-    scope: Scope | None = None
+    # the loaded spec, for reports that show declarations (left out of repr: a notebook or a
+    # REPL shows the results, not every node of the spec)
+    spec: Spec | None = field(default=None, repr=False)
+    scope: Scope | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

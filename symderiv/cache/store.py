@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from symderiv import __version__
+from symderiv.version import __version__
 from symderiv.cache import codec
 from symderiv.cache.files import MAX_ENTRY_BYTES, file_digest, folder, read_entry, write_entry, \
     write_new

@@ -18,7 +18,7 @@ from symderiv.load.sections import read_sections
 from symderiv.load.tex import read_tex
 from symderiv.load.yaml_nodes import compose, location
 
-__all__ = ["SpecErrors", "load_file", "load_text"]
+__all__ = ["SpecErrors", "load_file", "load_string", "load_text"]
 
 
 def load_text(path: str, text: str) -> model.Spec:
@@ -56,10 +56,7 @@ def load_file(path: Path, display: str | None = None) -> model.Spec:
         reason = error.strerror or str(error)
         raise SpecErrors([SymderivError(f"cannot read file: {reason}",
                                         Location(shown, 1, 1), "io")]) from error
-    if len(raw) > limits.active().max_file_bytes:
-        raise SpecErrors([SymderivError(
-            f"file is larger than {limits.active().max_file_bytes} bytes (--limit max_file_bytes=...)",
-            Location(shown, 1, 1), "limit")])
+    _within_size(shown, len(raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -69,3 +66,18 @@ def load_file(path: Path, display: str | None = None) -> model.Spec:
         raise SpecErrors([SymderivError("file is not valid UTF-8", Location(shown, line, column),
                                         "io")]) from error
     return load_text(shown, text)
+
+
+def load_string(display: str, text: str) -> model.Spec:
+    """Parse spec `text` given as a string (the Python API, a notebook cell), shown as
+    `display`, within the same size limit as a file. Raises SpecErrors."""
+    _within_size(display, len(text.encode("utf-8", "surrogatepass")))
+    return load_text(display, text)
+
+
+def _within_size(shown: str, size: int) -> None:
+    """Raises SpecErrors if a spec of `size` bytes is over the limit."""
+    if size > limits.active().max_file_bytes:
+        raise SpecErrors([SymderivError(
+            f"file is larger than {limits.active().max_file_bytes} bytes (--limit max_file_bytes=...)",
+            Location(shown, 1, 1), "limit")])

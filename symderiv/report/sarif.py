@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from symderiv import __version__
+from symderiv.version import __version__
 from symderiv.check.verdict import Verdict
 from symderiv.report import failure
 from symderiv.results import Report

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from required_tools import require
 
 from symderiv.check.verdict import Diagnosis
 from symderiv.options import Options
@@ -24,13 +23,7 @@ DERIVATIONS = HERE.parent / "derivations"
 
 def require_tex() -> None:
     """Skip without XeLaTeX locally; in CI (env CI set) a missing TeX is a failure."""
-    missing = [tool for tool in ("xelatex", "pdftotext") if shutil.which(tool) is None]
-    if not missing:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {', '.join(missing)} is missing: .ci/system-packages "
-                    "should have installed it")
-    pytest.skip(f"{', '.join(missing)} not installed")
+    require("xelatex", "pdftotext")
 
 
 def pdf_text(pdf: Path) -> str:

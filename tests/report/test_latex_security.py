@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from required_tools import require
 
 from symderiv.cache import load_key
 from symderiv.cache.secret import seal, unseal
@@ -42,13 +42,7 @@ GOOD = "title: Good\nsymbols: {x: []}\nclaims:\n  - id: good-claim\n    claim: x
 
 def require_tex() -> None:
     """Skip without latexmk and XeLaTeX locally; in CI (env CI set) a missing TeX fails."""
-    missing = [tool for tool in ("latexmk", "xelatex", "pdftotext") if shutil.which(tool) is None]
-    if not missing:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {', '.join(missing)} is missing: .ci/system-packages "
-                    "should have installed it")
-    pytest.skip(f"{', '.join(missing)} not installed")
+    require("latexmk", "xelatex", "pdftotext")
 
 
 def pdf_text(pdf: Path) -> str:

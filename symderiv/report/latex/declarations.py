@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from symderiv.load.model import Spec
+from symderiv.load.model import Definition, Spec
 from symderiv.report.latex.formulas import Formulas
 from symderiv.report.latex.layout import display
 
@@ -48,12 +48,16 @@ def definitions(spec: Spec, formulas: Formulas) -> str:
         return ""
     lines = ["\\subsection*{Definitions}\n"]
     for definition in spec.definitions:
-        head_symbol: sympy.Basic
-        if definition.params:
-            head_symbol = sympy.IndexedBase(definition.name)[
-                tuple(formulas.builder.index_symbols[p] for p in definition.params)]
-        else:
-            head_symbol = sympy.Symbol(definition.name)
-        head = formulas.expression(head_symbol)
-        lines.append(display(f"{head} = {formulas.math(definition.body)}"))
+        lines.append(display(definition_equation(definition, formulas)))
     return "".join(lines)
+
+
+def definition_equation(definition: Definition, formulas: Formulas) -> str:
+    """`S_{i} = ...`: a definition's head and body in math (also the HTML report's)."""
+    head_symbol: sympy.Basic
+    if definition.params:
+        head_symbol = sympy.IndexedBase(definition.name)[
+            tuple(formulas.builder.index_symbols[p] for p in definition.params)]
+    else:
+        head_symbol = sympy.Symbol(definition.name)
+    return f"{formulas.expression(head_symbol)} = {formulas.math(definition.body)}"
