@@ -230,4 +230,4 @@ def test_html_that_cannot_be_written_exits_2(tmp_path: Path,
     assert code == 2
     assert captured.err == (f"symderiv: error: cannot write the HTML report to "
                             f"{blocker / 'report.html'}: File exists\n")
-    assert "1 checks: 1 as expected, 0 not (1 verified)" in captured.out
+    assert "1 check: 1 as expected, 0 not (1 verified)" in captured.out
