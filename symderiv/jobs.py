@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.errors import Location
-from symderiv.load.model import Broken, Claim, Derivation, Example, Implementation, Spec
+from symderiv.load.model import (Broken, Claim, Derivation, Example, Implementation, Spec,
+                                 in_file_order)
 from symderiv.options import Expect, Kind, Options
 
 if TYPE_CHECKING:  # resolving imports sympy: a fully cached run never does
@@ -75,7 +76,7 @@ def plan(spec: Spec) -> list[Job]:
         # the checks of this kind that cannot be built: after the others, in file order
         found.extend(Job(kind, broken.id, position, broken.location, Expect(broken.expect), 0,
                          True)
-                     for position, broken in enumerate(spec.broken)
+                     for position, broken in in_file_order(spec.broken)
                      if broken.kind == kind.value)
     return found
 

@@ -10,7 +10,7 @@ from symderiv.check.claims import check_claim, check_derivation
 from symderiv.check.decide import Decider
 from symderiv.check.tex import check_tex
 from symderiv.check.verdict import CheckResult, Verdict
-from symderiv.load.model import Broken
+from symderiv.load.model import Broken, in_file_order
 from symderiv.options import Expect, Kind, Options
 from symderiv.resolve.scope import Scope
 
@@ -54,7 +54,7 @@ def check_scope(scope: Scope, options: Options,
 
 def _broken(scope: Scope, kind: str) -> list[CheckResult]:
     """The checks of `kind` that cannot be built, as `jobs.plan` orders them."""
-    return [broken_result(b) for b in scope.spec.broken if b.kind == kind]
+    return [broken_result(b) for _, b in in_file_order(scope.spec.broken) if b.kind == kind]
 
 
 def broken_result(broken: Broken) -> CheckResult:

@@ -141,6 +141,12 @@ class Broken:
         return f"{self.location}: {self.message}  [{self.code}]"
 
 
+def in_file_order(broken: tuple[Broken, ...]) -> list[tuple[int, Broken]]:
+    """(position, check) of the broken checks, in the order of their problems in the file."""
+    return sorted(enumerate(broken), key=lambda pair: (pair[1].location.line,
+                                                       pair[1].location.column, pair[0]))
+
+
 @dataclass(frozen=True, slots=True)
 class Spec:
     path: str
