@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from symderiv.check.verdict import CheckResult, Verdict
 from symderiv.errors import Location
-from symderiv.load.model import Claim, Derivation, Example, Implementation, Spec
+from symderiv.load.model import (Broken, Claim, Derivation, Example, Implementation, Spec,
+                                 in_file_order)
 from symderiv.options import Expect, Kind, Options
 
 if TYPE_CHECKING:  # resolving imports sympy: a fully cached run never does
@@ -45,6 +46,7 @@ class Job:
     location: Location
     expect: Expect
     decisions: int  # how many equations the decider decides (the timeout applies to each)
+    broken: bool = False  # a check that cannot be built: `position` is in `spec.broken`
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +73,19 @@ def plan(spec: Spec) -> list[Job]:
             expect = item.expect_verdict if kind == Kind.EXAMPLE else item.expect
             decisions = max(1, len(item.steps) - 1) if kind == Kind.DERIVATION else 1
             found.append(Job(kind, item.id, position, item.location, Expect(expect), decisions))
+        # the checks of this kind that cannot be built: after the others, in file order
+        found.extend(Job(kind, broken.id, position, broken.location, Expect(broken.expect), 0,
+                         True)
+                     for position, broken in in_file_order(spec.broken)
+                     if broken.kind == kind.value)
     return found
 
 
-def item(spec: Spec, job: Job) -> Claim | Derivation | Implementation | Example:
-    """The spec's model value of `job` (a Claim, Derivation, Implementation or Example)."""
+def item(spec: Spec, job: Job) -> Claim | Derivation | Implementation | Example | Broken:
+    """The spec's model value of `job` (a Claim, Derivation, Implementation, Example, or a
+    Broken check)."""
+    if job.broken:
+        return spec.broken[job.position]
     found: tuple[Claim | Derivation | Implementation | Example, ...] = getattr(
         spec, FIELDS[job.kind])
     return found[job.position]
@@ -93,9 +103,7 @@ def load_scope(path: Path, display: str, text: str | None = None) -> Scope:
     from symderiv.resolve.scope import build_scope
 
     spec = load_file(path, display) if text is None else load_string(display, text)
-    scope = build_scope(spec)
-    check_numpy(scope)
-    return scope
+    return check_numpy(build_scope(spec))
 
 
 def run_job(scope: Scope, job: Job, options: Options, refuted: frozenset[str]
@@ -104,10 +112,12 @@ def run_job(scope: Scope, job: Job, options: Options, refuted: frozenset[str]
     from symderiv.check.numeric.examples import example_check
     from symderiv.check.numeric.implementations import implementation_check
     from symderiv.check.claims import check_claim, check_derivation
-    from symderiv.check.spec import decider_for
+    from symderiv.check.spec import broken_result, decider_for
     from symderiv.check.tex import check_tex
 
     model = item(scope.spec, job)
+    if isinstance(model, Broken):
+        return [broken_result(model)]
     if isinstance(model, Implementation):
         return [implementation_check(scope, model, options)]
     if isinstance(model, Example):

@@ -58,6 +58,22 @@ class Run:
     def report(self) -> dict[str, Any]:
         return json.loads(self.stdout)  # type: ignore[no-any-return]
 
+    @property
+    def problem(self) -> str:
+        """The run's first problem as `path:line:column: error: message  [code]`: a file's
+        (exit 2, on standard error), else the first check whose verdict is `error` (exit 1:
+        a problem of one check, which the file's other checks survive)."""
+        if self.status == 2:
+            return self.stderr.splitlines()[0]
+        for result in self.report["files"]:
+            for check in result["checks"]:
+                if check["verdict"] == "error":
+                    text = check["message"]
+                    place = re.match(r"(.+?:\d+:\d+): (.*)\Z", text, re.S)
+                    assert place, text
+                    return f"{place[1]}: error: {place[2]}"
+        return ""
+
 
 def check(*arguments: str) -> Run:
     """Run `symderiv check --format json ARGUMENTS` in this process, capturing its output."""

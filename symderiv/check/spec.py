@@ -9,8 +9,9 @@ from symderiv.check.numeric.implementations import (
 from symderiv.check.claims import check_claim, check_derivation
 from symderiv.check.decide import Decider
 from symderiv.check.tex import check_tex
-from symderiv.check.verdict import CheckResult
-from symderiv.options import Options
+from symderiv.check.verdict import CheckResult, Verdict
+from symderiv.load.model import Broken, in_file_order
+from symderiv.options import Expect, Kind, Options
 from symderiv.resolve.scope import Scope
 
 
@@ -40,8 +41,24 @@ def check_scope(scope: Scope, options: Options,
         results.append(check_claim(decider, claim))
         if claim.tex_formula is not None and claim.tex_formula is not claim.claim:
             results.append(check_tex(decider, claim))
+    results += _broken(scope, "claim")
     results += [check_derivation(decider, derivation) for derivation in scope.spec.derivations]
+    results += _broken(scope, "derivation")
     results += implementations
+    results += _broken(scope, "implementation")
     results += [example_check(scope, example, options)
                 for example in scope.spec.examples]
+    results += _broken(scope, "example")
     return results
+
+
+def _broken(scope: Scope, kind: str) -> list[CheckResult]:
+    """The checks of `kind` that cannot be built, as `jobs.plan` orders them."""
+    return [broken_result(b) for _, b in in_file_order(scope.spec.broken) if b.kind == kind]
+
+
+def broken_result(broken: Broken) -> CheckResult:
+    """A check that cannot be built: its `error`, with the problem's `path:line:column`."""
+    return CheckResult(id=broken.id, kind=Kind(broken.kind), verdict=Verdict.ERROR,
+                       expect=Expect(broken.expect), message=broken.text,
+                       location=broken.location, method=broken.code)

@@ -10,7 +10,7 @@ import yaml
 from symderiv.errors import Location
 from symderiv.language.parser import NUMBER_TEXT, exact_number
 from symderiv.load import model
-from symderiv.load.items import read_expect, read_id
+from symderiv.load.items import expect_written, read_expect, read_id, set_aside
 from symderiv.load.reader import Reader
 
 
@@ -65,35 +65,40 @@ def _values(reader: Reader, node: yaml.Node, what: str
 
 
 def read_examples(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Example]:
-    out = []
+    out: list[model.Example] = []
     for item in reader.sequence(node, "examples"):
+        mark, count = len(reader.errors), len(out)
         fields = reader.keys(reader.mapping(item, "an example"),
                              ("id", "given", "expect", "fails", "tol", "verdict"), "an example")
         item_id = read_id(reader, fields, item, ids, "an example")
-        given, _ = _values(reader, fields["given"], "given") if "given" in fields else ([], [])
-        expect: list[tuple[str, model.Array]] = []
-        expect_where: list[tuple[str, Location]] = []
-        if "expect" in fields:
-            expect, expect_where = _values(reader, fields["expect"], "expect")
-            if not reader.mapping(fields["expect"], "expect"):
-                reader.error("expect names no definition: the example would check nothing",
-                             fields["expect"], "key")
-        else:
-            reader.error("an example needs 'expect'", item, "key")
-        # extension: `verdict: refuted` marks a worked example the material gets wrong
-        verdict = read_expect(reader, {"expect": fields["verdict"]}) if "verdict" in fields else "holds"
-        fails = []
-        if "fails" in fields:
-            for entry in reader.sequence(fields["fails"], "fails"):
-                name = reader.text(entry, "an implementation in fails")
-                if name is not None:
-                    fails.append(name)
-        tol = None
-        if "tol" in fields:
-            value = _number(reader, fields["tol"], "tol")
-            tol = value.exact if value is not None else None
-        if item_id is None:
-            continue
-        out.append(model.Example(item_id, tuple(given), tuple(expect), tuple(fails), tol, verdict,
-                                 reader.at(item), tuple(expect_where)))
+        try:
+            given, _ = _values(reader, fields["given"], "given") if "given" in fields else ([], [])
+            expect: list[tuple[str, model.Array]] = []
+            expect_where: list[tuple[str, Location]] = []
+            if "expect" in fields:
+                expect, expect_where = _values(reader, fields["expect"], "expect")
+                if not reader.mapping(fields["expect"], "expect"):
+                    reader.error("expect names no definition: the example would check nothing",
+                                 fields["expect"], "key")
+            else:
+                reader.error("an example needs 'expect'", item, "key")
+            # extension: `verdict: refuted` marks a worked example the material gets wrong
+            verdict = read_expect(reader, {"expect": fields["verdict"]}) if "verdict" in fields else "holds"
+            fails = []
+            if "fails" in fields:
+                for entry in reader.sequence(fields["fails"], "fails"):
+                    name = reader.text(entry, "an implementation in fails")
+                    if name is not None:
+                        fails.append(name)
+            tol = None
+            if "tol" in fields:
+                value = _number(reader, fields["tol"], "tol")
+                tol = value.exact if value is not None else None
+            if item_id is None:
+                continue
+            out.append(model.Example(item_id, tuple(given), tuple(expect), tuple(fails), tol, verdict,
+                                     reader.at(item), tuple(expect_where)))
+        finally:
+            if set_aside(reader, mark, item_id, "example", expect_written(fields, "verdict")):
+                del out[count:]
     return out

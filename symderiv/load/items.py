@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import yaml
 
+from symderiv.load import model
 from symderiv.load.reader import Reader
 
 
@@ -33,3 +34,26 @@ def read_expect(reader: Reader, fields: dict[str, yaml.Node]) -> str:
         reader.error("expect must be 'holds' or 'refuted'", fields["expect"], "type")
         return "holds"
     return value
+
+
+def expect_written(fields: dict[str, yaml.Node], key: str = "expect") -> str:
+    """The expectation as written, without reporting: 'refuted' or 'holds'."""
+    node = fields.get(key)
+    return "refuted" if isinstance(node, yaml.ScalarNode) and node.value == "refuted" \
+        else "holds"
+
+
+def set_aside(reader: Reader, mark: int, item_id: str | None, kind: str, expect: str) -> bool:
+    """Whether the item read since `mark` (the count of `reader.errors` before it) had
+    problems; those of an item with an id become its `Broken` check (the file's other checks
+    still run), those of an item without one stay the file's errors."""
+    found = reader.errors[mark:]
+    if not found:
+        return False
+    if item_id is not None:
+        del reader.errors[mark:]
+        first = found[0]
+        assert first.location is not None
+        reader.broken.append(model.Broken(item_id, kind, expect, first.location,
+                                          first.message, first.code))
+    return True

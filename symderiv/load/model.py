@@ -122,6 +122,32 @@ class Example:
 
 
 @dataclass(frozen=True, slots=True)
+class Broken:
+    """A check that cannot be built (an unknown name in its formula, a shape mismatch, an
+    unreadable `tex:`): its id, kind (`claim`, `derivation`, `example`, `implementation`),
+    expectation, and the problem, located. It is that check's `error`; the file's other
+    checks still run."""
+
+    id: str
+    kind: str
+    expect: str  # "holds" or "refuted"
+    location: Location  # of the problem
+    message: str
+    code: str
+
+    @property
+    def text(self) -> str:
+        """`path:line:column: message  [code]`."""
+        return f"{self.location}: {self.message}  [{self.code}]"
+
+
+def in_file_order(broken: tuple[Broken, ...]) -> list[tuple[int, Broken]]:
+    """(position, check) of the broken checks, in the order of their problems in the file."""
+    return sorted(enumerate(broken), key=lambda pair: (pair[1].location.line,
+                                                       pair[1].location.column, pair[0]))
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     path: str
     title: str
@@ -135,3 +161,6 @@ class Spec:
     derivations: tuple[Derivation, ...]
     examples: tuple[Example, ...]
     location: Location
+    #: checks of the file that cannot be built, each its own `error` (kept out of the fields
+    #: above, so nothing downstream meets a half-read item)
+    broken: tuple[Broken, ...] = ()

@@ -45,6 +45,8 @@ class Reader:
     def __init__(self, path: str) -> None:
         self.path = path
         self.errors: list[SymderivError] = []
+        #: checks set aside with their problems (`items.set_aside`)
+        self.broken: list[model.Broken] = []
 
     def error(self, message: str, node: yaml.Node, code: str = "spec") -> None:
         self.errors.append(SymderivError(message, location(self.path, node), code))

@@ -68,5 +68,5 @@ def read_sections(reader: Reader, root: yaml.MappingNode) -> model.Spec:
         indices=tuple(indices), symbols=tuple(symbols), definitions=tuple(definitions),
         implementations=tuple(implementations), claims=tuple(claims),
         derivations=tuple(derivations), examples=tuple(examples),
-        location=Location(reader.path, 1, 1),
+        location=Location(reader.path, 1, 1), broken=tuple(reader.broken),
     )

@@ -9,21 +9,20 @@ from symderiv.errors import FormulaError, Location, SymderivError
 from symderiv.language import ast
 from symderiv.language.latex import Declarations, read
 from symderiv.load import model
-from symderiv.load.reader import SpecErrors
 
 
 def read_tex(spec: model.Spec, source: str) -> model.Spec:
     """Read every claim's `tex` against the declarations; a claim given by `tex` alone
     becomes an ordinary claim (`lhs = rhs` read as `lhs == rhs`)."""
     names = Declarations.of_spec(spec)
-    errors: list[SymderivError] = []
+    broken = list(spec.broken)
     claims = []
     for claim in spec.claims:
         if claim.tex is None or claim.tex_location is None:
             claims.append(claim)
             continue
         if claim.wrt is not None and names.symbols.get(claim.wrt, 0) == 0:
-            errors.append(SymderivError(
+            _set_aside(claims, broken, claim, SymderivError(
                 f"wrt: {claim.wrt!r} is not a declared vector or matrix symbol",
                 claim.location, "name"))
             continue
@@ -34,18 +33,28 @@ def read_tex(spec: model.Spec, source: str) -> model.Spec:
             quoted = _in_double_quotes(source, claim.tex_location, error.offset)
             if quoted is not None:
                 located = SymderivError(error.message, quoted, error.code)
-            errors.append(located)
+            _set_aside(claims, broken, claim, located)
             continue
         formula = model.Formula(claim.tex, node, claim.tex_location)
         if claim.claim is None and not isinstance(node, ast.Compare):
-            errors.append(SymderivError(
+            _set_aside(claims, broken, claim, SymderivError(
                 "a claim given by 'tex' alone must be an equation 'lhs = rhs'",
                 claim.tex_location, "claim"))
             continue
         claims.append(replace(claim, claim=claim.claim or formula, tex_formula=formula))
-    if errors:
-        raise SpecErrors(errors)
-    return replace(spec, claims=tuple(claims))
+    return replace(spec, claims=tuple(claims), broken=tuple(broken))
+
+
+def _set_aside(claims: list[model.Claim], broken: list[model.Broken], claim: model.Claim,
+               problem: SymderivError) -> None:
+    """A `tex` that cannot be read: the check it makes is `error`. With a `claim:` beside it,
+    that is the extra check `ID.tex` (the claim itself is still checked); alone, `ID`."""
+    assert problem.location is not None
+    name = claim.id if claim.claim is None else f"{claim.id}.tex"
+    broken.append(model.Broken(name, "claim", claim.expect, problem.location, problem.message,
+                               problem.code))
+    if claim.claim is not None:
+        claims.append(claim)
 
 
 def _in_double_quotes(source: str, start: Location, offset: int) -> Location | None:

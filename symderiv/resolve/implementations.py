@@ -14,12 +14,11 @@ from typing import cast
 import numpy as np
 
 from symderiv import limits
-from symderiv.resolve.scope import Scope
+from symderiv.resolve.scope import Scope, with_checks
 from symderiv.numbers.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
 from symderiv.errors import SymderivError
 from symderiv.language import ast
-from symderiv.load.loader import SpecErrors
-from symderiv.load.model import Array, Example, Implementation, Value
+from symderiv.load.model import Array, Broken, Example, Implementation, Value
 
 ALLOWED = ", ".join(sorted(FUNCTIONS))
 
@@ -210,28 +209,44 @@ def _check_example(scope: Scope, example: Example, qualified: set[str]) -> None:
                             "example")
 
 
-def check_numpy(scope: Scope) -> None:
-    """Check every implementation and example of the scope's spec.
-
-    Raises:
-        SpecErrors: all the errors found, located.
-    """
-    errors: list[SymderivError] = []
-    singles = single_implementations(scope)
-    for implementation in scope.spec.implementations:
-        try:
-            if implementation.definition not in scope.definitions:
-                raise SymderivError(f"numpy: {implementation.definition!r} is not a definition",
-                                    implementation.formula.location, "name")
-            _check_nodes(scope, implementation, singles)
-            _check_shapes(scope, implementation, singles)
-        except SymderivError as error:
-            errors.append(error)
+def check_numpy(scope: Scope) -> Scope:
+    """Check every implementation and example of the scope's spec: the scope with those that
+    do not fit (an unknown name, a shape mismatch) set aside as `Broken` checks, each its own
+    `error`; the file's other checks still run."""
+    broken = list(scope.spec.broken)
+    implementations = list(scope.spec.implementations)
+    while True:  # until none is set aside: one that uses a set-aside one does not fit either
+        singles = single_implementations(with_checks(scope,
+                                                     implementations=tuple(implementations)))
+        fitting = []
+        for implementation in implementations:
+            try:
+                if implementation.definition not in scope.definitions:
+                    raise SymderivError(f"numpy: {implementation.definition!r} is not a "
+                                        "definition", implementation.formula.location, "name")
+                _check_nodes(scope, implementation, singles)
+                _check_shapes(scope, implementation, singles)
+            except SymderivError as error:
+                broken.append(_broken(implementation.qualified_name, "implementation",
+                                      "holds", error))
+                continue
+            fitting.append(implementation)
+        if len(fitting) == len(implementations):
+            break
+        implementations = fitting
     qualified = {i.qualified_name for i in scope.spec.implementations}
+    examples = []
     for example in scope.spec.examples:
         try:
             _check_example(scope, example, qualified)
         except SymderivError as error:
-            errors.append(error)
-    if errors:
-        raise SpecErrors(errors)
+            broken.append(_broken(example.id, "example", example.expect_verdict, error))
+            continue
+        examples.append(example)
+    return with_checks(scope, implementations=tuple(implementations), examples=tuple(examples),
+                       broken=tuple(broken))
+
+
+def _broken(check_id: str, kind: str, expect: str, error: SymderivError) -> Broken:
+    assert error.location is not None
+    return Broken(check_id, kind, expect, error.location, error.message, error.code)

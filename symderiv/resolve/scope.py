@@ -12,6 +12,9 @@ from types import MappingProxyType
 from functools import partial, reduce
 from operator import mul
 
+import dataclasses
+from typing import Any
+
 import sympy
 
 from symderiv import limits
@@ -19,7 +22,7 @@ from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load.loader import SpecErrors
 from symderiv.load.model import (
-    Claim, Definition, Derivation, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl,
+    Broken, Claim, Definition, Derivation, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl,
 )
 
 Shape = tuple[sympy.Expr, ...]
@@ -383,18 +386,43 @@ def build_scope(spec: Spec) -> Scope:
             shapes[definition.name] = tuple(
                 scope.index_size(p) for p in definition.params if p in scope.indices)
         visible.add(definition.name)
-    checks: list[Callable[[], None]] = [
-        *(partial(_check_claim, scope, claim, visible) for claim in spec.claims),
-        *(partial(_check_derivation, scope, derivation, visible)
-          for derivation in spec.derivations)]
-    for check in checks:
-        try:
-            check()
-        except SymderivError as error:
-            errors.append(error)
-    if errors:
+    if errors:  # a definition's problem is the file's: every check may use it
         raise SpecErrors(errors)
-    return scope
+    broken = list(spec.broken)
+    claims = []
+    for claim in spec.claims:
+        if not _fits(partial(_check_claim, scope, claim, visible), claim.id, "claim",
+                     claim.expect, broken):
+            continue
+        tex = claim.tex_formula
+        if tex is not None and tex is not claim.claim and not _fits(
+                partial(_check_tex, scope, tex, visible), f"{claim.id}.tex", "claim",
+                claim.expect, broken):
+            claim = dataclasses.replace(claim, tex_formula=None)  # ID.tex is set aside
+        claims.append(claim)
+    derivations = [derivation for derivation in spec.derivations
+                   if _fits(partial(_check_derivation, scope, derivation, visible),
+                            derivation.id, "derivation", derivation.expect, broken)]
+    return with_checks(scope, claims=tuple(claims), derivations=tuple(derivations),
+                       broken=tuple(broken))
+
+
+def with_checks(scope: Scope, **checks: Any) -> Scope:
+    """`scope` with some check fields of its spec replaced (the declarations stay)."""
+    return dataclasses.replace(scope, spec=dataclasses.replace(scope.spec, **checks))
+
+
+def _fits(check: Callable[[], None], check_id: str, kind: str, expect: str,
+          broken: list[Broken]) -> bool:
+    """Whether `check` finds the item's names and shapes right; if not, it is set aside as
+    a `Broken` check (its own `error`), and the file's other checks still run."""
+    try:
+        check()
+    except SymderivError as error:
+        assert error.location is not None
+        broken.append(Broken(check_id, kind, expect, error.location, error.message, error.code))
+        return False
+    return True
 
 
 def _definition_shape(scope: Scope, definition: Definition, visible: set[str]) -> Shape:
@@ -443,15 +471,17 @@ def _check_condition(scope: Scope, formula: Formula | None, visible: set[str]) -
 
 
 def _check_claim(scope: Scope, claim: Claim, visible: set[str]) -> None:
+    """The claim's own equation and `where` (its `tex`, when it has both: `_check_tex`)."""
     if claim.claim is not None:
         _check_equation(scope, claim.claim, visible)
-    tex = claim.tex_formula
-    if tex is not None and tex is not claim.claim:
-        if isinstance(tex.node, ast.Compare):
-            _check_equation(scope, tex, visible)
-        else:
-            _Checker(scope, tex, visible).shape(tex.node, frozenset())
     _check_condition(scope, claim.where, visible)
+
+
+def _check_tex(scope: Scope, tex: Formula, visible: set[str]) -> None:
+    if isinstance(tex.node, ast.Compare):
+        _check_equation(scope, tex, visible)
+    else:
+        _Checker(scope, tex, visible).shape(tex.node, frozenset())
 
 
 def _check_derivation(scope: Scope, derivation: Derivation, visible: set[str]) -> None:

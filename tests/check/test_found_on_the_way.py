@@ -7,7 +7,6 @@ import pytest
 from symderiv.check import claims
 from symderiv.check.spec import check_scope
 from symderiv.check.verdict import CheckResult, Verdict
-from symderiv.load.loader import SpecErrors
 from symderiv.resolve.implementations import check_numpy
 from symderiv.options import Options
 from conftest import scope_of
@@ -79,16 +78,16 @@ def test_a_failing_diagnosis_never_changes_the_verdict(monkeypatch: pytest.Monke
 
 
 def test_min_of_two_shapes_that_do_not_broadcast_is_a_located_error() -> None:
-    with pytest.raises(SpecErrors) as raised:
-        check_numpy(scope_of("""
+    (broken,) = check_numpy(scope_of("""
             title: t
             sizes: {N: [2], T: [3]}
             symbols: {a: {shape: [N]}, b: {shape: [T]}}
             define: {S: "a[1] + b[1]"}
             numpy: {S: "min(a, b)"}
-        """))
-    assert str(raised.value) == ("spec.yaml:6:13: error: shapes (2,) and (3,) do not broadcast "
-                                 "in min() (at N = 2, T = 3)  [shape]")
+        """)).spec.broken
+    assert (broken.id, broken.kind) == ("S.numpy", "implementation")
+    assert broken.text == ("spec.yaml:6:13: shapes (2,) and (3,) do not broadcast in min() "
+                           "(at N = 2, T = 3)  [shape]")
 
 
 def example(define: str, given: str, expect: str) -> CheckResult:

@@ -6,13 +6,15 @@ import textwrap
 
 import pytest
 
+from located import problems
+
 from symderiv.report.diagnosis import as_json, text_lines
 from symderiv.resolve.scope import build_scope
 from symderiv.check.spec import check_scope
 from symderiv.options import Options
 from symderiv.check.verdict import Verdict
 from symderiv.language import ast
-from symderiv.load.loader import SpecErrors, load_text
+from symderiv.load.loader import load_text
 
 HEADER = """\
 title: softmax
@@ -33,10 +35,11 @@ def results(claims: str) -> dict[str, tuple[Verdict, bool]]:
 
 
 def load_error(claims: str) -> str:
-    """The first error rendered for a spec made of HEADER and `claims` (taken verbatim)."""
-    with pytest.raises(SpecErrors) as caught:
-        build_scope(load_text("spec.yaml", HEADER + claims))
-    return caught.value.errors[0].render()
+    """The first problem rendered for a spec made of HEADER and `claims` (taken verbatim):
+    a claim's unreadable `tex` is that claim's `error` (its problem is its check's)."""
+    found = problems(text=HEADER + claims, name="spec.yaml")
+    assert found and found[0].check is not None, found
+    return found[0].render()
 
 
 def test_tex_alone_is_an_ordinary_claim() -> None:
@@ -155,7 +158,6 @@ def test_a_name_declared_with_an_accent_is_read() -> None:
     checks = check_scope(build_scope(load_text("hat.yaml", spec)), Options(timeout=20))
     assert {c.id: c.verdict for c in checks} == {
         "same": Verdict.PROVED, "same.tex": Verdict.PROVED, "differs": Verdict.REFUTED}
-    with pytest.raises(SpecErrors) as caught:
-        build_scope(load_text("bar.yaml", spec.replace("tex: '\\hat{y}_i = y_i'",
-                                                       "tex: '\\bar{y}_i = y_i'")))
-    assert caught.value.errors[0].message.startswith("unknown command '\\bar'")
+    (found,) = problems(text=spec.replace("tex: '\\hat{y}_i = y_i'", "tex: '\\bar{y}_i = y_i'"),
+                        name="bar.yaml")
+    assert found.check == "differs" and found.message.startswith("unknown command '\\bar'")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -53,5 +54,8 @@ def test_a_few_damaged_specs_as_real_processes(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert "Traceback" not in result.stderr
     assert [line.split(": error:")[0] for line in lines] == [
-        f"{tmp_path}/cut.yaml:6:15", f"{tmp_path}/tab.yaml:2:1", f"{tmp_path}/type.yaml:1:8",
-        f"{tmp_path}/type.yaml:2:9"]
+        f"{tmp_path}/tab.yaml:2:1", f"{tmp_path}/type.yaml:1:8", f"{tmp_path}/type.yaml:2:9"]
+    # the cut claim is the claim's own error: the file loads
+    cut = next(f for f in json.loads(result.stdout)["files"] if f["path"].endswith("cut.yaml"))
+    assert [(c["id"], c["verdict"], c["line"], c["column"]) for c in cut["checks"]] == [
+        ("c", "error", 6, 15)]

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from located import problems
+
 from symderiv.resolve.scope import build_scope
-from symderiv.load.loader import SpecErrors, load_file, load_text
+from symderiv.load.loader import load_text
 from symderiv.load.model import Value
 
 BAD = sorted((Path(__file__).parent.parent / "specs" / "bad").glob("*.yaml"))
@@ -22,9 +24,9 @@ def test_bad_spec_reports_located_error(path: Path) -> None:
     expected = HEADER.match(path.read_text("utf-8").splitlines()[0])
     assert expected, f"{path.name} lacks its '# error: L:C: message' header"
     line, column, message = int(expected[1]), int(expected[2]), expected[3]
-    with pytest.raises(SpecErrors) as caught:
-        build_scope(load_file(path, path.name))
-    first = caught.value.errors[0]
+    found = problems(path)
+    assert found, "no problem found"
+    first = found[0]
     assert (first.location.line, first.location.column) == (line, column), first.render()
     assert message in first.message
     rendered = first.render()
@@ -33,19 +35,18 @@ def test_bad_spec_reports_located_error(path: Path) -> None:
 
 
 def test_all_errors_of_a_file_are_collected_and_sorted() -> None:
-    """Two independent mistakes in one file are both reported, in file order."""
+    """Two independent mistakes in two checks are both reported, each its check's, in file
+    order; the file itself loads (issue 15: one bad claim never sinks its file)."""
     text = "title: t\nsymbols: {x: []}\nclaims:\n  - id: a\n    claim: x == y\n" \
            "  - id: b\n    claim: x == (\n"
-    with pytest.raises(SpecErrors) as caught:
-        load_text("s.yaml", text)
-    lines = [e.location.line for e in caught.value.errors]
-    assert lines == [7]  # syntax errors first; names are checked once the syntax is right
+    assert [(p.check, p.location.line) for p in problems(text=text)] == [("a", 5), ("b", 7)]
     text = "title: t\nsymbols: {x: []}\nclaims:\n  - id: a\n    claim: x == y\n" \
            "  - id: b\n    claim: x == z\n"
-    with pytest.raises(SpecErrors) as caught:
-        build_scope(load_text("s.yaml", text))
-    assert [(e.location.line, e.location.column) for e in caught.value.errors] == [(5, 17),
-                                                                                    (7, 17)]
+    assert [(p.location.line, p.location.column) for p in problems(text=text)] == [(5, 17),
+                                                                                  (7, 17)]
+    text = "title: t\nsymbols: {x: []}\ndefine: {f: y}\nclaims:\n  - id: a\n    claim: x == z\n"
+    assert [(p.check, p.location.line, p.location.column) for p in problems(text=text)] == [
+        (None, 3, 13)]  # a definition's problem is the file's: every check may use it
 
 
 def test_sizes_forms() -> None:
@@ -88,18 +89,15 @@ def test_plain_exponent_notation_is_a_number() -> None:
 @pytest.mark.parametrize("written", ["'1e3'", '"1e3"', "1e3x", "e3", "1e", "0x1F", "1e+-3"])
 def test_text_that_only_looks_like_a_number_is_not_one(written: str) -> None:
     """A quoted number and anything outside the formula language's number syntax are text."""
-    with pytest.raises(SpecErrors) as caught:
-        load_text("s.yaml", f"title: t\nsymbols: {{x: []}}\nexamples:\n  - id: e\n"
-                            f"    given: {{x: {written}}}\n    expect: {{x: 1}}\n")
-    assert [(e.location.line, e.location.column, e.message) for e in caught.value.errors] == [
-        (5, 16, "given x must be a number or a list of numbers")]
+    found = problems(text=f"title: t\nsymbols: {{x: []}}\nexamples:\n  - id: e\n"
+                          f"    given: {{x: {written}}}\n    expect: {{x: 1}}\n", resolve=False)
+    assert [(p.location.line, p.location.column, p.message, p.check) for p in found] == [
+        (5, 16, "given x must be a number or a list of numbers", "e")]
 
 
 def test_exponent_notation_keeps_the_exponent_limit() -> None:
     """`1e99999` unquoted is refused like the same literal in a formula, not built."""
-    with pytest.raises(SpecErrors) as caught:
-        load_text("s.yaml", "title: t\nsymbols: {x: []}\nexamples:\n  - id: e\n"
-                            "    given: {x: 1e99999}\n    expect: {x: 1}\n")
-    assert caught.value.errors[0].code == "limit"
-    assert caught.value.errors[0].message == \
-        "given x: the exponent of '1e99999' is beyond ±1000"
+    (found,) = problems(text="title: t\nsymbols: {x: []}\nexamples:\n  - id: e\n"
+                             "    given: {x: 1e99999}\n    expect: {x: 1}\n", resolve=False)
+    assert (found.code, found.check) == ("limit", "e")
+    assert found.message == "given x: the exponent of '1e99999' is beyond ±1000"

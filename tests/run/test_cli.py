@@ -110,8 +110,8 @@ def test_spec_error_exits_2_and_others_are_still_checked(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A file that cannot be loaded is reported located; the other files are still checked."""
     write(tmp_path, "a-good.yaml", GOOD)
-    write(tmp_path, "b-bad.yaml", "title: bad\nsymbols: {x: []}\nclaims:\n"
-                                  "  - {id: c, claim: 'x == y'}\n")
+    write(tmp_path, "b-bad.yaml", "title: bad\nsymbols: {x: []}\ndefine: {f: y}\nclaims:\n"
+                                  "  - {id: c, claim: 'x == f'}\n")
     code = main(["check", "--format", "json", str(tmp_path)])
     captured = capsys.readouterr()
     report = json.loads(captured.out)
@@ -120,10 +120,66 @@ def test_spec_error_exits_2_and_others_are_still_checked(
     assert len(good["checks"]) == 3 and good["error"] is None
     assert bad["checks"] == []
     assert {k: bad["error"][k] for k in ("message", "line", "column")} == {
-        "message": "unknown name 'y'", "line": 4, "column": 26}
-    assert captured.err.strip() == f"{tmp_path / 'b-bad.yaml'}:4:26: error: unknown name 'y'" \
+        "message": "unknown name 'y'", "line": 3, "column": 13}
+    assert captured.err.strip() == f"{tmp_path / 'b-bad.yaml'}:3:13: error: unknown name 'y'" \
                                    "  [name]"
     assert report["summary"]["file_errors"] == 1
+
+
+def test_one_bad_check_never_sinks_its_file(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown name, a shape mismatch, a syntax error or an unreadable `tex:` in one check
+    is that check's `error` with its path:line:column; every other check is checked; exit 1
+    (the contract; issue 15)."""
+    path = write(tmp_path, "one.yaml", """\
+title: one bad check each
+sizes: {N: [1, 2]}
+indices: {i: N, j: N, k: N}
+symbols: {a: [N], W: [N, N]}
+define:
+  S[i]: exp(a[i]) / sum(exp(a[k]), k)
+numpy:
+  S: exp(a) / sum(exp(q))
+claims:
+  - id: good
+    claim: D(S[i], a[j]) == S[i] * (delta(i, j) - S[j])
+    tex: '\\frac{S_i'
+  - id: unknown-name
+    claim: S[i] == b[i]
+  - id: shape
+    claim: S[i] == W[i, j] + a
+  - id: syntax
+    claim: S[i] == (a[i]
+derivations:
+  - id: d
+    steps: ['S[i]', 'c[i]']
+  - id: fine
+    steps: ['S[i] * 1', 'S[i]']
+examples:
+  - id: e
+    given: {a: [1, 2]}
+    expect: {S: [1, 2, 3]}
+""")
+    code = main(["check", "--format", "json", path])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert report["files"][0]["error"] is None
+    checks = [(c["id"], c["kind"], c["verdict"], c["message"], c["line"], c["column"])
+              for c in report["files"][0]["checks"]]
+    assert checks == [
+        ("good", "claim", "proved", checks[0][3], 10, 5),
+        ("good.tex", "claim", "error", f"{path}:12:20: the LaTeX ends too early (an unclosed "
+         "group or a missing operand?)  [tex]", 12, 20),
+        ("unknown-name", "claim", "error", f"{path}:14:20: unknown name 'b'  [name]", 14, 20),
+        ("shape", "claim", "error", f"{path}:16:20: shape mismatch in '+': a scalar and a "
+         "vector of length N  [shape]",
+         16, 20),
+        ("syntax", "claim", "error", f"{path}:18:25: formula ends too early  [syntax]", 18, 25),
+        ("fine", "derivation", "proved", checks[5][3], 22, 5),
+        ("d", "derivation", "error", f"{path}:21:22: unknown name 'c'  [name]", 21, 22),
+        ("S.numpy", "implementation", "error", f"{path}:8:23: unknown name 'q'  [name]", 8, 23),
+        ("e", "example", "error", f"{path}:27:17: example e: S has shape (2,) here, the "
+         "expected value has shape (3,)  [example]", 27, 17)]
 
 
 def test_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -238,7 +294,7 @@ def test_injection_is_a_located_error_and_nothing_runs(
     formula = payload.format(marker=marker)
     spec = f"title: t\nsymbols: {{x: [], y: []}}\nclaims:\n  - id: c\n    claim: {json.dumps(formula)}\n"
     path = write(tmp_path, "evil.yaml", spec)
-    assert main(["check", path]) == 2
+    assert main(["check", path]) == 1  # the claim's own problem: its `error`
     out = capsys.readouterr().out
-    assert f"{path}:5:" in out and "error:" in out
+    assert "✗ c  error  [claim, " in out and f"    {path}:5:" in out
     assert not marker.exists()

@@ -21,11 +21,11 @@ ROOT = Path(__file__).parent.parent.parent
 SCHEMA = json.loads((ROOT / "symderiv" / "spec.schema.json").read_text("utf-8"))
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
 def loads(path: str, text: str) -> bool:
+    """Whether the loader reads `text` without a problem, of the file or of one check."""
     try:
-        load_text(path, text)
+        return load_text(path, text).broken == ()
     except SpecErrors:
         return False
-    return True
 
 
 def repository_specs() -> list[Path]:
