@@ -52,8 +52,9 @@ derivations:
 
 BROKEN = """\
 title: '</math><script>alert(7)</script>'
+define: {f: '</math><script>alert(8)</script>'}
 claims:
-  - {id: y, tex: '</math><script>alert(8)</script>'}
+  - {id: y, claim: 'f == 1'}
 """
 
 #: The file name is spec-derived text too.
@@ -120,8 +121,8 @@ def test_every_spec_text_is_text(page: Path) -> None:
     for hostile in HOSTILE.values():
         assert hostile in text
     assert NAME in text
-    assert "broken.yaml:3:19: error: unexpected '<'; expected '(', '+' or '-', '[', '{', " \
-        "\\frac, \\left  [tex]" in text
+    assert "broken.yaml:2:14: error: unexpected '<'; expected '(', '+', '-', a name, a " \
+        "number  [syntax]" in text
 
 
 def test_the_page_shows_verdicts_lines_and_evidence(page: Path) -> None:

@@ -33,7 +33,9 @@ claims:
     claim: D(S[i], a[j]) == S[i]*(1 - S[j])
 """
 
-BAD = "title: typo\nclaims:\n  - {id: a, claim: 'q == 1'}\n  - {id: b, claim: 'r == 1'}\n"
+#: A spec that does not load: its definitions use unknown names (a claim's own problem would
+#: only be that claim's `error`).
+BAD = "title: typo\ndefine:\n  f: q\n  g: r\nclaims:\n  - {id: a, claim: 'f == g'}\n"
 
 
 def python_blocks(text: str) -> list[str]:
@@ -92,8 +94,8 @@ def test_spec_errors_raise_with_every_line_and_the_other_results(tmp_path: Path)
     with pytest.raises(symderiv.SpecError) as raised:
         symderiv.check([path, BAD], strategy="bounded")
     error = raised.value
-    assert str(error) == ("<spec>:3:21: error: unknown name 'q'  [name]\n"
-                          "<spec>:4:21: error: unknown name 'r'  [name]")
+    assert str(error) == ("<spec>:3:6: error: unknown name 'q'  [name]\n"
+                          "<spec>:4:6: error: unknown name 'r'  [name]")
     assert isinstance(error, ValueError) and isinstance(error, symderiv.SymderivError)
     assert [e.code for e in error.errors] == ["name", "name"]
     assert error.report is not None
@@ -152,3 +154,12 @@ def test_import_is_light_and_names_stay_functions() -> None:
     assert files("symderiv").joinpath("py.typed").is_file()
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "py.typed" in config["tool"]["setuptools"]["package-data"]["symderiv"]
+
+
+def test_a_problem_of_one_check_is_its_error_not_an_exception() -> None:
+    """The contract's rule through the API: the check is `error`, the others are checked."""
+    report = symderiv.check("title: t\nsymbols: {x: []}\nclaims:\n"
+                            "  - {id: a, claim: 'q == 1'}\n  - {id: b, claim: 'x + x == 2 * x'}\n")
+    assert [(c.id, c.verdict.value, c.message) for c in report.checks] == [
+        ("b", "proved", report.checks[0].message),
+        ("a", "error", "<spec>:4:21: unknown name 'q'  [name]")]
