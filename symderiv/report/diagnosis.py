@@ -17,6 +17,8 @@ def as_json(diagnosis: Diagnosis) -> dict[str, Any]:
         "evidence": diagnosis.evidence,
         "suggestion_verdict": diagnosis.suggestion_verdict,
     }
+    if diagnosis.suggested_lhs is not None:
+        out["suggested_lhs"] = diagnosis.suggested_lhs
     if diagnosis.step is not None:
         out["step"] = diagnosis.step
         out["final_holds"] = diagnosis.final_holds
@@ -45,7 +47,8 @@ def text_lines(diagnosis: Diagnosis) -> list[str]:
     if diagnosis.error_class is not None:
         lines.append(f"error: {diagnosis.error_class} — {diagnosis.evidence}")
     if diagnosis.suggestion is not None:
-        left = f"{diagnosis.lhs} == " if diagnosis.lhs else ""
+        lhs = diagnosis.suggested_lhs or diagnosis.lhs
+        left = f"{lhs} == " if lhs else ""
         lines.append(f"suggested: {left}{diagnosis.suggestion}  ({diagnosis.suggestion_verdict})")
     if diagnosis.final_message is not None:
         lines.append(diagnosis.final_message)

@@ -39,6 +39,13 @@ class Diagnoser:
         budget = self.budget
         holds = regions(budget, lhs, rhs, where)
         slip = classify(budget, lhs, rhs, where, holds, found)
+        if slip.fixed_lhs is not None:
+            # the right side stands: the equation to write is the fixed left side == rhs
+            verdict = budget.proves(slip.fixed_lhs, rhs, where)
+            return Diagnosis(holds.holds_when, holds.fails_when, slip.error_class,
+                             slip.evidence, unparse(rhs), verdict, unparse(lhs),
+                             regions_settled=holds.settled,
+                             suggested_lhs=unparse(slip.fixed_lhs))
         options = [] if slip.template is None \
             else [unparse(simplified(budget, slip.template, where))]
         suggestion, verdict = suggest(budget, lhs, rhs, where, options)
