@@ -89,6 +89,7 @@ class Diagnosis:
     # a slip on the left side (say a flat position in the wrong order): the left side to
     # write instead, and then `suggested_lhs == suggestion` is what the engine proved
     suggested_lhs: str | None = None
+    undefined_when: tuple[str, ...] = ()  # where a side has no value (0/0 at N == 1)
 
 
 @dataclass(frozen=True, slots=True)

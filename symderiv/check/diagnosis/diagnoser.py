@@ -34,8 +34,9 @@ class Diagnoser:
         self.budget = Budget(decider)
 
     def diagnose(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-                 found: Counterexample | None) -> Diagnosis:
-        """Where lhs == rhs holds, the kind of slip, and a proved right side."""
+                 found: Counterexample | None, reference: bool = False) -> Diagnosis:
+        """Where lhs == rhs holds, the kind of slip, and a proved right side (which may be
+        lhs itself only when lhs is a `reference` to copy)."""
         budget = self.budget
         holds = regions(budget, lhs, rhs, where)
         slip = classify(budget, lhs, rhs, where, holds, found)
@@ -45,15 +46,17 @@ class Diagnoser:
             return Diagnosis(holds.holds_when, holds.fails_when, slip.error_class,
                              slip.evidence, unparse(rhs), verdict, unparse(lhs),
                              regions_settled=holds.settled,
-                             suggested_lhs=unparse(slip.fixed_lhs))
+                             suggested_lhs=unparse(slip.fixed_lhs),
+                             undefined_when=holds.undefined_when)
         options = [] if slip.template is None \
             else [unparse(simplified(budget, slip.template, where))]
-        suggestion, verdict = suggest(budget, lhs, rhs, where, options)
+        suggestion, verdict = suggest(budget, lhs, rhs, where, options, reference)
         return Diagnosis(holds.holds_when, holds.fails_when, slip.error_class, slip.evidence,
-                         suggestion, verdict, unparse(lhs), regions_settled=holds.settled)
+                         suggestion, verdict, unparse(lhs), regions_settled=holds.settled,
+                         undefined_when=holds.undefined_when)
 
 
 def diagnose(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-             found: Counterexample | None) -> Diagnosis:
+             found: Counterexample | None, *, reference: bool = False) -> Diagnosis:
     """The diagnosis of a refuted equation lhs == rhs (see the module docstring)."""
-    return Diagnoser(decider).diagnose(lhs, rhs, where, found)
+    return Diagnoser(decider).diagnose(lhs, rhs, where, found, reference)

@@ -101,6 +101,9 @@ def _regions(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | Non
     failing = [p for p in tally.patterns() if confirm.any(tally.where(_in_pattern(p)))]
     if len(failing) > 1:
         return Regions((), tuple(pattern_text(pairs, p, free) for p in failing), None)
+    # "fails everywhere" only if no difference stays unconfirmed (it may hold there)
+    if any(r.fails and not confirm.record(r) for r in tally.records.values()):
+        return UNSETTLED
     return NOWHERE
 
 
