@@ -1,7 +1,8 @@
 """The hypotheses: each error class written as a changed equation, with its evidence text.
 
 −rhs, c·rhs, rhs with two indices swapped, one index written for another, either side in the
-other layout, with a delta restored, times a chain factor D(inner), with a term dropped. A
+other layout, with a delta restored, times a chain factor (D(inner), or a definition's own
+derivative such as 1 - h[i]^2), with a term dropped. A
 hypothesis names its class only once the engine proves or verifies the changed equation
 (see `slips`).
 """
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from symderiv.check import bounded
-from symderiv.check.diagnosis.chain import chain_inners
+from symderiv.check.diagnosis.chain import chain_inners, definition_derivatives
 from symderiv.check.diagnosis.edits import (
     delta, from_terms, name_node, negate, rebuild, replace_node, terms, times, value_positions,
 )
@@ -73,6 +74,10 @@ def hypotheses(scope: Scope, prime: int, lhs: ast.Node, rhs: ast.Node,
         right("chain_factor", times(rhs, factor),
               f"lhs = rhs·{unparse(factor)}: the chain-rule factor for the inner "
               f"function {unparse(inner)} is missing")
+    for derivative, outer, by in definition_derivatives(scope, lhs):
+        right("chain_factor", times(rhs, derivative),
+              f"lhs = rhs·({unparse(derivative)}): the chain-rule factor for {outer}, its "
+              f"derivative by {by}, is missing")
     for kind, changed, why in _extra_terms(rhs):
         right(kind, changed, why)
     return out
