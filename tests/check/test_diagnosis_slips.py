@@ -26,7 +26,7 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...], tuple[st
     "column-major": ("layout", ("N == 1", "T == 1"), ("N >= 2 and T >= 2",), (),
                      "delta(t, r) * x[j]", "Dg[t, (r - 1) * N + j]"),
     "transposed": ("layout", ("N == 1",), ("N >= 2",), (), "W.T", None),
-    "not-a-layout": ("factor", ("r != t",), ("r == t",), (), None, None),
+    "not-a-layout": ("factor", ("r != t",), ("r == t",), (), "x[j] * delta(r, t)", None),
     "tanh-slip": (None, (), (), (), "1 - th^2", None),
     "tanh-restated": (None, (), (), (), None, None),
     "sum-worked-out": ("factor", (), (), (), "x[i]", None),

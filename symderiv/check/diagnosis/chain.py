@@ -9,7 +9,7 @@ import sympy
 
 from symderiv.check.diagnosis.edits import name_node
 from symderiv.check.diagnosis.inverse import solved_forms
-from symderiv.check.fold import Folder, formula, shortest_texts
+from symderiv.check.fold import Folder, formula
 from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
@@ -71,7 +71,8 @@ def definition_derivatives(scope: Scope, lhs: ast.Node) -> list[tuple[ast.Node, 
     layer h over z[i]), with d's and u's text: the factor a chain rule through d needs."""
     if not (isinstance(lhs, ast.Call) and lhs.function == "D"):
         return []
-    bodies = {name: (params, body) for name, params, body in Folder(scope).bodies}
+    folder = Folder(scope)
+    bodies = {name: (params, body) for name, params, body in folder.bodies}
     out: list[tuple[ast.Node, str, str]] = []
     for node in ast.walk(lhs.args[0]):
         base = node.base if isinstance(node, ast.Index) else node
@@ -86,14 +87,13 @@ def definition_derivatives(scope: Scope, lhs: ast.Node) -> list[tuple[ast.Node, 
                                     for i in indices if isinstance(i, ast.Name))))
         for inner in _inputs(body, set(params)):
             value = sympy.diff(body, inner).xreplace(mapping)
-            forms = solved_forms(value, [(base.name, params, body)]) + [value]
-            for form in forms:
+            # in d itself where it solves back, else with the definitions folded in
+            for form in solved_forms(value, [(base.name, params, body)]) + [folder.fold(value)]:
                 try:
-                    text = shortest_texts(form, scope)[0]
-                    out.append((parse(text), unparse(node),
+                    out.append((parse(formula(form, scope)), unparse(node),
                                 formula(inner.xreplace(mapping), scope)))
                     break
-                except (IndexError, ValueError):
+                except ValueError:  # Unprintable, or text that does not parse back
                     continue
             if len(out) >= MAX_CHAIN_CANDIDATES:
                 return out

@@ -9,6 +9,8 @@ nothing before the engine has proved it.
 
 from __future__ import annotations
 
+import functools
+
 import sympy
 from sympy import IndexedBase
 
@@ -67,30 +69,38 @@ def _instances(expr: sympy.Expr, params: tuple[sympy.Symbol, ...], core: sympy.E
     return found
 
 
+#: The generator exp(core) and the definition's entry while solving (a spec name never
+#: starts with an underscore, so neither can meet one).
+GENERATOR = sympy.Symbol("_g", positive=True)
+ENTRY = sympy.Symbol("_d")
+
+
+@functools.lru_cache(maxsize=64)
+def _roots(body: sympy.Expr) -> tuple[sympy.Expr, ...]:
+    """GENERATOR in terms of ENTRY, from ENTRY = body (a rational function of GENERATOR)."""
+    try:
+        return tuple(sympy.solve(sympy.Eq(body, ENTRY), GENERATOR))
+    except (NotImplementedError, ValueError, TypeError):  # sympy cannot solve this body
+        return ()
+
+
 def _solved(expr: sympy.Expr, body: sympy.Expr, core: sympy.Expr, name: sympy.Expr
             ) -> list[sympy.Expr]:
     """`expr` in `name` = body, through g = exp(core): every root free of g and sqrt."""
-    g = sympy.Dummy("g", positive=True)
-    placeholder = sympy.Dummy("d")
-
     def powers(node: sympy.Expr) -> sympy.Expr:
         return node.replace(
             lambda e: isinstance(e, sympy.exp) and sympy.cancel(e.args[0] / core).is_Integer,
-            lambda e: g ** sympy.cancel(e.args[0] / core))
+            lambda e: GENERATOR ** sympy.cancel(e.args[0] / core))
 
     in_g = powers(expr)
     out: list[sympy.Expr] = []
-    try:
-        roots = sympy.solve(sympy.Eq(powers(body), placeholder), g)
-    except (NotImplementedError, ValueError, TypeError):  # sympy cannot solve this body
-        return []
-    for root in roots:
-        value = sympy.factor(sympy.cancel(in_g.xreplace({g: root})))
-        if g in value.free_symbols or value.has(sympy.Pow) and any(
+    for root in _roots(powers(body)):
+        value = sympy.factor(sympy.cancel(in_g.xreplace({GENERATOR: root})))
+        if GENERATOR in value.free_symbols or any(
                 p.exp.is_Rational and not p.exp.is_Integer for p in value.atoms(sympy.Pow)):
             continue
         # common factors out of the expanded value: W[i, j] * (1 - h[i]^2)
-        value = sympy.factor_terms(sympy.expand(value.xreplace({placeholder: name})))
+        value = sympy.factor_terms(sympy.expand(value.xreplace({ENTRY: name})))
         if value not in out:
             out.append(value)
     return out

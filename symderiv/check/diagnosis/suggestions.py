@@ -61,16 +61,17 @@ def _strangers(budget: Budget, text: str, vocabulary: set[str]) -> int:
 class Restating:
     """Whether a candidate right side merely restates the left side: the same expression
     with definitions kept as names (`log(z^2) + delta(i, j)` for `delta(i, j) + log(z^2)`),
-    or, for a left side without D(...), with them expanded; a left side that is one name or
-    entry (`th`, `S[i]`) has nothing to work out, so every candidate restates it."""
+    or, for a left side that differentiates nothing, with them expanded; a left side that is one name or
+    entry (`th`, `S[i]`) has nothing to work out, so every candidate restates it (unless its
+    definition differentiates: `Dg[t, c]` of `Dg: jacobian(g, A)`)."""
 
     def __init__(self, budget: Budget, lhs: ast.Node) -> None:
         self.lhs = lhs
         base = lhs.base if isinstance(lhs, ast.Index) else lhs
-        self.bare = isinstance(base, ast.Name)
+        computes = _computes(budget, lhs)
+        self.bare = isinstance(base, ast.Name) and not computes
         self.builders = [SympyBuilder(budget.scope, folded=True)]
-        if not any(isinstance(n, ast.Call) and n.function in ("D", "jacobian")
-                   for n in ast.walk(lhs)):
+        if not computes:
             self.builders.append(budget.decider.builder)
 
     def __call__(self, candidate: ast.Node) -> bool:
@@ -83,3 +84,12 @@ class Restating:
             except (Unsupported, ValueError, TypeError, RecursionError, AttributeError):
                 continue
         return False
+
+
+def _computes(budget: Budget, node: ast.Node) -> bool:
+    """Does `node`, or a definition it uses, differentiate anything?"""
+    definitions = budget.scope.definitions
+    bodies = [definitions[name].body.node
+              for name in used_names(budget.scope, [node]) & set(definitions)]
+    return any(isinstance(n, ast.Call) and n.function in ("D", "jacobian")
+               for part in [node, *bodies] for n in ast.walk(part))
