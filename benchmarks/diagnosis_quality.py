@@ -5,9 +5,10 @@
 Checks every spec under PATHS (default: tests/specs) with the symderiv of this tree and with
 that of REVISION (default: 2a890c4, main before issue 18; checked out in a temporary git
 worktree), the same spec files for both, and counts the refuted claims whose diagnosis names
-an error class, offers a suggestion, and offers one no longer than the claim's own right
-side. Prints the counts side by side with their ratios, then every claim whose class or
-suggestion changed.
+an error class, offers a suggestion, offers one that is not the left side over again (the
+same expression, or a left side that works nothing out written out: `th == th`,
+`1 == 1`), and offers one of those no longer than the claim's own right side. Prints the
+counts side by side with their ratios, then every claim whose class or suggestion changed.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ BASELINE = "2a890c4"
 ROWS = (("refuted claims", lambda r: True),
         ("with an error class", lambda r: r["class"] is not None),
         ("with a suggestion", lambda r: r["suggestion"] is not None),
-        ("suggestion no longer than the claim",
-         lambda r: r["suggestion"] is not None and len(r["suggestion"]) <= len(r["rhs"])))
+        ("  not the left side over again", lambda r: r["suggestion"] is not None
+         and not r["restates"]),
+        ("  and no longer than the claim", lambda r: r["suggestion"] is not None
+         and not r["restates"] and len(r["suggestion"]) <= len(r["rhs"])))
 
 
 def measure(files: list[str]) -> list[dict[str, Any]]:
     """One row per refuted claim, checked by the symderiv on PYTHONPATH (runs in a child)."""
+    from symderiv.language.parser import parse
     from symderiv.language.printer import unparse
     from symderiv.check.verdict import Verdict
     from symderiv.options import Kind, Options
@@ -42,16 +46,41 @@ def measure(files: list[str]) -> list[dict[str, Any]]:
     for name in files:
         found = check_file(ROOT / name, name, Options())
         claims = getattr(found.spec, "claims", ())
-        rights = {c.id: unparse(c.claim.node.right) for c in claims if c.claim is not None}
+        sides = {c.id: c.claim.node for c in claims if c.claim is not None}
         for check in found.checks:
             if check.kind != Kind.CLAIM or check.verdict != Verdict.REFUTED \
-                    or check.id not in rights:
+                    or check.id not in sides:
                 continue
-            diagnosis = check.diagnosis
-            rows.append({"file": name, "id": check.id, "rhs": rights[check.id],
-                         "class": getattr(diagnosis, "error_class", None),
-                         "suggestion": getattr(diagnosis, "suggestion", None)})
+            suggestion = getattr(check.diagnosis, "suggestion", None)
+            equation = sides[check.id]
+            rows.append({"file": name, "id": check.id, "rhs": unparse(equation.right),
+                         "class": getattr(check.diagnosis, "error_class", None),
+                         "suggestion": suggestion,
+                         "restates": suggestion is not None and restates(
+                             found.scope, equation.left, parse(suggestion))})
     return rows
+
+
+def restates(scope: Any, lhs: Any, suggestion: Any) -> bool:
+    """Is `suggestion` the left side over again? The same sympy expression with definitions
+    kept as names, or, when the left side differentiates nothing (itself or through its
+    definitions), with them expanded (checked here, the same way for every revision)."""
+    from symderiv.language import ast
+    from symderiv.resolve.scope import used_names
+    from symderiv.resolve.symbolic import SympyBuilder
+
+    bodies = [scope.definitions[n].body.node
+              for n in used_names(scope, [lhs]) & set(scope.definitions)]
+    computes = any(isinstance(n, ast.Call) and n.function in ("D", "jacobian")
+                   for part in [lhs, *bodies] for n in ast.walk(part))
+    builders = [SympyBuilder(scope, folded=True)] + ([] if computes else [SympyBuilder(scope)])
+    for builder in builders:
+        try:
+            if builder.expr(suggestion, {}) == builder.expr(lhs, {}):
+                return True
+        except Exception:  # noqa: BLE001 - an expression the builder cannot take is no match
+            continue
+    return False
 
 
 def rows_of(tree: Path, files: list[str]) -> tuple[list[dict[str, Any]], float]:

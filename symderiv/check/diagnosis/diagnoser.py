@@ -2,15 +2,17 @@
 
 Three questions, each answered only with evidence the engine itself checked:
 
-- where (`regions`): the equality patterns of the free indices, and sizes equal to 1, where
-  the exact screen sees the claim hold and fail.
-- what kind (`slips`, from `hypotheses`): each error class is a changed right side (−rhs,
-  c·rhs, rhs with two indices swapped, with a delta restored, times a chain factor D(inner),
-  with a term dropped or added, transposed); the class is named only if `Decider.decide`
-  proves or verifies the changed equation.
+- where (`regions`): the equality patterns of the free indices, and size corners (a size at
+  a value, two sizes equal), where the exact screen sees the claim hold, fail, or have no
+  value.
+- what kind (`slips`, from `hypotheses`): each error class is a changed equation (−rhs,
+  c·rhs, rhs with two indices swapped or one index written for another, with a delta
+  restored, times a chain factor, with a term dropped or added, either side in the other
+  layout); the class is named only if `Decider.decide` proves or verifies it.
 - the fix (`suggestions`, from `values`): the true value of the left side, re-expressed in
-  the spec's definitions (`fold`), printed in the formula language and shown only once the
-  engine has proved or verified `lhs == suggestion`.
+  the spec's definitions (`fold`, `inverse`), printed in the formula language and shown only
+  once the engine has proved or verified `lhs == suggestion` (for a slip on the left side,
+  `fixed lhs == rhs`), and never when it restates the left side.
 
 All three share one Budget: one check's time in all, and a bounded number of decisions.
 """
