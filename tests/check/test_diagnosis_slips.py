@@ -43,6 +43,7 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...], tuple[st
     "tau-one": ("factor", ("tau == 1",), ("tau >= 2",), (), "tau", None),
     "tau-two": (None, ("tau == 2",), ("tau != 2",), (), "2", None),
     "two-corners": (None, ("F == 1", "K == 1"), ("F >= 2 and K >= 2",), (), "F * K", None),
+    "up-to-two": (None, ("N <= 2",), ("N >= 3",), (), "2 + N^2 - 3 * N", None),
 }
 
 

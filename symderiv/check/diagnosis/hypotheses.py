@@ -27,6 +27,9 @@ from symderiv.language.printer import unparse
 from symderiv.resolve.scope import Scope, free_indices
 
 
+#: At most this many one-index replacements are tried (a long right side has many).
+MAX_WRONG_INDICES = 12
+
 
 @dataclass(frozen=True, slots=True)
 class Hypothesis:
@@ -120,6 +123,8 @@ def _wrong_indices(scope: Scope, rhs: ast.Node, free: list[str]) -> list[Change]
                 out.append(("wrong_index", replace_node(rhs, entry, fixed),
                             f"the claim holds with `{unparse(fixed)}` in place of "
                             f"`{unparse(entry)}` on the right side"))
+                if len(out) >= MAX_WRONG_INDICES:  # leave time for the classes after it
+                    return out
     return out
 
 

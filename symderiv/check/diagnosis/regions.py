@@ -253,7 +253,8 @@ class _Corner:
 
 
 def _corners(tally: _Tally, names: list[str]) -> list[_Corner]:
-    """A size at one of its values (N == 1), then two sizes equal (N == F)."""
+    """A size at one of its values (N == 1) or up to / from one (N <= 2), then two sizes
+    equal (N == F)."""
     out: list[_Corner] = []
     seen = [s for _, s in tally.records]
     for position, name in enumerate(names):
@@ -264,6 +265,11 @@ def _corners(tally: _Tally, names: list[str]) -> list[_Corner]:
             otherwise = f"{name} >= {value + 1}" if value == values[0] else \
                 f"{name} <= {value - 1}" if value == values[-1] else f"{name} != {value}"
             out.append(_Corner(f"{name} == {value}", otherwise, _size_is(position, value)))
+        for value in values[1:-1]:  # N <= 2 rather than N == 1 or N == 2
+            out.append(_Corner(f"{name} <= {value}", f"{name} >= {value + 1}",
+                               _size_at_most(position, value)))
+            out.append(_Corner(f"{name} >= {value}", f"{name} <= {value - 1}",
+                               _size_at_least(position, value)))
     for (p, a), (q, b) in itertools.combinations(enumerate(names), 2):
         if any(s[p] == s[q] for s in seen) and any(s[p] != s[q] for s in seen):
             out.append(_Corner(f"{a} == {b}", f"{a} != {b}", _sizes_equal(p, q)))
@@ -272,6 +278,14 @@ def _corners(tally: _Tally, names: list[str]) -> list[_Corner]:
 
 def _size_is(position: int, value: int) -> Callable[[Sizes], bool]:
     return lambda sizes: sizes[position] == value
+
+
+def _size_at_most(position: int, value: int) -> Callable[[Sizes], bool]:
+    return lambda sizes: sizes[position] <= value
+
+
+def _size_at_least(position: int, value: int) -> Callable[[Sizes], bool]:
+    return lambda sizes: sizes[position] >= value
 
 
 def _sizes_equal(first: int, second: int) -> Callable[[Sizes], bool]:
