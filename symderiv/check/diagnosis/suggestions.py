@@ -61,9 +61,9 @@ def _strangers(budget: Budget, text: str, vocabulary: set[str]) -> int:
 class Restating:
     """Whether a candidate right side merely restates the left side: the same expression
     with definitions kept as names (`log(z^2) + delta(i, j)` for `delta(i, j) + log(z^2)`),
-    or, for a left side that differentiates nothing, with them expanded; a left side that is one name or
-    entry (`th`, `S[i]`) has nothing to work out, so every candidate restates it (unless its
-    definition differentiates: `Dg[t, c]` of `Dg: jacobian(g, A)`)."""
+    or, for a left side that differentiates nothing, with them expanded. A left side that is
+    one name or entry (`th`, `S[i]`) has nothing to work out, so every candidate restates it
+    (unless its definition differentiates: `Dg[t, c]` of `Dg: jacobian(g, A)`)."""
 
     def __init__(self, budget: Budget, lhs: ast.Node) -> None:
         self.lhs = lhs
