@@ -44,6 +44,10 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...], tuple[st
     "tau-two": (None, ("tau == 2",), ("tau != 2",), (), "2", None),
     "two-corners": (None, ("F == 1", "K == 1"), ("F >= 2 and K >= 2",), (), "F * K", None),
     "up-to-two": (None, ("N <= 2",), ("N >= 3",), (), "2 + N^2 - 3 * N", None),
+    "parameter-one": (None, ("tau0 == 1",), ("tau0 != 1",), (), "tau0 * exp(tau0 * z0)",
+                      None),
+    # holds at tau0 = 1 too, but tau0 is what D differentiates by: no value is put in for it
+    "parameter-differentiated": (None, (), (), (), "2 * tau0", None),
 }
 
 

@@ -10,13 +10,13 @@ hypothesis names its class only once the engine proves or verifies the changed e
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from symderiv.check import bounded
 from symderiv.check.diagnosis.chain import chain_inners, definition_derivatives
 from symderiv.check.diagnosis.edits import (
-    delta, from_terms, name_node, negate, rebuild, replace_node, terms, times, value_positions,
+    delta, from_terms, name_node, negate, rebuild, replace_node, substituting, terms, times,
+    value_positions,
 )
 from symderiv.check.diagnosis.factors import factors
 from symderiv.check.diagnosis.layouts import layouts
@@ -99,7 +99,7 @@ def _index_swaps(scope: Scope, rhs: ast.Node, free: list[str]) -> list[Change]:
             continue
         if a not in rhs_free and b not in rhs_free:
             continue
-        swapped = rebuild(rhs, _swapper({a: b, b: a}))
+        swapped = rebuild(rhs, substituting({a: name_node(b), b: name_node(a)}))
         out.append(("index_swap", swapped,
                     f"the claim holds with {a} and {b} swapped on the right side"))
     return out
@@ -126,13 +126,6 @@ def _wrong_indices(scope: Scope, rhs: ast.Node, free: list[str]) -> list[Change]
                 if len(out) >= MAX_WRONG_INDICES:  # leave time for the classes after it
                     return out
     return out
-
-
-def _swapper(names: dict[str, str]) -> Callable[[ast.Node], ast.Node]:
-    """A rebuild step renaming the indices in `names`."""
-    def swap(n: ast.Node) -> ast.Node:
-        return name_node(names[n.name]) if isinstance(n, ast.Name) and n.name in names else n
-    return swap
 
 
 def deltas(rhs: ast.Node, a: str, b: str) -> list[ast.Node]:

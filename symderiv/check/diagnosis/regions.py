@@ -14,14 +14,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from symderiv.check import bounded
 from symderiv.check.diagnosis.budget import Budget
+from symderiv.check.diagnosis.edits import number_node, rebuild, substituting
 from symderiv.check.evaluate import EvaluationError, Evaluator
 from symderiv.check.refute import find_counterexample
 from symderiv.language import ast
+from symderiv.language.printer import unparse
 from symderiv.numbers.domains import ModularDomain, Undefined
-from symderiv.resolve.scope import Scope
+from symderiv.resolve.scope import Scope, used_names
 
 #: An equality pattern: for each pair of same-size free indices, whether the two are equal.
 Pattern = tuple[bool, ...]
@@ -104,7 +107,34 @@ def _regions(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | Non
     # "fails everywhere" only if no difference stays unconfirmed (it may hold there)
     if any(r.fails and not confirm.record(r) for r in tally.records.values()):
         return UNSETTLED
-    return NOWHERE
+    return _by_parameters(budget, lhs, rhs, where) or NOWHERE
+
+
+#: The values a scalar symbol is tried at when neither indices nor sizes tell (tau == 1).
+PARAMETER_VALUES = (Fraction(1), Fraction(0))
+
+
+def _by_parameters(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
+                   ) -> Regions | None:
+    """A scalar symbol at a value where the engine proves the claim (`holds when tau == 1`):
+    one the equation writes itself, that no definition it uses holds and no D(..., tau)
+    differentiates by, so that putting the value in its place is the claim at that value."""
+    scope = budget.scope
+    nodes = list(ast.walk(lhs)) + list(ast.walk(rhs))
+    definitions = used_names(scope, [lhs, rhs]) & set(scope.definitions)
+    inside = used_names(scope, [scope.definitions[d].body.node for d in definitions])
+    by = {unparse(n.args[1]) for n in nodes if isinstance(n, ast.Call) and n.function == "D"}
+    for name in sorted({n.name for n in nodes if isinstance(n, ast.Name)}):
+        symbol = scope.symbols.get(name)
+        if symbol is None or symbol.shape or name in inside or name in by:
+            continue
+        for value in PARAMETER_VALUES:
+            if value <= 0 and symbol.domain == "positive":
+                continue
+            put = substituting({name: number_node(value)})
+            if budget.proves(rebuild(lhs, put), rebuild(rhs, put), where):
+                return Regions((f"{name} == {value}",), (f"{name} != {value}",), None)
+    return None
 
 
 def same_size_pairs(scope: Scope, free: list[str]) -> list[tuple[str, str]]:
