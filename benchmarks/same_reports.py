@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,20 @@ def spec_files(tree: Path, paths: list[str]) -> list[str]:
         else:
             found.append(text)
     return found
+
+
+@contextmanager
+def baseline_tree(revision: str) -> Iterator[Path]:
+    """`revision` checked out in a temporary git worktree, removed afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), revision],
+                       cwd=ROOT, check=True, capture_output=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                           check=False, capture_output=True)
 
 
 def report(tree: Path, files: list[str], timeout: str) -> tuple[dict[str, Any], float]:
@@ -88,16 +104,9 @@ def main() -> int:
     baseline, paths = sys.argv[1], sys.argv[2:] or DEFAULT_PATHS
     timeout = os.environ.get("SAME_REPORTS_TIMEOUT", "30")
     files = spec_files(ROOT, paths)
-    with tempfile.TemporaryDirectory() as folder:
-        old_tree = Path(folder) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old_tree), baseline],
-                       cwd=ROOT, check=True, capture_output=True)
-        try:
-            old, old_seconds = report(old_tree, files, timeout)
-            added = {path for path in files if not (old_tree / path).exists()}
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old_tree)], cwd=ROOT,
-                           check=False, capture_output=True)
+    with baseline_tree(baseline) as old_tree:
+        old, old_seconds = report(old_tree, files, timeout)
+        added = {path for path in files if not (old_tree / path).exists()}
     new, new_seconds = report(ROOT, files, timeout)
     changed = 0
     checks = 0

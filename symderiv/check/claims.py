@@ -15,8 +15,11 @@ from symderiv.options import Expect, Kind
 
 
 def diagnosed(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-              outcome: Outcome) -> Outcome:
+              outcome: Outcome, *, reference: bool = False) -> Outcome:
     """`outcome` with what is wrong and how to fix it, for refuted equations only.
+
+    `reference`: lhs is a formula to copy (a claim's typed side under its LaTeX), so the
+    suggestion may be lhs itself.
 
     The diagnosis explains a verdict and never changes it: should it fail, the refuted
     outcome stands, with the diagnosis omitted and a warning that says so.
@@ -24,7 +27,8 @@ def diagnosed(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | 
     if outcome.verdict != Verdict.REFUTED or not decider.options.diagnose:
         return outcome
     try:
-        found = diagnose(decider, lhs, rhs, where, outcome.counterexample)
+        found = diagnose(decider, lhs, rhs, where, outcome.counterexample,
+                         reference=reference)
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the verdict stands
         return replace(outcome, warnings=outcome.warnings + (
             f"diagnosis omitted: it failed ({type(error).__name__}: {error}); the verdict "

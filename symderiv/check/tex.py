@@ -75,7 +75,7 @@ def check_tex(decider: Decider, claim: Claim) -> CheckResult:
     else:
         message = f"could not show that the LaTeX says what the claim says: {outcome.message}"
     # the diagnosis of the literal reading: what the LaTeX should say, where it goes wrong
-    outcome = diagnosed(decider, typed_side, tex_side, where, outcome)
+    outcome = diagnosed(decider, typed_side, tex_side, where, outcome, reference=True)
     diagnosis = outcome.diagnosis
     if diagnosis is not None:  # the suggestion is the LaTeX side's replacement
         diagnosis = replace(diagnosis, lhs=None)

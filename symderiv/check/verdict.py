@@ -86,6 +86,10 @@ class Diagnosis:
     final_holds: bool | None = None  # derivations: does the last step equal the first?
     final_message: str | None = None
     regions_settled: bool = True  # False: where it holds could not be told
+    # a slip on the left side (say a flat position in the wrong order): the left side to
+    # write instead, and then `suggested_lhs == suggestion` is what the engine proved
+    suggested_lhs: str | None = None
+    undefined_when: tuple[str, ...] = ()  # where a side has no value (0/0 at N == 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,10 @@ def as_json(diagnosis: Diagnosis) -> dict[str, Any]:
         "evidence": diagnosis.evidence,
         "suggestion_verdict": diagnosis.suggestion_verdict,
     }
+    if diagnosis.undefined_when:
+        out["undefined_when"] = list(diagnosis.undefined_when)
+    if diagnosis.suggested_lhs is not None:
+        out["suggested_lhs"] = diagnosis.suggested_lhs
     if diagnosis.step is not None:
         out["step"] = diagnosis.step
         out["final_holds"] = diagnosis.final_holds
@@ -28,10 +32,13 @@ def text_lines(diagnosis: Diagnosis) -> list[str]:
     """The diagnosis as the text report's lines (also pytest's, GitHub's and LaTeX's)."""
     lines = []
     prefix = f"step {diagnosis.step}: " if diagnosis.step is not None else ""
-    if diagnosis.holds_when or diagnosis.fails_when:
+    if diagnosis.holds_when or diagnosis.fails_when or diagnosis.undefined_when:
         parts = []
         if diagnosis.holds_when:
             parts.append("holds when " + " or ".join(diagnosis.holds_when))
+        if diagnosis.undefined_when:
+            parts.append("undefined when " + " or ".join(diagnosis.undefined_when)
+                         + " (a side has no value there)")
         if diagnosis.fails_when and not diagnosis.holds_when and len(diagnosis.fails_when) > 1:
             parts.append("fails in every case: " + "; ".join(diagnosis.fails_when))
         elif diagnosis.fails_when:
@@ -45,7 +52,8 @@ def text_lines(diagnosis: Diagnosis) -> list[str]:
     if diagnosis.error_class is not None:
         lines.append(f"error: {diagnosis.error_class} — {diagnosis.evidence}")
     if diagnosis.suggestion is not None:
-        left = f"{diagnosis.lhs} == " if diagnosis.lhs else ""
+        lhs = diagnosis.suggested_lhs or diagnosis.lhs
+        left = f"{lhs} == " if lhs else ""
         lines.append(f"suggested: {left}{diagnosis.suggestion}  ({diagnosis.suggestion_verdict})")
     if diagnosis.final_message is not None:
         lines.append(diagnosis.final_message)

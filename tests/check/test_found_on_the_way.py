@@ -66,7 +66,7 @@ def test_claim_holding_at_n_1_through_exp_log_is_diagnosed() -> None:
 
 
 def test_a_failing_diagnosis_never_changes_the_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise IndexError("tuple index out of range")
 
     monkeypatch.setattr(claims, "diagnose", broken)

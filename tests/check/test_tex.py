@@ -68,7 +68,7 @@ def test_typo_in_tex_is_caught_when_the_claim_is_right() -> None:
 
 
 @pytest.mark.parametrize("tex, where, error_class, suggestion", [
-    ("D_jS_i=S_i(\\delta_{ij}-S_i)", (["i == j"], ["i != j"]), "missing_delta",
+    ("D_jS_i=S_i(\\delta_{ij}-S_i)", (["i == j"], ["i != j"]), "wrong_index",
      "S[i] * (delta(i, j) - S[j])"),
     ("D_jS_i=-S_i(\\delta_{ij}-S_j)", (["N == 1"], ["N >= 2"]), "sign",
      "S[i] * (delta(i, j) - S[j])"),

@@ -2,12 +2,14 @@
 
 - `edits`: AST surgery (rebuild, replace one node, negate, split into terms);
 - `budget`: the time and engine decisions one diagnosis may spend;
-- `regions`: where the claim holds (equality patterns of indices, sizes equal to 1);
-- `hypotheses`: each error class as a changed right side, with `factors` (constant
-  factors), `layouts` (transpose, other major order) and `chain` (chain-rule inner functions);
+- `regions`: where the claim holds (equality patterns of indices, size corners);
+- `hypotheses`: each error class as a changed equation, with `factors` (constant
+  factors), `layouts` (transpose, other major order) and `chain` (chain-rule inner functions,
+  a definition's own derivative);
+- `inverse`: a value solved for a definition through its exp generator (`1 - th^2`);
 - `slips`: the kind of slip, named once the engine proves a hypothesis;
 - `values`: the left side's true value and the residual lhs − rhs, folded into definitions;
-- `suggestions`: the shortest proved right side;
+- `suggestions`: the shortest proved right side, never the left side again;
 - `diagnoser`: the Diagnoser composing them, and `diagnose(...)`.
 """
 

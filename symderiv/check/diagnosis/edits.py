@@ -25,6 +25,13 @@ def rebuild(node: ast.Node, function: Callable[[ast.Node], ast.Node]) -> ast.Nod
     return function(replace(node, **changes) if changes else node)
 
 
+def substituting(names: dict[str, ast.Node]) -> Callable[[ast.Node], ast.Node]:
+    """A `rebuild` step writing `names[n]` for every name n it maps (indices or symbols)."""
+    def substitute(node: ast.Node) -> ast.Node:
+        return names[node.name] if isinstance(node, ast.Name) and node.name in names else node
+    return substitute
+
+
 def replace_node(root: ast.Node, target: ast.Node, new: ast.Node) -> ast.Node:
     """`root` with the one sub-node that *is* `target` replaced by `new`."""
     if root is target:

@@ -17,8 +17,8 @@ from symderiv.check.verdict import Counterexample
 from symderiv.language import ast
 from symderiv.language.parser import parse
 
-ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "layout",
-                 "chain_factor", "missing_delta")
+ERROR_CLASSES = ("sign", "factor", "missing_term", "extra_term", "index_swap", "wrong_index",
+                 "layout", "chain_factor", "missing_delta")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class Slip:
     error_class: str | None = None
     evidence: str | None = None
     template: ast.Node | None = None
+    fixed_lhs: ast.Node | None = None  # a slip on the left side: the left side to write
 
 
 def classify(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
@@ -36,9 +37,11 @@ def classify(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | Non
     tried: list[Hypothesis] = budget.limited(
         lambda: hypotheses(budget.scope, budget.decider.options.prime, lhs, rhs, where,
                            regions, found), [])
-    for kind, changed, why in tried:
-        if budget.proves(lhs, changed, where):
-            return Slip(kind, why, changed)
+    for hypothesis in tried:
+        if budget.proves(hypothesis.lhs, hypothesis.rhs, where):
+            if hypothesis.fixes_lhs:
+                return Slip(hypothesis.error_class, hypothesis.evidence, None, hypothesis.lhs)
+            return Slip(hypothesis.error_class, hypothesis.evidence, hypothesis.rhs)
     slip = _missing_term(budget, lhs, rhs, where)
     if slip is not None:
         return slip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy
 
 from symderiv.check.diagnosis.budget import Budget
+from symderiv.check.diagnosis.inverse import solved_forms
 from symderiv.check.fold import Folder, Unprintable, formula, forms, shortest_texts
 from symderiv.language import ast
 from symderiv.resolve.normalize import canonical_sums, normalize
@@ -32,7 +33,11 @@ def _true_values(budget: Budget, node: ast.Node, context: tuple[ast.Node, ...]) 
     builder = budget.decider.builder
     try:
         value = canonical_sums(normalize(builder.expr(node, {}), builder.ranges()))
-        texts = shortest_texts(folder(budget.scope, [node, *context]).fold(value), budget.scope)
+        folding = folder(budget.scope, [node, *context])
+        folded = folding.fold(value)
+        texts = shortest_texts(folded, budget.scope)
+        for form in solved_forms(folded, folding.bodies):  # 1 - th^2, not exp(2 * u) ...
+            texts += shortest_texts(form, budget.scope)
         texts += shortest_texts(value, budget.scope)  # folding does not always shorten
     except (Unsupported, ValueError, TypeError, RecursionError, AttributeError):
         return []

@@ -47,7 +47,7 @@ def diagnosis_block(diagnosis: Diagnosis | None, formulas: Formulas) -> str:
 def suggestion_block(diagnosis: Diagnosis, formulas: Formulas) -> str:
     """'Suggested correction (verdict):' and the corrected claim displayed, or '' if the
     diagnosis suggests none (or its suggestion does not parse: its lines already say it)."""
-    suggestion, lhs = diagnosis.suggestion, diagnosis.lhs
+    suggestion, lhs = diagnosis.suggestion, diagnosis.suggested_lhs or diagnosis.lhs
     if not (isinstance(suggestion, str) and isinstance(lhs, str)):
         return ""
     source = f"{lhs} == {suggestion}"
