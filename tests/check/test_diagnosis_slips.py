@@ -121,7 +121,7 @@ def test_text_and_json_of_a_left_side_fix_and_an_undefined_corner() -> None:
     only = FileResult(file.path, file.title, (),
                       (result("column-major"), result("zero-over-zero")))
     buffer = io.StringIO()
-    text.render(Report((only,)), Console(file=buffer, width=200, highlight=False))
+    text.render(Report((only,)), Console(file=buffer, width=200, highlight=False), verbose=True)
     lines = [line.strip() for line in buffer.getvalue().splitlines()]
     assert "suggested: Dg[t, (r - 1) * N + j] == delta(t, r) * x[j]  (proved)" in lines
     assert ("where: undefined when N == 1 (a side has no value there); fails when N >= 2"

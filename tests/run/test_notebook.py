@@ -19,7 +19,7 @@ CELLS = [
     "%%symderiv --strategy generic,bounded\n" + SPEC,
     "_.checks[1]",
     "%%symderiv --format json\n" + SPEC,
-    "%%symderiv\ntitle: typo\nclaims: [{id: a, claim: 'q == 1'}]",
+    "%%symderiv\ntitle: typo\ndefine: {f: q}\nclaims: [{id: a, claim: 'f == 1'}]",
 ]
 
 REPORT = """\
@@ -103,5 +103,5 @@ def test_bad_magic_lines_and_specs(outputs: list[list[dict[str, Any]]]) -> None:
         "stream", "stderr", "UsageError: %%symderiv: --format: not for a cell (its report is "
         "the cell's output)\n")
     assert result["data"]["text/plain"] == (
-        "<cell>\n<cell>:2:26: error: unknown name 'q'  [name]\n\n"
+        "<cell>\n<cell>:2:13: error: unknown name 'q'  [name]\n\n"
         "0 checks: 0 as expected, 0 not; 1 file(s) could not be loaded")
