@@ -215,13 +215,18 @@ class SympyBuilder:
 
         return normalize(sympy.diff(f, variable), self.ranges())
 
+    def elementary(self, function: str, u: sympy.Expr) -> sympy.Expr:
+        """tanh(u), sigmoid(u), ...: their exact values (`report.latex.printable` prints
+        them by name instead)."""
+        return elementary_sympy(function, u)
+
     def call(self, node: ast.Call, bound: dict[str, sympy.Expr]) -> sympy.Expr:
         function, args = node.function, node.args
         if function in ("exp", "log", "sqrt"):
             inner = self.expr(args[0], bound)
             return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[function](inner)
         if function in ELEMENTARY:
-            return elementary_sympy(function, self.expr(args[0], bound))
+            return self.elementary(function, self.expr(args[0], bound))
         if function == "delta":
             return KroneckerDelta(self.integer(args[0], bound), self.integer(args[1], bound))
         if function == "sum":

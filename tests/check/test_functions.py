@@ -268,3 +268,22 @@ def test_the_names_are_reserved() -> None:
     text = "title: r\nsymbols: {tanh: []}\nclaims: [{id: c, claim: '1 == 1'}]\n"
     assert [p.render() for p in problems(text=text)] == [
         "s.yaml:2:11: error: 'tanh' is a reserved word and cannot be declared  [reserved]"]
+
+
+# -- LaTeX ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("formula", "printed"), [
+    ("sigmoid(x) * (1 - sigmoid(x))", r"\sigma\left(x\right) \left(1 - \sigma\left(x\right)\right)"),
+    ("1 - tanh(x)^2", r"1 - \tanh^{2}{\left(x \right)}"),
+    ("softplus(-x)", r"\operatorname{softplus}\left(- x\right)"),
+    ("log1p(x)^2", r"\log\left(1 + x\right)^{2}"),
+    ("expm1(x)", r"\operatorname{expm1}\left(x\right)"),
+    ("sin(x) + cos(x)", r"\sin{\left(x \right)} + \cos{\left(x \right)}"),
+    ("D(tanh(x), x)", r"\frac{\partial}{\partial x}\left(\tanh{\left(x \right)}\right)"),
+])
+def test_printed_by_name(formula: str, printed: str) -> None:
+    from symderiv.report.latex.formulas import Formulas
+
+    scope = build_scope(load_text("p.yaml", "title: p\nsymbols: {x: []}\n"))
+    assert Formulas(scope).latex(parse(formula)) == printed

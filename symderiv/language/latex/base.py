@@ -9,7 +9,8 @@ from symderiv.language import ast
 from symderiv.language.latex.declarations import Declarations
 from symderiv.language.latex.structure import Piece, Scripted, Term
 
-FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log"}
+FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "tanh": "tanh", "sin": "sin",
+             "cos": "cos"}
 FONTS = {"mathrm", "mathit", "mathbf", "boldsymbol", "bm", "text", "textrm", "operatorname",
          "mathsf", "vec", "mathbb"}
 ELLIPSES = {"cdots", "dots", "ldots", "vdots", "ddots"}
