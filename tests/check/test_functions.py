@@ -129,6 +129,17 @@ def test_the_numeric_layer_alone_finds_the_double_angle_consistent() -> None:
     assert result.verdict == Verdict.CONSISTENT
 
 
+def test_a_missing_chain_factor_inside_sigmoid_is_diagnosed() -> None:
+    text = ("title: chain\nsymbols: {w: [], x: []}\ndefine: {s: sigmoid(w * x)}\n"
+            "claims:\n  - {id: c, claim: 'D(s, w) == s * (1 - s)', expect: refuted}\n")
+    (result,) = check_scope(build_scope(load_text("c.yaml", text)), Options())
+    assert result.verdict == Verdict.REFUTED
+    assert result.diagnosis is not None
+    assert result.diagnosis.error_class == "chain_factor"
+    assert result.diagnosis.suggestion == "s * x * (1 - s)"
+    assert result.diagnosis.suggestion_verdict == "proved"
+
+
 # -- the domains ---------------------------------------------------------------------------------
 
 
