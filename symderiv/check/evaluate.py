@@ -359,10 +359,14 @@ class Evaluator:
     def elementary_atomic(self, function: str, argument: ast.Node, env: dict[str, int]) -> Any:
         """An elementary function where exp and log are opaque atoms: written with exp(u)
         (through `exp_atomic`, so that tanh(2x) and sigmoid(−x) meet exp's identities) or
-        log; log1p(expm1(u)) = u like log(exp(u)) = u. sin and cos are the domain's."""
+        log; log1p(expm1(u)) = u like log(exp(u)) = u. sin and cos from t = tan(u/2)
+        (`half_tangent`): (2t, 1 − t²)/(1 + t²)."""
         domain = self.domain
         if function in ("sin", "cos"):
-            return domain.elementary(function, self.value(argument, env))
+            t = self.half_tangent(argument, env)
+            square = domain.mul(t, t)
+            numerator = domain.add(t, t) if function == "sin" else domain.sub(domain.one, square)
+            return domain.div(numerator, domain.add(domain.one, square))
         if function == "log1p":
             if isinstance(argument, ast.Call) and argument.function == "expm1":
                 return self.value(argument.args[0], env)
@@ -377,6 +381,37 @@ class Evaluator:
             return domain.log(domain.add(domain.one, e))
         assert function == "expm1", function
         return domain.sub(e, domain.one)
+
+    def half_tangent(self, node: ast.Node, env: dict[str, int]) -> Any:
+        """tan(u/2) where it is an opaque atom: first the true identities of the angle sum,
+        t(u ± v) = (t(u) ± t(v)) / (1 ∓ t(u)·t(v)), t(−u) = −t(u), for n·u and sum(...) too,
+        so that sin(2x) = 2 sin x cos x and the addition theorems are recognised (like
+        `exp_atomic`)."""
+        domain = self.domain
+
+        def added(a: Any, b: Any) -> Any:
+            return domain.div(domain.add(a, b), domain.sub(domain.one, domain.mul(a, b)))
+
+        if isinstance(node, ast.BinOp) and node.op in "+-":
+            right = self.half_tangent(node.right, env)
+            return added(self.half_tangent(node.left, env),
+                         right if node.op == "+" else domain.neg(right))
+        if isinstance(node, ast.Neg):
+            return domain.neg(self.half_tangent(node.operand, env))
+        if isinstance(node, ast.BinOp) and node.op == "*":
+            for factor, other in ((node.left, node.right), (node.right, node.left)):
+                n = self.constant_exponent(factor, env)
+                if n is not None and n.denominator == 1 and abs(n) <= 64:
+                    t, total = self.half_tangent(other, env), domain.zero
+                    for _ in range(abs(int(n))):
+                        total = added(total, t)
+                    return total if n >= 0 else domain.neg(total)
+        if isinstance(node, ast.Call) and node.function == "sum":
+            total = domain.zero
+            for inner in self.sum_terms(node.args, env):
+                total = added(total, self.half_tangent(node.args[0], inner))
+            return total
+        return domain.elementary("tan_half", self.value(node, env))
 
     def child(self, variable: tuple[str, tuple[int, ...]]) -> Evaluator:
         """The evaluator that carries derivatives by `variable` (cached)."""

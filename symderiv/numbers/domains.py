@@ -137,9 +137,13 @@ class ModularDomain(Domain):
         (tanh u = (e^{2u} − 1)/(e^{2u} + 1), sigmoid u = e^u/(e^u + 1), expm1 u = e^u − 1,
         softplus u = log(1 + e^u), log1p u = log(1 + u)); sin and cos from one atom t of
         their argument, a random point (2t, 1 − t²)/(1 + t²) of the unit circle (t = tan(u/2)),
-        so that sin² + cos² = 1 and the derivative rules hold."""
-        if function in ("sin", "cos"):
-            t = 0 if a == 0 else self._atom("sincos", a)
+        so that sin² + cos² = 1 and the derivative rules hold. `tan_half` is that t itself, odd
+        like tan (t(−u) = −t(u)), for `Evaluator.half_tangent`."""
+        if function in ("sin", "cos", "tan_half"):
+            t = 0 if a == 0 else self._atom("sincos", a) if a <= self.prime - a \
+                else self.prime - self._atom("sincos", self.prime - a)
+            if function == "tan_half":
+                return t
             square = t * t % self.prime
             numerator = 2 * t if function == "sin" else 1 - square
             return self.div(numerator % self.prime, (1 + square) % self.prime)
@@ -470,6 +474,8 @@ class DualDomain(Domain):
             slope = base.add(value, one)
         elif function == "sin":
             slope = base.elementary("cos", a[0])
+        elif function == "tan_half":  # (tan(u/2))′ = (1 + tan²(u/2))/2
+            slope = base.div(base.add(one, base.mul(value, value)), base.const(Fraction(2)))
         else:
             assert function == "cos", function
             slope = base.neg(base.elementary("sin", a[0]))

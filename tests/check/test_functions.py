@@ -94,8 +94,15 @@ CLAIMS = [
     ("log1p(expm1(x)) == x", "proved", "verified"),
     ("sin(x)^2 + cos(x)^2 == 1", "proved", "verified"),
     ("D(cos(x), x) == -sin(x)", "proved", "verified"),
-    # true, but sin(2x) is an unknown of its own in the screen: no bounded verdict
-    ("sin(2 * x) == 2 * sin(x) * cos(x)", "proved", "undecided"),
+    # the screen's angle sums: t(u ± v), t(−u), t(n·u) of the unknowns t = tan(u/2)
+    ("sin(2 * x) == 2 * sin(x) * cos(x)", "proved", "verified"),
+    ("sin(-x) == -sin(x)", "proved", "verified"),
+    ("cos(-x) == cos(x)", "proved", "verified"),
+    ("sin(x + y) == sin(x) * cos(y) + cos(x) * sin(y)", "proved", "verified"),
+    ("cos(3 * x) == 4 * cos(x)^3 - 3 * cos(x)", "proved", "verified"),
+    ("D(sin(2 * x), x) == 2 * cos(2 * x)", "proved", "verified"),
+    # true, but sin(x / 2) is an unknown of its own in the screen: no bounded verdict
+    ("sin(x / 2)^2 == (1 - cos(x)) / 2", "proved", "undecided"),
     # false
     ("D(tanh(x), x) == 1 - tanh(x)", "refuted", "refuted"),
     ("sigmoid(-x) == sigmoid(x)", "refuted", "refuted"),
@@ -106,6 +113,9 @@ CLAIMS = [
     ("cos(x) == sin(x + 1)", "refuted", "refuted"),
     ("sin(x)^2 == 1 - cos(x)^2 + 1 / 10^30", "refuted", "refuted"),
     ("D(softplus(x), x) == sigmoid(-x)", "refuted", "refuted"),
+    ("cos(x + y) == cos(x) * cos(y) + sin(x) * sin(y)", "refuted", "refuted"),
+    ("cos(3 * x) == 4 * cos(x)^3 - 2 * cos(x)", "refuted", "refuted"),
+    ("D(sin(2 * x), x) == cos(2 * x)", "refuted", "refuted"),
 ]
 
 
@@ -120,12 +130,12 @@ def test_claims_with_the_new_functions(claim: str, everything: str, bounded: str
 
 
 def test_the_screen_says_sin_and_cos_are_unknowns() -> None:
-    message = decide("sin(2 * x) == 2 * sin(x) * cos(x)", "bounded").message
+    message = decide("sin(x / 2)^2 == (1 - cos(x)) / 2", "bounded").message
     assert message.startswith("the exact screen cannot evaluate sin and cos exactly")
 
 
-def test_the_numeric_layer_alone_finds_the_double_angle_consistent() -> None:
-    result = decide("sin(2 * x) == 2 * sin(x) * cos(x)", "bounded,numeric")
+def test_the_numeric_layer_finds_the_half_angle_consistent() -> None:
+    result = decide("sin(x / 2)^2 == (1 - cos(x)) / 2", "bounded,numeric")
     assert result.verdict == Verdict.CONSISTENT
 
 
@@ -155,6 +165,10 @@ def test_modular_sin_and_cos_lie_on_the_unit_circle() -> None:
         assert (s * s + c * c) % PRIME == 1
     assert (domain.elementary("sin", 0), domain.elementary("cos", 0)) == (0, 1)
     assert domain.atoms.keys() == {("sincos", 5, None), ("sincos", 123456789, None)}
+    # tan(u/2) is odd: the atom of −5 is minus that of 5
+    assert domain.elementary("tan_half", PRIME - 5) == PRIME - domain.elementary("tan_half", 5)
+    assert domain.elementary("sin", PRIME - 5) == PRIME - domain.elementary("sin", 5)
+    assert domain.elementary("cos", PRIME - 5) == domain.elementary("cos", 5)
 
 
 def test_modular_functions_go_through_exp_and_log() -> None:
