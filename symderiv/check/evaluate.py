@@ -360,8 +360,13 @@ class Evaluator:
         """An elementary function where exp and log are opaque atoms: written with exp(u)
         (through `exp_atomic`, so that tanh(2x) and sigmoid(−x) meet exp's identities) or
         log; log1p(expm1(u)) = u like log(exp(u)) = u. sin and cos from t = tan(u/2)
-        (`half_tangent`): (2t, 1 − t²)/(1 + t²)."""
+        (`half_tangent`): (2t, 1 − t²)/(1 + t²). softplus(−v) = softplus(v) − v, so that the log
+        unknown is that of 1 + e^v for both signs."""
         domain = self.domain
+        if function == "softplus" and isinstance(argument, ast.Neg):
+            inner = argument.operand
+            return domain.sub(self.elementary_atomic("softplus", inner, env),
+                              self.value(inner, env))
         if function in ("sin", "cos"):
             t = self.half_tangent(argument, env)
             square = domain.mul(t, t)
