@@ -54,6 +54,16 @@ def test_the_spec_is_decided_as_written() -> None:
     assert {k: r.verdict.value for k, r in spec_results().items()} == SPEC_VERDICTS
 
 
+def test_a_tanh_layer_and_a_logistic_loss_at_every_size() -> None:
+    """Indexed and summed arguments, numpy over whole arrays (tanh(W @ x))."""
+    path = SPEC.parent / "layer.yaml"
+    results = check_scope(build_scope(load_file(path, "layer.yaml")), Options())
+    assert {r.id: r.verdict.value for r in results} == {
+        "layer-grad": "proved", "layer-grad-slip": "refuted", "loss-grad": "proved",
+        "loss-grad-slip": "refuted", "sin-sum": "proved", "h.numpy": "consistent",
+        "L.numpy": "consistent"}
+
+
 @pytest.mark.parametrize("name", ["tanh-derivative-slip", "sigmoid-even-slip",
                                   "log1p-is-not-log", "s.lost_minus"])
 def test_each_slip_has_a_confirmed_counterexample(name: str) -> None:
