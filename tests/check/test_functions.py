@@ -4,9 +4,12 @@ item 4): exact verdicts in every layer, their numpy counterparts, located errors
 from __future__ import annotations
 
 import math
+import random
+import re
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -20,7 +23,7 @@ from symderiv.load.loader import load_file, load_text
 from symderiv.numbers.domains import (DualDomain, ModularDomain, MpmathDomain, NotExact,
                                       RationalDomain, Undefined)
 from symderiv.numbers.numpy_eval import NumpyEvaluator, float_elementary
-from symderiv.options import Options
+from symderiv.options import Options, Strategy
 from symderiv.resolve.scope import build_scope
 from tests.located import problems
 
@@ -83,7 +86,7 @@ def test_the_lost_minus_is_refuted_at_one() -> None:
 def decide(claim: str, strategy: str = "generic,bounded,numeric") -> CheckResult:
     text = (f"title: one claim\nsymbols: {{x: [], y: []}}\n"
             f"claims:\n  - id: c\n    claim: {claim}\n")
-    options = Options(strategies=tuple(strategy.split(",")))  # type: ignore[arg-type]
+    options = Options(strategies=tuple(Strategy(s) for s in strategy.split(",")))
     (result,) = check_scope(build_scope(load_text("c.yaml", text)), options)
     return result
 
@@ -241,7 +244,7 @@ def test_forward_mode_derivatives(function: str, slope: object) -> None:
 # -- numpy ---------------------------------------------------------------------------------------
 
 
-def numpy_value(text: str, x: list[float], dtype: object = np.float64) -> np.ndarray:
+def numpy_value(text: str, x: list[Any], dtype: Any = np.float64) -> np.ndarray:
     data = np.array(x, dtype=dtype)
     result: np.ndarray = NumpyEvaluator({"x": data}, {}, dtype).value(parse(text)).data
     return result
@@ -326,3 +329,71 @@ def test_printed_by_name(formula: str, printed: str) -> None:
 
     scope = build_scope(load_text("p.yaml", "title: p\nsymbols: {x: []}\n"))
     assert Formulas(scope).latex(parse(formula)) == printed
+
+
+# -- soundness -----------------------------------------------------------------------------------
+
+
+MPMATH = {"tanh": mpmath.tanh, "sigmoid": lambda v: 1 / (1 + mpmath.exp(-v)),
+          "softplus": lambda v: mpmath.log1p(mpmath.exp(v)), "expm1": mpmath.expm1,
+          "sin": mpmath.sin, "cos": mpmath.cos, "exp": mpmath.exp, "log1p": mpmath.log1p}
+
+
+def in_mpmath(node: Any, point: dict[str, Any]) -> Any:
+    """A formula of the random ones below in mpmath, by a walk of its own (not symderiv's
+    evaluator)."""
+    from symderiv.language import ast
+
+    if isinstance(node, ast.Number):
+        return mpmath.mpf(node.value.numerator) / node.value.denominator
+    if isinstance(node, ast.Name):
+        return point[node.name]
+    if isinstance(node, ast.Neg):
+        return -in_mpmath(node.operand, point)
+    if isinstance(node, ast.BinOp):
+        left, right = in_mpmath(node.left, point), in_mpmath(node.right, point)
+        return {"+": lambda: left + right, "-": lambda: left - right,
+                "*": lambda: left * right}[node.op]()
+    assert isinstance(node, ast.Call)
+    return MPMATH[node.function](in_mpmath(node.args[0], point))
+
+
+def random_formula(rng: random.Random, depth: int) -> str:
+    if depth == 0 or rng.random() < 0.3:
+        return rng.choice(["x", "y", "2", "(-x)", "(x + y)", "(2 * x)", "1"])
+    if rng.random() < 0.5:
+        return f"{rng.choice(sorted(MPMATH))}({random_formula(rng, depth - 1)})"
+    return f"({random_formula(rng, depth - 1)} {rng.choice('+-*')} " \
+        f"{random_formula(rng, depth - 1)})"
+
+
+def test_the_screen_verifies_only_what_mpmath_confirms() -> None:
+    """Random formulas and near-copies (a sign flipped, sin for cos, sigmoid(u) for
+    1 − sigmoid(−u)): every claim the exact screen verifies holds at random points in mpmath
+    (50 digits), and some are verified and some refuted (the test sees both)."""
+    rng = random.Random(5)
+    claims = []
+    for _ in range(40):
+        a = random_formula(rng, 3)
+        b = rng.choice([random_formula(rng, 3), a.replace("sin", "cos", 1),
+                        re.sub(r"\bx\b", "(-x)", a, count=1),
+                        re.sub(r"\bsigmoid\(", "1 - sigmoid(-", a, count=1)])
+        claims.append((a, b))
+    text = "title: f\nsymbols: {x: [], y: []}\nclaims:\n" + "".join(
+        f"  - {{id: c{n}, claim: '{a} == {b}'}}\n" for n, (a, b) in enumerate(claims))
+    options = Options(strategies=(Strategy.BOUNDED,), timeout=5)
+    results = {r.id: r for r in check_scope(build_scope(load_text("f.yaml", text)), options)}
+    verdicts = [results[f"c{n}"].verdict.value for n in range(len(claims))]
+    assert verdicts.count("verified") >= 10 and verdicts.count("refuted") >= 10
+    assert {"verified", "refuted"} <= set(verdicts) <= {"verified", "refuted", "undecided"}
+    mpmath.mp.dps = 50
+    for (a, b), verdict in zip(claims, verdicts):
+        if verdict != "verified":
+            continue
+        for _ in range(3):
+            point = {"x": mpmath.mpf(rng.uniform(-0.9, 2)), "y": mpmath.mpf(rng.uniform(-0.9, 2))}
+            try:
+                left, right = in_mpmath(parse(a), point), in_mpmath(parse(b), point)
+            except (ValueError, ZeroDivisionError):
+                continue
+            assert abs(left - right) <= mpmath.mpf(10) ** -30 * (1 + abs(left)), (a, b)
