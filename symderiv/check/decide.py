@@ -54,7 +54,8 @@ def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
     return ", ".join(f"{n} ∈ {{{', '.join(map(str, values[n]))}}}" for n in names)
 
 
-_OPAQUE_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "pow": "fractional powers"}
+_OPAQUE_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "pow": "fractional powers",
+                 "sincos": "sin and cos"}
 
 
 def unconfirmed(candidates: list[bounded.Candidate]) -> str:

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any, cast
 
 from symderiv import limits
-from symderiv.resolve.scope import Scope
+from symderiv.resolve.scope import ELEMENTARY, Scope
 from symderiv.numbers.domains import Domain, DualDomain
 from symderiv.errors import SymderivError
 from symderiv.language import ast
@@ -345,12 +345,78 @@ class Evaluator:
                     return domain.ipow(self.exp_atomic(other, env), int(n))
         if isinstance(node, ast.Call) and node.function == "log":
             return self.value(node.args[0], env)
+        if isinstance(node, ast.Call) and node.function in ("softplus", "log1p"):
+            argument = node.args[0]  # exp(log(1 + e^u)) = 1 + e^u, exp(log(1 + u)) = 1 + u
+            return domain.add(domain.one, self.exp_atomic(argument, env)
+                              if node.function == "softplus" else self.value(argument, env))
         if isinstance(node, ast.Call) and node.function == "sum":
             product = domain.one
             for inner in self.sum_terms(node.args, env):
                 product = domain.mul(product, self.exp_atomic(node.args[0], inner))
             return product
         return domain.exp(self.value(node, env))
+
+    def elementary_atomic(self, function: str, argument: ast.Node, env: dict[str, int]) -> Any:
+        """An elementary function where exp and log are opaque atoms: written with exp(u)
+        (through `exp_atomic`, so that tanh(2x) and sigmoid(−x) meet exp's identities) or
+        log; log1p(expm1(u)) = u like log(exp(u)) = u. sin and cos from t = tan(u/2)
+        (`half_tangent`): (2t, 1 − t²)/(1 + t²). softplus(−v) = softplus(v) − v, so that the log
+        unknown is that of 1 + e^v for both signs."""
+        domain = self.domain
+        if function == "softplus" and isinstance(argument, ast.Neg):
+            inner = argument.operand
+            return domain.sub(self.elementary_atomic("softplus", inner, env),
+                              self.value(inner, env))
+        if function in ("sin", "cos"):
+            t = self.half_tangent(argument, env)
+            square = domain.mul(t, t)
+            numerator = domain.add(t, t) if function == "sin" else domain.sub(domain.one, square)
+            return domain.div(numerator, domain.add(domain.one, square))
+        if function == "log1p":
+            if isinstance(argument, ast.Call) and argument.function == "expm1":
+                return self.value(argument.args[0], env)
+            return domain.log(domain.add(domain.one, self.value(argument, env)))
+        e = self.exp_atomic(argument, env)
+        if function == "tanh":
+            square = domain.mul(e, e)
+            return domain.div(domain.sub(square, domain.one), domain.add(square, domain.one))
+        if function == "sigmoid":
+            return domain.div(e, domain.add(e, domain.one))
+        if function == "softplus":
+            return domain.log(domain.add(domain.one, e))
+        assert function == "expm1", function
+        return domain.sub(e, domain.one)
+
+    def half_tangent(self, node: ast.Node, env: dict[str, int]) -> Any:
+        """tan(u/2) where it is an opaque atom: first the true identities of the angle sum,
+        t(u ± v) = (t(u) ± t(v)) / (1 ∓ t(u)·t(v)), t(−u) = −t(u), for n·u and sum(...) too,
+        so that sin(2x) = 2 sin x cos x and the addition theorems are recognised (like
+        `exp_atomic`)."""
+        domain = self.domain
+
+        def added(a: Any, b: Any) -> Any:
+            return domain.div(domain.add(a, b), domain.sub(domain.one, domain.mul(a, b)))
+
+        if isinstance(node, ast.BinOp) and node.op in "+-":
+            right = self.half_tangent(node.right, env)
+            return added(self.half_tangent(node.left, env),
+                         right if node.op == "+" else domain.neg(right))
+        if isinstance(node, ast.Neg):
+            return domain.neg(self.half_tangent(node.operand, env))
+        if isinstance(node, ast.BinOp) and node.op == "*":
+            for factor, other in ((node.left, node.right), (node.right, node.left)):
+                n = self.constant_exponent(factor, env)
+                if n is not None and n.denominator == 1 and abs(n) <= 64:
+                    t, total = self.half_tangent(other, env), domain.zero
+                    for _ in range(abs(int(n))):
+                        total = added(total, t)
+                    return total if n >= 0 else domain.neg(total)
+        if isinstance(node, ast.Call) and node.function == "sum":
+            total = domain.zero
+            for inner in self.sum_terms(node.args, env):
+                total = added(total, self.half_tangent(node.args[0], inner))
+            return total
+        return domain.elementary("tan_half", self.value(node, env))
 
     def child(self, variable: tuple[str, tuple[int, ...]]) -> Evaluator:
         """The evaluator that carries derivatives by `variable` (cached)."""
@@ -374,6 +440,10 @@ class Evaluator:
             return domain.log(self.value(inner, env))
         if function == "sqrt":
             return domain.sqrt(self.value(args[0], env))
+        if function in ELEMENTARY:
+            if self.atomic:
+                return self.elementary_atomic(function, args[0], env)
+            return domain.elementary(function, self.value(args[0], env))
         if function == "delta":
             equal = self.integer(args[0], env) == self.integer(args[1], env)
             return domain.one if equal else domain.zero

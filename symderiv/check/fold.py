@@ -92,6 +92,8 @@ class _ToAst:
             return ast.Call(0, 0, "exp", (self.convert(expr.args[0]),))
         if isinstance(expr, sympy.log):
             return ast.Call(0, 0, "log", (self.convert(expr.args[0]),))
+        if isinstance(expr, sympy.sin | sympy.cos):
+            return ast.Call(0, 0, type(expr).__name__, (self.convert(expr.args[0]),))
         if isinstance(expr, KroneckerDelta):
             return ast.Call(0, 0, "delta", tuple(self.convert(a) for a in expr.args))
         if isinstance(expr, Sum) and len(expr.limits) == 1:

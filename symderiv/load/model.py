@@ -9,7 +9,8 @@ from symderiv.errors import Location
 from symderiv.language import ast
 
 RESERVED = frozenset(
-    "D sum delta exp log sqrt jacobian diag eye and or not max min abs outer".split()
+    "D sum delta exp log sqrt jacobian diag eye and or not max min abs outer "
+    "tanh sigmoid softplus log1p expm1 sin cos".split()
 )
 
 

@@ -57,6 +57,9 @@ class Domain:
     def exp(self, a: Any) -> Any: ...
     def log(self, a: Any) -> Any: ...
     def sqrt(self, a: Any) -> Any: ...
+    def elementary(self, function: str, a: Any) -> Any:
+        """tanh, sigmoid, softplus, log1p, expm1, sin or cos of a (scope.ELEMENTARY)."""
+        raise NotImplementedError(function)
     def input(self, name: str, index: tuple[int, ...]) -> Any: ...
     @abstractmethod
     def is_zero(self, a: Any) -> bool: ...
@@ -128,6 +131,34 @@ class ModularDomain(Domain):
 
     def sqrt(self, a: int) -> int:
         return a if a in (0, 1) else self._atom("sqrt", a)
+
+    def elementary(self, function: str, a: int) -> int:
+        """Through the exp and log atoms where the function is a rational function of them
+        (tanh u = (e^{2u} − 1)/(e^{2u} + 1), sigmoid u = e^u/(e^u + 1), expm1 u = e^u − 1,
+        softplus u = log(1 + e^u), log1p u = log(1 + u)); sin and cos from one atom t of
+        their argument, a random point (2t, 1 − t²)/(1 + t²) of the unit circle (t = tan(u/2)),
+        so that sin² + cos² = 1 and the derivative rules hold. `tan_half` is that t itself, odd
+        like tan (t(−u) = −t(u)), for `Evaluator.half_tangent`."""
+        if function in ("sin", "cos", "tan_half"):
+            t = 0 if a == 0 else self._atom("sincos", a) if a <= self.prime - a \
+                else self.prime - self._atom("sincos", self.prime - a)
+            if function == "tan_half":
+                return t
+            square = t * t % self.prime
+            numerator = 2 * t if function == "sin" else 1 - square
+            return self.div(numerator % self.prime, (1 + square) % self.prime)
+        if function == "log1p":
+            return self.log((1 + a) % self.prime)
+        e = self.exp(a)
+        if function == "tanh":
+            square = e * e % self.prime
+            return self.div((square - 1) % self.prime, (square + 1) % self.prime)
+        if function == "sigmoid":
+            return self.div(e, (e + 1) % self.prime)
+        if function == "softplus":
+            return self.log((1 + e) % self.prime)
+        assert function == "expm1", function
+        return (e - 1) % self.prime
 
     def input(self, name: str, index: tuple[int, ...]) -> int:
         key = (name, index)
@@ -233,6 +264,16 @@ class RationalDomain(WatchedDomain):
             raise Undefined("square root of a negative number")
         return _root(a, 2)
 
+    def elementary(self, function: str, a: Fraction) -> Fraction:
+        """Exact only at 0 (tanh 0 = 0, sigmoid 0 = 1/2, cos 0 = 1, ...)."""
+        if function == "log1p" and a <= -1:
+            raise Undefined("log1p of a number ≤ −1")
+        at_zero = {"tanh": self.zero, "sigmoid": Fraction(1, 2), "log1p": self.zero,
+                   "expm1": self.zero, "sin": self.zero, "cos": self.one}
+        if a != 0 or function not in at_zero:
+            raise NotExact(f"{function} of this rational is irrational")
+        return at_zero[function]
+
     def input(self, name: str, index: tuple[int, ...]) -> Fraction:
         return self.values[(name, index)]
 
@@ -310,6 +351,26 @@ class MpmathDomain(WatchedDomain):
         if a < 0:
             raise Undefined("square root of a negative number")
         return self._seen(self.context.sqrt(a))
+
+    def elementary(self, function: str, a: Any) -> Any:
+        context = self.context
+        if function == "log1p":
+            if a <= -1:
+                raise Undefined("log1p of a number ≤ −1")
+            return self._seen(context.log1p(a))
+        if abs(a) > MAX_EXP_ARGUMENT:
+            raise Undefined(f"{function}() of a number too large to evaluate")
+        if function == "tanh":  # the interval context has no tanh
+            value = context.tanh(a) if hasattr(context, "tanh") \
+                else 1 - 2 / (context.exp(2 * a) + 1)
+        elif function == "sigmoid":
+            value = 1 / (1 + context.exp(-a))
+        elif function == "softplus":
+            value = context.log1p(context.exp(a))
+        else:
+            value = {"expm1": context.expm1, "sin": context.sin, "cos": context.cos}[
+                function](a)
+        return self._seen(value)
 
     def input(self, name: str, index: tuple[int, ...]) -> Any:
         return self.const(self.values[(name, index)])
@@ -396,6 +457,29 @@ class DualDomain(Domain):
         base = self.base
         root = base.sqrt(a[0])
         return (root, base.div(a[1], base.mul(base.const(Fraction(2)), root)))
+
+    def elementary(self, function: str, a: Any) -> Any:
+        base = self.base
+        value = base.elementary(function, a[0])
+        one = base.one
+        if function == "tanh":
+            slope = base.sub(one, base.mul(value, value))
+        elif function == "sigmoid":
+            slope = base.mul(value, base.sub(one, value))
+        elif function == "softplus":
+            slope = base.elementary("sigmoid", a[0])
+        elif function == "log1p":
+            slope = base.div(one, base.add(one, a[0]))
+        elif function == "expm1":
+            slope = base.add(value, one)
+        elif function == "sin":
+            slope = base.elementary("cos", a[0])
+        elif function == "tan_half":  # (tan(u/2))′ = (1 + tan²(u/2))/2
+            slope = base.div(base.add(one, base.mul(value, value)), base.const(Fraction(2)))
+        else:
+            assert function == "cos", function
+            slope = base.neg(base.elementary("sin", a[0]))
+        return (value, base.mul(slope, a[1]))
 
     def input(self, name: str, index: tuple[int, ...]) -> Any:
         value = self.base.input(name, index)

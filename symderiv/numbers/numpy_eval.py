@@ -3,7 +3,8 @@
 Every value carries a leading axis of points, so one evaluation computes an implementation
 at many random points at once (no Python loop per point). A value is a `Batch`: `data` has
 shape (P, *shape) where P is the number of points, or 1 for a constant (numpy broadcasting
-does the rest). Only `exp log sqrt abs max min sum`, `@`, `.T`, `outer`, `diag`, `eye`,
+does the rest). Only `exp log sqrt abs max min sum`, the elementary functions (`tanh sigmoid
+softplus log1p expm1 sin cos`), `@`, `.T`, `outer`, `diag`, `eye`,
 arithmetic and broadcasting exist; `check_formula` rejects everything else with a location.
 """
 
@@ -19,12 +20,41 @@ import numpy as np
 from symderiv.numbers.domains import Undefined
 from symderiv.language import ast
 
-ELEMENTWISE = ("exp", "log", "sqrt", "abs")
+#: Functions of one number beyond exp/log/sqrt, as in claims (scope.ELEMENTARY).
+ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
+ELEMENTWISE = ("exp", "log", "sqrt", "abs") + ELEMENTARY
 REDUCTIONS = ("max", "min", "sum")
 FUNCTIONS = {"exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "max": (1, 2),
-             "min": (1, 2), "sum": (1,), "outer": (2,), "diag": (1,), "eye": (1,)}
+             "min": (1, 2), "sum": (1,), "outer": (2,), "diag": (1,), "eye": (1,),
+             **{function: (1,) for function in ELEMENTARY}}
 #: Functions whose complex extension is not analytic: derivatives use central differences.
 KINKED = frozenset({"abs", "max", "min"})
+
+
+#: The elementary functions in mpmath (exact mode): sigmoid and softplus as their formulas.
+MPMATH_ELEMENTARY = {
+    "tanh": mpmath.tanh, "log1p": mpmath.log1p, "expm1": mpmath.expm1, "sin": mpmath.sin,
+    "cos": mpmath.cos, "sigmoid": lambda v: 1 / (1 + mpmath.exp(-v)),
+    "softplus": lambda v: mpmath.log1p(mpmath.exp(v)),
+}
+
+
+def float_elementary(function: str, data: Any) -> Any:
+    """An elementary function in floats, real or complex (complex-step differentiation):
+    numpy's own, and sigmoid and softplus in stable forms, each branch analytic (softplus
+    u = u + log1p(e^{−u}) for u > 0, log1p(e^u) otherwise: np.logaddexp(0, u) in a form
+    complex numbers accept)."""
+    with np.errstate(all="ignore"):
+        if function == "sigmoid":
+            positive = np.real(data) >= 0
+            return np.where(positive, 1 / (1 + np.exp(-data)),
+                            np.exp(data) / (1 + np.exp(data)))
+        if function == "softplus":
+            return np.where(np.real(data) > 0, data + np.log1p(np.exp(-data)),
+                            np.log1p(np.exp(data)))
+        functions = {"tanh": np.tanh, "log1p": np.log1p, "expm1": np.expm1, "sin": np.sin,
+                     "cos": np.cos}
+        return functions[function](data)
 
 
 class NumpyError(ValueError):
@@ -95,6 +125,11 @@ class NumpyEvaluator:
 
     def _elementwise(self, function: str, data: np.ndarray) -> np.ndarray:
         """exp/log/sqrt in mpmath, element by element; Undefined outside their domain."""
+        if function in ELEMENTARY:
+            if function == "log1p" and any(v <= -1 for v in data.flat):
+                raise Undefined("log1p of a number ≤ −1")
+            mapped: np.ndarray = np.frompyfunc(MPMATH_ELEMENTARY[function], 1, 1)(data)
+            return mapped
         if function != "exp" and any(v < 0 or (v == 0 and function == "log")
                                      for v in data.flat):
             raise Undefined(f"{function} of a number outside its domain")
@@ -206,10 +241,17 @@ class NumpyEvaluator:
             return self._eye(node.args[0])
         args = [self._value(a) for a in node.args]
         data = args[0].data
-        if self.exact and function in ("exp", "log", "sqrt"):
+        if self.exact and function in ("exp", "log", "sqrt") + ELEMENTARY:
             return Batch(self._elementwise(function, data))
         if function in ("exp", "log", "sqrt"):
             return Batch(self._transcendental(function, data))
+        if function in ELEMENTARY:
+            if function == "log1p" and np.any(np.real(data) <= -1):
+                self._note("log1p of a number ≤ −1")
+            out = np.asarray(float_elementary(function, data))
+            if function == "expm1" and np.any(~np.isfinite(out) & np.isfinite(data)):
+                self._note("exp overflows")
+            return Batch(out)
         if function == "abs":
             return Batch(data * np.sign(np.real(data)) if np.iscomplexobj(data)
                          else np.abs(data))
@@ -294,7 +336,7 @@ RANGE_EVENTS = frozenset({"exp overflows", "exp underflows to 0", "inf / inf giv
 
 #: Functions whose value can follow one formula in one region and another elsewhere:
 #: sqrt(x^2) is x for x ≥ 0 and −x below, log and fractional powers have branches too.
-BRANCHED = KINKED | {"sqrt", "log"}
+BRANCHED = KINKED | {"sqrt", "log", "log1p"}
 
 
 def uses_kinks(node: ast.Node, implementations: dict[str, ast.Node],

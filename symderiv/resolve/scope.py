@@ -27,7 +27,10 @@ from symderiv.load.model import (
 
 Shape = tuple[sympy.Expr, ...]
 
-SCALAR_FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1}
+SCALAR_FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1, "softplus": 1,
+                    "log1p": 1, "expm1": 1, "sin": 1, "cos": 1}
+#: The elementary functions beyond exp/log/sqrt (issue 15, item 4): scalar, one argument.
+ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
 NUMPY_ONLY = {"max", "min", "abs", "outer"}
 
 

@@ -13,7 +13,7 @@ import sympy
 from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
 
 from symderiv import limits
-from symderiv.resolve.scope import Scope, size_symbol
+from symderiv.resolve.scope import ELEMENTARY, Scope, size_symbol
 from symderiv.language import ast
 
 
@@ -31,6 +31,26 @@ def _too_large(base: sympy.Expr, exponent: sympy.Expr) -> bool:
     if abs(exponent) > limits.active().max_symbolic_exponent and abs(base) != 1 and base != 0:
         return True
     return bool(_bits(base) * abs(exponent) > limits.active().max_number_bits)
+
+
+def elementary_sympy(function: str, u: sympy.Expr) -> sympy.Expr:
+    """The exact sympy value of an elementary function (scope.ELEMENTARY) at u.
+
+    tanh, sigmoid, softplus and expm1 are written with exp (and log1p with log), as the
+    modular screen evaluates them, so that their identities are rational in exp(u) and
+    proofs and screen reason alike; sin and cos are sympy's own.
+    """
+    if function == "tanh":
+        return (sympy.exp(2 * u) - 1) / (sympy.exp(2 * u) + 1)
+    if function == "sigmoid":
+        return 1 / (1 + sympy.exp(-u))
+    if function == "softplus":
+        return sympy.log(1 + sympy.exp(u))
+    if function == "log1p":
+        return sympy.log(1 + u)
+    if function == "expm1":
+        return sympy.exp(u) - 1
+    return {"sin": sympy.sin, "cos": sympy.cos}[function](u)
 
 
 class Unsupported(Exception):
@@ -195,11 +215,18 @@ class SympyBuilder:
 
         return normalize(sympy.diff(f, variable), self.ranges())
 
+    def elementary(self, function: str, u: sympy.Expr) -> sympy.Expr:
+        """tanh(u), sigmoid(u), ...: their exact values (`report.latex.printable` prints
+        them by name instead)."""
+        return elementary_sympy(function, u)
+
     def call(self, node: ast.Call, bound: dict[str, sympy.Expr]) -> sympy.Expr:
         function, args = node.function, node.args
         if function in ("exp", "log", "sqrt"):
             inner = self.expr(args[0], bound)
             return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[function](inner)
+        if function in ELEMENTARY:
+            return self.elementary(function, self.expr(args[0], bound))
         if function == "delta":
             return KroneckerDelta(self.integer(args[0], bound), self.integer(args[1], bound))
         if function == "sum":

@@ -13,7 +13,7 @@ from symderiv.check.fold import Folder, formula
 from symderiv.language import ast
 from symderiv.language.parser import parse
 from symderiv.language.printer import unparse
-from symderiv.resolve.scope import Scope, free_indices
+from symderiv.resolve.scope import ELEMENTARY, Scope, free_indices
 
 #: Index tuples tried per definition for a chain factor D(d[...], x).
 MAX_CHAIN_CANDIDATES = 16
@@ -36,14 +36,15 @@ def chain_inners(scope: Scope, lhs: ast.Node, free: list[str]) -> list[ast.Node]
 
 def _inner_calls(scope: Scope, f: ast.Node, free: list[str]
                  ) -> tuple[list[ast.Node], list[str]]:
-    """The arguments of exp/log/sqrt in f and the definitions it uses (theirs too), and
-    those definitions in the order met."""
+    """The arguments of exp/log/sqrt and the elementary functions (tanh, sigmoid, ...) in f
+    and the definitions it uses (theirs too), and those definitions in the order met."""
     out: list[ast.Node] = []
     seen_definitions: list[str] = []
     stack = [f]
     while stack:
         for node in ast.walk(stack.pop()):
-            if isinstance(node, ast.Call) and node.function in ("exp", "log", "sqrt") \
+            if isinstance(node, ast.Call) \
+                    and node.function in ("exp", "log", "sqrt", *ELEMENTARY) \
                     and not free_indices(node.args[0], scope) - set(free):
                 out.append(node.args[0])
             if isinstance(node, ast.Name) and node.name in scope.definitions \

@@ -17,7 +17,7 @@ from symderiv.check.numeric.points import point_count
 from symderiv.load.model import Implementation
 from symderiv.language import ast
 from symderiv.numbers.domains import OperatorDomain
-from symderiv.numbers.numpy_eval import NumpyEvaluator
+from symderiv.numbers.numpy_eval import NumpyEvaluator, float_elementary
 from symderiv.resolve.implementations import single_implementations
 from symderiv.resolve.scope import Scope
 
@@ -65,6 +65,9 @@ class NumpyDomain(OperatorDomain):
 
     def sqrt(self, a: Any) -> Any:
         return np.sqrt(a)
+
+    def elementary(self, function: str, a: Any) -> Any:
+        return float_elementary(function, a)
 
     def input(self, name: str, index: tuple[int, ...]) -> Any:
         return self.inputs[name][(slice(None),) + tuple(i - 1 for i in index)]

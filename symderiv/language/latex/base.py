@@ -9,7 +9,11 @@ from symderiv.language import ast
 from symderiv.language.latex.declarations import Declarations
 from symderiv.language.latex.structure import Piece, Scripted, Term
 
-FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log"}
+FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "tanh": "tanh", "sin": "sin",
+             "cos": "cos"}
+#: Functions LaTeX has no command for, read from `\operatorname{NAME}(…)` (as reports print them).
+OPERATOR_FUNCTIONS = {"sigmoid": "sigmoid", "softplus": "softplus", "log1p": "log1p",
+                      "expm1": "expm1"}
 FONTS = {"mathrm", "mathit", "mathbf", "boldsymbol", "bm", "text", "textrm", "operatorname",
          "mathsf", "vec", "mathbb"}
 ELLIPSES = {"cdots", "dots", "ldots", "vdots", "ddots"}

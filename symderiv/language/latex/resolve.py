@@ -16,7 +16,8 @@ from fractions import Fraction
 
 from symderiv.errors import FormulaError
 from symderiv.language import ast
-from symderiv.language.latex.base import ELLIPSES, FONTS, FUNCTIONS, TRANSPOSES
+from symderiv.language.latex.base import (ELLIPSES, FONTS, FUNCTIONS, OPERATOR_FUNCTIONS,
+                                          TRANSPOSES)
 from symderiv.language.latex.declarations import Declarations, normal
 from symderiv.language.latex.derivatives import Derivatives
 from symderiv.language.latex.structure import (
@@ -317,6 +318,10 @@ class Resolver(Derivatives):
             raise self.fail(f"\\{command.name}{{{inner}}} is not a name", item)
         if inner in FUNCTIONS:
             raise self.fail(f"write \\{inner}, not \\{command.name}{{{inner}}}", item)
+        if inner in OPERATOR_FUNCTIONS and command.name == "operatorname":
+            applied = list(items)  # \operatorname{softplus}(x): the function softplus
+            applied[position + 1] = whole
+            return self.function(whole, applied, position + 1)
         node = self.scripted(whole, self.name(inner, whole.atom))
         return self.after_name(node, inner, items, position + 2), position + 2
 
@@ -520,26 +525,33 @@ class Resolver(Derivatives):
         """`\\exp`, `\\log`, `\\ln` applied to a group or to one factor."""
         command = item.atom
         assert isinstance(command, Command)
+        written = f"\\{command.name}" if command.name in FUNCTIONS \
+            else f"\\operatorname{{{command.name}}}"
         if item.scripts:
-            raise self.fail(f"\\{command.name} with a script (a base or a power) is not "
-                            f"understood; write \\{command.name}(…) and powers outside", item)
+            raise self.fail(f"{written} with a script (a base or a power) is not "
+                            f"understood; write {written}(…) and powers outside", item)
         if position + 1 >= len(items) or isinstance(items[position + 1], Mul):
-            raise self.fail(f"\\{command.name} without an argument", item)
+            raise self.fail(f"{written} without an argument", item)
         following = items[position + 1]
         assert isinstance(following, Scripted)
         if isinstance(following.atom, Group) and following.atom.kind != "bracket":
             argument = self.group(following.atom)
-            call: ast.Node = ast.Call(item.start, following.atom.end, FUNCTIONS[command.name],
+            call: ast.Node = ast.Call(item.start, following.atom.end, self.called(command),
                                       (argument,))
             bare = Scripted(item.start, following.end, following.atom, following.scripts)
             return self.scripted(bare, call, subscripted=False), position + 2
-        self.refuse_product_after_sum(items, position + 1, f"that \\{command.name} takes",
-                                      f"\\{command.name}(…) with parentheses")
+        self.refuse_product_after_sum(items, position + 1, f"that {written} takes",
+                                      f"{written}(…) with parentheses")
         argument, after = self.factor(items, position + 1)
         if after < len(items) and not isinstance(items[after], Mul):
-            raise self.fail(f"ambiguous: how far does \\{command.name} reach? write "
-                            f"\\{command.name}(…) with parentheses", items[after])
-        return ast.Call(item.start, argument.end, FUNCTIONS[command.name], (argument,)), after
+            raise self.fail(f"ambiguous: how far does {written} reach? write "
+                            f"{written}(…) with parentheses", items[after])
+        return ast.Call(item.start, argument.end, self.called(command), (argument,)), after
+
+    @staticmethod
+    def called(command: Command) -> str:
+        """The formula language's function that `\\exp` or `\\operatorname{softplus}` is."""
+        return FUNCTIONS.get(command.name) or OPERATOR_FUNCTIONS[command.name]
 
     def delta(self, item: Scripted) -> ast.Node:
         """`\\delta_{ij}`, `\\delta_{i,j}`: the Kronecker delta."""

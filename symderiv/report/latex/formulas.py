@@ -15,7 +15,7 @@ from symderiv.load.model import Definition, Formula, SymbolDecl
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.report.latex.escape import code
-from symderiv.report.latex.printable import Printable
+from symderiv.report.latex.printable import Printable, PrintingBuilder
 from symderiv.report.latex.printer import SymderivLatexPrinter
 from symderiv.report.latex.rewrite import as_written, readable_dummies
 
@@ -46,7 +46,7 @@ class Formulas:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.builder = SympyBuilder(scope, folded=True)
+        self.builder: SympyBuilder = PrintingBuilder(scope, folded=True)
         self.printable = Printable(self.builder, scope)
         names = spec_names(scope)
         self.printer = SymderivLatexPrinter(names)

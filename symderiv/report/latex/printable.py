@@ -12,10 +12,18 @@ from __future__ import annotations
 import sympy
 
 from symderiv.language import ast
-from symderiv.resolve.scope import Scope
+from symderiv.resolve.scope import ELEMENTARY, Scope
 from symderiv.resolve.symbolic import Derivative, SympyBuilder, Unsupported
 from symderiv.report.latex.printer import (Diag, IdentityMatrix, Jacobian,
-                                           MatrixProduct, Transposed)
+                                           MatrixProduct, Transposed, printed_elementary)
+
+
+class PrintingBuilder(SympyBuilder):
+    """The folded builder with the elementary functions kept by name (`\\tanh(x)`, not
+    its exponentials): for printing only."""
+
+    def elementary(self, function: str, u: sympy.Expr) -> sympy.Expr:
+        return printed_elementary(function, u)
 
 
 class Printable:
@@ -72,6 +80,8 @@ class Printable:
         if node.function == "delta":
             return sympy.KroneckerDelta(*(self.build(a) for a in node.args), evaluate=False)
         args = [self.build(a) for a in node.args]
+        if node.function in ELEMENTARY:
+            return printed_elementary(node.function, args[0])
         if node.function in ("exp", "log", "sqrt"):
             return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[
                 node.function](*args, evaluate=False)

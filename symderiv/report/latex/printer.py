@@ -45,6 +45,48 @@ class MatrixProduct(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """A @ B for printing (juxtaposition, as the notes write it)."""
 
 
+class Named(sympy.Function):  # type: ignore[misc]  # sympy is untyped
+    """An elementary function printed by its name (sigmoid, softplus, log1p, expm1)."""
+
+    #: the LaTeX of the function's name; log1p is printed as log(1 + x)
+    operator = ""
+
+    def _symderiv_latex(self, printer: LatexPrinter, exp: Any = None) -> str:
+        argument = printer._print(self.args[0])
+        if self.operator == "log1p":
+            text = rf"\log\left(1 + {argument}\right)"
+        else:
+            text = rf"{self.operator}\left({argument}\right)"
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+
+class Sigmoid(Named):
+    operator = r"\sigma"
+
+
+class Softplus(Named):
+    operator = r"\operatorname{softplus}"
+
+
+class Log1p(Named):
+    operator = "log1p"
+
+
+class Expm1(Named):
+    operator = r"\operatorname{expm1}"
+
+
+def printed_elementary(function: str, u: sympy.Basic) -> sympy.Basic:
+    """An elementary function (scope.ELEMENTARY) for printing: tanh, sin and cos as sympy
+    prints them, the others by name (`\\sigma(x)`, `\\operatorname{softplus}(x)`,
+    `\\log(1 + x)`, `\\operatorname{expm1}(x)`)."""
+    own = {"tanh": sympy.tanh, "sin": sympy.sin, "cos": sympy.cos}
+    if function in own:
+        return own[function](u, evaluate=False)
+    named = {"sigmoid": Sigmoid, "softplus": Softplus, "log1p": Log1p, "expm1": Expm1}
+    return named[function](u, evaluate=False)
+
+
 class SymderivLatexPrinter(LatexPrinter):  # type: ignore[misc]  # sympy is untyped
     """LaTeX in the notation of the course notes.
 
