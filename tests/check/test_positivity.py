@@ -191,3 +191,27 @@ def test_the_rules_fire_on_positive_arguments(expr: sympy.Expr, expected: sympy.
 ])
 def test_the_rules_do_not_fire_when_a_side_condition_fails(expr: sympy.Expr) -> None:
     assert expand_logs(expr, RANGES) == expr
+
+
+def test_the_cross_check_catches_a_proof_by_a_wrong_log_rule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were a rule unsound (here log(a + b) = log a + log b), the exact evaluation at the
+    listed sizes and the confirmed counterexample would still stop the `proved`."""
+    from symderiv.check import generic
+
+    def wrong(expr: sympy.Basic, ranges: object) -> sympy.Basic:
+        return expr.replace(lambda e: isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Add),
+                            lambda e: sympy.Add(*map(sympy.log, e.args[0].args)))
+
+    monkeypatch.setattr(generic, "expand_logs", wrong)
+    text = """
+        title: wrong rule
+        sizes: {T: [1, 2]}
+        indices: {k: T}
+        symbols: {a: [T], u: {}}
+        claims:
+          - {id: wrong, claim: "log(exp(a[k]) + exp(u)) == a[k] + u", expect: refuted}
+    """
+    (result,) = check_scope(scope_of(text), Options(strategies=("generic", "bounded")))
+    assert result.verdict == Verdict.UNDECIDED
+    assert result.method == "inconsistent"
