@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from functools import cache
 
+import mpmath
 import pytest
 import sympy
 from sympy import Dummy, IndexedBase, Product, Sum
@@ -215,3 +217,56 @@ def test_the_cross_check_catches_a_proof_by_a_wrong_log_rule(
     (result,) = check_scope(scope_of(text), Options(strategies=("generic", "bounded")))
     assert result.verdict == Verdict.UNDECIDED
     assert result.method == "inconsistent"
+
+
+def _random_expression(rng: random.Random, depth: int) -> sympy.Expr:
+    leaves = [U, V, P, sympy.Integer(2), sympy.Integer(-1), sympy.Rational(1, 2)]
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice(leaves)
+    operation = rng.choice(["add", "sub", "mul", "div", "exp", "log", "pow"])
+    a = _random_expression(rng, depth - 1)
+    if operation == "exp":
+        return sympy.exp(a)
+    if operation == "log":
+        return sympy.log(a)
+    if operation == "pow":
+        return a ** rng.choice([sympy.Integer(2), sympy.Integer(-1), sympy.Rational(1, 2), U])
+    b = _random_expression(rng, depth - 1)
+    return {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b}[operation]
+
+
+def _real_value(expr: sympy.Expr, point: tuple[float, float, float]) -> mpmath.mpf | None:
+    """expr at (u, v, p) in mpmath (40 digits), None where it is undefined or not real."""
+    with mpmath.workdps(40):
+        try:
+            value = expr.evalf(40, subs=dict(zip((U, V, P), map(sympy.Float, point))))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+        if not value.is_real or not value.is_finite or value.has(sympy.nan):
+            return None
+        return mpmath.mpf(str(value))
+
+
+def test_positivity_and_the_rules_hold_at_random_points() -> None:
+    """Random expressions of u, v (real) and p (positive): where `positive` says so, the value
+    is > 0 wherever defined; where a log is split, the value and where it is defined stay."""
+    rng = random.Random(0)
+    judged = split = 0
+    for _ in range(800):
+        expr = _random_expression(rng, 4)
+        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            continue
+        is_positive, rewritten = positive(expr, RANGES), expand_logs(expr, RANGES)
+        judged += is_positive
+        split += rewritten != expr
+        for _ in range(4):
+            point = (rng.uniform(-3, 3), rng.uniform(-3, 3), rng.uniform(0.01, 3))
+            value = _real_value(expr, point)
+            if value is None:
+                continue
+            assert not is_positive or value > 0, (expr, point)
+            if rewritten != expr:
+                after = _real_value(rewritten, point)
+                assert after is not None, (expr, rewritten, point)
+                assert abs(value - after) <= 1e-20 * (1 + abs(value)), (expr, rewritten, point)
+    assert judged > 100 and split > 10
