@@ -140,11 +140,13 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
                 return None
             logs_split = True
         cases.append(describe_pattern(partition) if len(present) > 1 else "")
-    if logs_split:
-        proof.append(ProofStep("logs of positive arguments split (log(ab) = log a + log b, "
-                               "log(a/b) = log a − log b, log(e^u) = u)",
-                               canonical_sums(normalize(expand_logs(left - right, ranges),
-                                                        ranges))))
+    if logs_split:  # each side with the logs of its positive arguments split
+        for side, value in (("left", left), ("right", right)):
+            split_side = canonical_sums(normalize(expand_logs(value, ranges), ranges))
+            if split_side != canonical_sums(value):
+                proof.append(ProofStep(
+                    f"{side} side, logs of positive arguments split (log(ab) = log a + log b,"
+                    " log(a/b) = log a − log b, log(e^u) = u)", split_side))
     if len(present) > 1:
         proof.append(ProofStep("cases: " + " | ".join(cases), sympy.Integer(0)))
     proof.append(ProofStep("left − right", sympy.Integer(0)))

@@ -103,8 +103,9 @@ def test_a_proof_by_the_log_rules_says_so() -> None:
     """The proof's steps name the rule; the exact cross-check at small sizes let it stand."""
     result = results()["log-softmax"]
     assert result.method == "generic"
-    assert any(step.label.startswith("logs of positive arguments split")
-               for step in result.proof)
+    assert [step.label.split(",")[0] for step in result.proof] == [
+        "left side", "right side", "left side", "right side", "left − right"]
+    assert result.proof[2].label.startswith("left side, logs of positive arguments split")
 
 
 U, V = sympy.symbols("u v", real=True)
