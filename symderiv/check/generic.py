@@ -15,6 +15,7 @@ from sympy import KroneckerDelta
 
 from symderiv.resolve.symbolic import SympyBuilder, Unsupported
 from symderiv.resolve.normalize import canonical_sums, decide, normalize, sums_to_symbols
+from symderiv.check.positivity import expand_logs
 from symderiv.check.verdict import Outcome, ProofStep, Verdict
 from symderiv.language import ast
 
@@ -114,6 +115,7 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
     present = [s for s in symbols if difference.has(s)]
     where_condition = condition(builder, where) if where is not None else None
     cases = []
+    logs_split = False
     for partition in partitions(present):
         mapping = {member: group[0] for group in partition for member in group}
         representatives = {group[0] for group in partition}
@@ -132,8 +134,19 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
             lambda e: sympy.Integer(0))
         case = canonical_sums(normalize(case, ranges))
         if not is_zero(case):
-            return None
+            # the second attempt: logs of positive arguments split (check/positivity.py)
+            split = canonical_sums(normalize(expand_logs(case, ranges), ranges))
+            if split == case or not is_zero(split):
+                return None
+            logs_split = True
         cases.append(describe_pattern(partition) if len(present) > 1 else "")
+    if logs_split:  # each side with the logs of its positive arguments split
+        for side, value in (("left", left), ("right", right)):
+            split_side = canonical_sums(normalize(expand_logs(value, ranges), ranges))
+            if split_side != canonical_sums(value):
+                proof.append(ProofStep(
+                    f"{side} side, logs of positive arguments split (log(ab) = log a + log b,"
+                    " log(a/b) = log a − log b, log(e^u) = u)", split_side))
     if len(present) > 1:
         proof.append(ProofStep("cases: " + " | ".join(cases), sympy.Integer(0)))
     proof.append(ProofStep("left − right", sympy.Integer(0)))
