@@ -15,17 +15,13 @@ Only spec files present in both trees are counted, so the two columns judge the 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from same_reports import ROOT, baseline_tree, spec_files  # noqa: E402
+from same_reports import ROOT, baseline_tree, json_report, spec_files  # noqa: E402
 
 DEFAULT_BASELINE = "d908d84"
 DEFAULT_PATHS = ["derivations", "tests/specs"]
@@ -36,16 +32,7 @@ def run(tree: Path, files: list[str], timeout: str) -> tuple[list[dict[str, Any]
     """Every check of `files` as the symderiv of `tree` reports it, and the wall time."""
     if not files:
         return [], 0.0
-    environment = dict(os.environ, PYTHONPATH=str(tree))
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-m", "symderiv", "check", "--format", "json", "--no-cache",
-         "--timeout", timeout, *files],
-        cwd=tree, env=environment, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if not completed.stdout.strip():
-        raise SystemExit(f"{tree}: no report: {completed.stderr[-2000:]}")
-    data = json.loads(completed.stdout)
+    data, seconds = json_report(tree, files, timeout)
     return [{**check, "path": file["path"]} for file in data["files"]
             for check in file["checks"]], seconds
 

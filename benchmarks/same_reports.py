@@ -66,8 +66,8 @@ def baseline_tree(revision: str) -> Iterator[Path]:
                            check=False, capture_output=True)
 
 
-def report(tree: Path, files: list[str], timeout: str) -> tuple[dict[str, Any], float]:
-    """The stripped JSON report of each file, checked by the symderiv of `tree`."""
+def json_report(tree: Path, files: list[str], timeout: str) -> tuple[dict[str, Any], float]:
+    """`symderiv check --format json` of `files` by the symderiv of `tree`, and the wall time."""
     environment = dict(os.environ, PYTHONPATH=str(tree))
     started = time.perf_counter()
     completed = subprocess.run(
@@ -77,7 +77,13 @@ def report(tree: Path, files: list[str], timeout: str) -> tuple[dict[str, Any], 
     seconds = time.perf_counter() - started
     if not completed.stdout.strip():
         raise SystemExit(f"{tree}: no report: {completed.stderr[-2000:]}")
-    data = json.loads(completed.stdout)
+    data: dict[str, Any] = json.loads(completed.stdout)
+    return data, seconds
+
+
+def report(tree: Path, files: list[str], timeout: str) -> tuple[dict[str, Any], float]:
+    """The stripped JSON report of each file, checked by the symderiv of `tree`."""
+    data, seconds = json_report(tree, files, timeout)
     return {file["path"]: _strip(file) for file in data["files"]}, seconds
 
 
