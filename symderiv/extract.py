@@ -20,6 +20,11 @@ from symderiv.errors import FormulaError
 from symderiv.language.latex.structure import structure as tex_structure
 
 
+def place(line: int, cell: int | None = None) -> str:
+    """Where something is: `line 8`, or `cell 3, line 2` in a notebook."""
+    return f"line {line}" if cell is None else f"cell {cell}, line {line}"
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     """One formula: its LaTeX, the 1-based line it starts on, and how it was written."""
@@ -35,7 +40,7 @@ class Found:
     @property
     def place(self) -> str:
         """`line 8`, or `cell 3, line 2` in a notebook."""
-        return f"line {self.line}" if self.cell is None else f"cell {self.cell}, line {self.line}"
+        return place(self.line, self.cell)
 
     @property
     def label(self) -> str:
@@ -366,7 +371,7 @@ def first_heading(text: str, markdown: bool = True) -> str:
     return " ".join(re.sub(r"[*_`]{1,3}(?=\S)|(?<=\S)[*_`]{1,3}", "", heading).split())
 
 
-def _markdown_cells(path: str, text: str) -> list[tuple[int, str]]:
+def _markdown_cells(text: str) -> list[tuple[int, str]]:
     """(cell number from 1, text) of each Markdown cell of a Jupyter notebook."""
     try:
         notebook = json.loads(text)
@@ -403,18 +408,25 @@ def extract(path: str, text: str) -> Extraction:
     """
     suffix = PurePath(path).suffix.lower()
     markdown = suffix != ".tex"
-    parts = _markdown_cells(path, text) if suffix == ".ipynb" else [(None, text)]
+    parts = _markdown_cells(text) if suffix == ".ipynb" else [(None, text)]
     formulas: list[Found] = []
     images: list[str] = []
     title = ""
     for cell, part in parts:
         formulas.extend(dataclasses.replace(f, cell=cell) for f in find_formulas(part, markdown))
-        images.extend(Found(line, "", "", False, cell=cell).place
-                      for line in _images(part, markdown))
+        images.extend(place(line, cell) for line in _images(part, markdown))
         title = title or first_heading(part, markdown)
     used = [f for f in formulas if f.equation or f.kind == "matrix"
             or f.note == "not an equation"]
     return Extraction(path, tuple(formulas), tuple(images), infer(used), title)
+
+
+def _found(extraction: Extraction, after: str = "") -> str:
+    """`3 formulas, 1 looks like an equation` (`after` follows the formulas)."""
+    equations = len(extraction.equations)
+    return (f"{_count(len(extraction.formulas), 'formula')}{after}, "
+            f"{_count(equations, 'looks', 'look')} like "
+            f"{'an equation' if equations == 1 else 'equations'}")
 
 
 def _count(number: int, noun: str, plural: str = "") -> str:
@@ -429,9 +441,7 @@ def _quote(text: str) -> str:
 
 def summary(extraction: Extraction) -> str:
     """One line for standard error: what was found."""
-    return (f"{extraction.path}: {_count(len(extraction.formulas), 'formula')}, "
-            f"{_count(len(extraction.equations), 'looks', 'look')} like "
-            f"{'an equation' if len(extraction.equations) == 1 else 'equations'} (claims); "
+    return (f"{extraction.path}: {_found(extraction)} (claims); "
             f"{_count(len(extraction.images), 'image')} may hold formulas that cannot be read")
 
 
@@ -456,9 +466,7 @@ def skeleton(extraction: Extraction) -> str:
              else _quote("TODO: " + stem))
     lines = [
         f"# Spec skeleton drafted by `symderiv extract {name}`.",
-        f"# {_count(len(extraction.formulas), 'formula')} found, "
-        f"{_count(len(equations), 'looks', 'look')} like "
-        f"{'an equation' if len(equations) == 1 else 'equations'} (the claims below);",
+        f"# {_found(extraction, ' found')} (the claims below);",
         f"# {_count(len(images), 'image')} (![…](…png)) may hold formulas that cannot be "
         "read: type those in by hand.",
         "# Every declaration below is inferred from how the formulas use a name: confirm it,",
