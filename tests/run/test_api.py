@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tomllib
@@ -11,6 +10,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+
+from fences import fenced
 
 import symderiv
 from symderiv.cli import main
@@ -38,14 +39,10 @@ claims:
 BAD = "title: typo\ndefine:\n  f: q\n  g: r\nclaims:\n  - {id: a, claim: 'f == g'}\n"
 
 
-def python_blocks(text: str) -> list[str]:
-    return re.findall(r"^```python\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
-
-
 def test_readme_example_runs() -> None:
     """The README's Python blocks (the API's example among them) run as they are written
     (their asserts hold)."""
-    blocks = python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    blocks = [text for _, text in fenced(ROOT / "README.md", "python")]
     assert any("symderiv.check(spec" in block for block in blocks)
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own README

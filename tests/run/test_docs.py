@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fences import fenced
 from symderiv.cli import main
 from symderiv.load.model import RESERVED
 from symderiv.numbers.numpy_eval import FUNCTIONS
@@ -21,21 +22,7 @@ README = ROOT / "README.md"
 
 
 def blocks(path: Path, language: str) -> list[str]:
-    """The text of each fenced block of `path` whose info string is `language` ('' none)."""
-    found: list[str] = []
-    current: list[str] | None = None
-    info = ""
-    for line in path.read_text("utf-8").splitlines(keepends=True):
-        if line.startswith("```"):
-            if current is None:
-                current, info = [], line[3:].strip()
-            else:
-                if info == language:
-                    found.append("".join(current))
-                current = None
-        elif current is not None:
-            current.append(line)
-    return found
+    return [text for _, text in fenced(path, language)]
 
 
 #: The verdicts each spec of the reference gets, in order.

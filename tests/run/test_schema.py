@@ -5,10 +5,11 @@ README) is valid, and specs the loader refuses for their structure are invalid."
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
+
+from fences import fenced
 import yaml
 
 from symderiv.load.loader import load_text
@@ -36,9 +37,7 @@ def repository_specs() -> list[Path]:
 def readme_examples() -> list[tuple[int, dict[str, object]]]:
     """(line, data) of every fenced YAML block of the README that is (part of) a spec: one
     with a key of a spec's (the others are CI workflows)."""
-    readme = (ROOT / "README.md").read_text("utf-8")
-    blocks = [(readme[:block.start()].count("\n") + 2, yaml.safe_load(block.group(1)))
-              for block in re.finditer(r"```yaml\n(.*?)```", readme, re.S)]
+    blocks = [(line, yaml.safe_load(text)) for line, text in fenced(ROOT / "README.md", "yaml")]
     return [(line, data) for line, data in blocks if set(data) & set(TOP_KEYS)]
 
 
