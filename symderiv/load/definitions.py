@@ -10,6 +10,7 @@ import yaml
 from symderiv.errors import Location
 from symderiv.load import model
 from symderiv.load.declarations import declare
+from symderiv.load.items import set_aside
 from symderiv.load.reader import NAME, Reader
 
 DEFINITION_HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*\Z")
@@ -51,17 +52,25 @@ def read_definitions(reader: Reader, node: yaml.Node,
 
 
 def read_implementations(reader: Reader, node: yaml.Node) -> list[model.Implementation]:
+    """The `numpy:` section. A formula that cannot be read is its implementation's problem
+    (that check's `error`, `items.set_aside`), not the file's."""
     out = []
     for key, value in reader.mapping(node, "numpy"):
         name = str(key.value)
         if isinstance(value, yaml.MappingNode):
-            for impl_key, impl_value in reader.mapping(value, f"numpy implementations of {name}"):
-                impl_name = reader.name(impl_key, "implementation")
-                formula = reader.formula(impl_value, f"implementation {name}.{impl_key.value}")
-                if impl_name is not None and formula is not None:
-                    out.append(model.Implementation(name, impl_name, formula))
+            pairs = [(impl_key, impl_value, reader.name(impl_key, "implementation"),
+                      f"implementation {name}.{impl_key.value}")
+                     for impl_key, impl_value in reader.mapping(value,
+                                                                f"numpy implementations of {name}")]
         else:
-            formula = reader.formula(value, f"the numpy implementation of {name}")
-            if formula is not None:
-                out.append(model.Implementation(name, "numpy", formula))
+            pairs = [(key, value, "numpy", f"the numpy implementation of {name}")]
+        for _, impl_value, impl_name, what in pairs:
+            if impl_name is None:
+                continue
+            mark = len(reader.errors)
+            formula = reader.formula(impl_value, what)
+            if set_aside(reader, mark, f"{name}.{impl_name}", "implementation", "holds"):
+                continue
+            assert formula is not None
+            out.append(model.Implementation(name, impl_name, formula))
     return out

@@ -9,7 +9,7 @@ import pytest
 
 from symderiv.resolve.implementations import check_numpy
 from symderiv.resolve.scope import build_scope
-from symderiv.load.loader import load_file
+from symderiv.load.loader import load_file, load_text
 
 from located import problems
 
@@ -37,3 +37,20 @@ def test_good_numpy_spec_passes() -> None:
     assert scope.spec.broken == ()
     assert [i.qualified_name for i in scope.spec.implementations] == [
         "S.naive", "S.stable", "S.wrong", "E.numpy", "J.numpy"]
+
+
+def test_unreadable_numpy_formula_is_its_implementations_error() -> None:
+    """A numpy formula that cannot be parsed (a syntax error, a forbidden attribute) is that
+    implementation's `error`; the file loads and its other implementations stay."""
+    text = ("title: t\nsizes:\n  N: [3]\nindices:\n  k: N\nsymbols:\n  x: [N]\ndefine:\n"
+            "  f: sum(x[k], k)\n  g: 2 * f\nnumpy:\n  f:\n    good: sum(x)\n    bad: x.shape\n"
+            "  g: 2 * * sum(x)\n")
+    found = problems(text=text)
+    assert [(p.check, p.location.line, p.location.column, p.code, p.message) for p in found] == [
+        ("f.bad", 14, 12, "forbidden",
+         "attribute access '.shape' is not allowed (only '.T', the transpose)"),
+        ("g.numpy", 15, 10, "syntax",
+         "unexpected '*'; expected '(', '+', '-', a name, a number"),
+    ]
+    scope = check_numpy(build_scope(load_text("t.yaml", text)))
+    assert [i.qualified_name for i in scope.spec.implementations] == ["f.good"]
