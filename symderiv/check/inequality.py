@@ -124,7 +124,7 @@ def prove(builder: SympyBuilder, op: str, sides: Sides, where: ast.Node | None,
              ProofStep(f"{label}, over a common denominator", sympy.together(gap)),
              ProofStep(f"sign: {conclusion}" + (f" ({cases})" if cases else "")
                        + " by positivity: exp > 0, sums and products of positive terms > 0, "
-                       "squares >= 0, a sum minus one of its own terms >= 0, log u has the "
+                       "squares ≥ 0, a sum minus one of its own terms ≥ 0, log u has the "
                        "sign of u − 1", sympy.Integer(0)))
     return Outcome(Verdict.PROVED, "generic",
                    f"proved for all sizes: {conclusion} (sign by positivity, symbolic)",
@@ -209,6 +209,16 @@ class Settled:
     unknown: list[Target]
 
 
+def failure(op: str, example: Counterexample) -> str:
+    """'fails at N = 1, i = 1: lhs = 1, rhs = 1, and not lhs < rhs' (exact values where
+    the point gives them)."""
+    where = ", ".join(f"{k} = {v}" for k, v in example.sizes + example.indices)
+    exact = dict(example.rational)
+    left, right = exact.get("lhs", example.lhs), exact.get("rhs", example.rhs)
+    return (f"fails at {where}" if where else "fails at the inputs below") + \
+        f": lhs = {left}, rhs = {right}, and not lhs {SYMBOLS[op]} rhs"
+
+
 def _spread(items: list[Target], count: int) -> list[Target]:
     """At most `count` items: the first, the last, and evenly spaced ones between."""
     if len(items) <= count:
@@ -284,10 +294,8 @@ class InequalityDecider:
     def _refuted(self, op: str, found: Search) -> Outcome:
         example = found.counterexample
         assert example is not None
-        where = ", ".join(f"{k} = {v}" for k, v in example.sizes + example.indices)
-        message = (f"fails at {where}" if where else "fails at the inputs below") + \
-            f": lhs = {example.lhs}, rhs = {example.rhs}, and not lhs {SYMBOLS[op]} rhs"
-        return Outcome(Verdict.REFUTED, "bounded", message, counterexample=example)
+        return Outcome(Verdict.REFUTED, "bounded", failure(op, example),
+                       counterexample=example)
 
     def settle(self, op: str, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
                points: int = REGION_POINTS) -> Settled:
@@ -332,12 +340,9 @@ class InequalityDecider:
         found = search(self.scope, op, lhs, rhs, _spread(where_to, MAX_ASSIGNMENTS),
                        self.options.seed)
         if found.counterexample is not None:
-            example = found.counterexample
-            where = ", ".join(f"{k} = {v}" for k, v in example.sizes + example.indices)
             return Outcome(Verdict.REFUTED, "numeric",
-                           f"fails at {where or 'the inputs below'}: lhs = {example.lhs}, rhs "
-                           f"= {example.rhs}, and not lhs {SYMBOLS[op]} rhs (found at trial "
-                           f"points; no symbolic verdict: {why})", counterexample=example)
+                           f"{failure(op, found.counterexample)} (found at trial points; no "
+                           f"symbolic verdict: {why})", counterexample=found.counterexample)
         tally = f"{found.held} trial points (exact or 60-digit mpmath)" + (
             f", {found.undefined} undefined" if found.undefined else "")
         if found.unsure and strict(op):

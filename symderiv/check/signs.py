@@ -34,9 +34,9 @@ class Sign(enum.Enum):
     """What is known of a value's sign; UNKNOWN: nothing."""
 
     POSITIVE = "> 0"
-    NONNEGATIVE = ">= 0"
+    NONNEGATIVE = "≥ 0"
     ZERO = "= 0"
-    NONPOSITIVE = "<= 0"
+    NONPOSITIVE = "≤ 0"
     NEGATIVE = "< 0"
     UNKNOWN = "unknown"
 
