@@ -182,7 +182,8 @@ def sign(expr: sympy.Basic, ranges: Ranges, depth: int = 0) -> Sign:
         return _multiply([sign(f, ranges, depth) for f in expr.args])
     if isinstance(expr, Pow):
         return _power(expr.args[0], expr.args[1], ranges, depth)
-    if isinstance(expr, sympy.log) and positive(expr.args[0], ranges) and depth < MAX_DEPTH:
+    if isinstance(expr, sympy.log) and depth < MAX_DEPTH and \
+            sign(expr.args[0], ranges, depth + 1) == Sign.POSITIVE:
         return judge(expr.args[0] - 1, ranges, depth + 1)
     if isinstance(expr, Sum) and len(expr.limits) == 1:
         variable, low, high = expr.limits[0]
