@@ -99,12 +99,16 @@ def is_zero(expr: sympy.Expr) -> bool:
 
 
 def index_cases(builder: SympyBuilder, difference: sympy.Expr, where: ast.Node | None,
-                free: list[str], ranges: Ranges) -> Iterator[tuple[str, sympy.Expr]]:
+                free: list[str], ranges: Ranges,
+                sizes: dict[sympy.Basic, sympy.Basic] | None = None
+                ) -> Iterator[tuple[str, sympy.Expr]]:
     """`difference` in each equality pattern of the free indices it has that `where` allows
-    (i = j, i ≠ j, ...), normalised: each with the pattern's text ('' for a single index)."""
+    (i = j, i ≠ j, ...), normalised: each with the pattern's text ('' for a single index).
+    `sizes`: the sizes written in other terms in `difference` and `ranges` (N = M + 1)."""
     symbols = sorted((builder.index_symbols[name] for name in free), key=str)
     present = [s for s in symbols if difference.has(s)]
-    where_condition = condition(builder, where) if where is not None else None
+    where_condition = condition(builder, where).xreplace(sizes or {}) \
+        if where is not None else None
     for partition in partitions(present):
         mapping = {member: group[0] for group in partition for member in group}
         representatives = {group[0] for group in partition}

@@ -102,13 +102,42 @@ def _sides(builder: SympyBuilder, op: str, lhs: ast.Node, rhs: ast.Node) -> Side
     return Sides(left, right, _gap(op, left, right))
 
 
+def size_bounds(scope: Scope, where: ast.Node | None) -> dict[str, int]:
+    """The lower bounds above 1 that `where` sets on sizes in its top-level `and`s
+    (`N >= 2`, `N > 1`, `2 <= N`): the claim says nothing of the sizes below."""
+    if isinstance(where, ast.BoolOp) and where.op == "and":
+        assert where.right is not None
+        left, right = size_bounds(scope, where.left), size_bounds(scope, where.right)
+        return {n: max(left.get(n, 1), right.get(n, 1)) for n in {*left, *right}}
+    if not isinstance(where, ast.Compare):
+        return {}
+    flipped = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
+    pairs = [(where.left, where.op, where.right)]
+    if where.op in flipped:
+        pairs.append((where.right, flipped[where.op], where.left))
+    for size, op, bound in pairs:
+        if isinstance(size, ast.Name) and size.name in scope.sizes and \
+                isinstance(bound, ast.Number) and bound.value.denominator == 1 and \
+                op in (">=", ">"):
+            value = int(bound.value) + (op == ">")
+            return {size.name: value} if value > 1 else {}
+    return {}
+
+
 def prove(builder: SympyBuilder, op: str, sides: Sides, where: ast.Node | None,
           free: list[str]) -> Outcome | None:
-    """The relation for every size by the gap's sign in each index pattern; None if not."""
-    ranges = builder.ranges()
-    gap = canonical_sums(normalize(sides.gap, ranges))
+    """The relation for every size `where` allows by the gap's sign in each index pattern
+    (a size bounded below by `where`, N >= c, is written M + c − 1 for a positive integer
+    M); None if not shown."""
+    bounds = size_bounds(builder.scope, where)
+    shift: dict[sympy.Basic, sympy.Basic] = {
+        size_symbol(n): sympy.Symbol(f"{n}_", integer=True, positive=True) + c - 1
+        for n, c in bounds.items()}
+    ranges = {index: (low.xreplace(shift), high.xreplace(shift))
+              for index, (low, high) in builder.ranges().items()}
+    gap = canonical_sums(normalize(sides.gap.xreplace(shift), ranges))
     shown: list[tuple[str, Sign]] = []
-    for description, case in generic.index_cases(builder, gap, where, free, ranges):
+    for description, case in generic.index_cases(builder, gap, where, free, ranges, shift):
         found = _sign(case, ranges, op)
         if not enough(op, found):
             return None
@@ -121,13 +150,16 @@ def prove(builder: SympyBuilder, op: str, sides: Sides, where: ast.Node | None,
     conclusion = f"{label} {weakest.value}"
     proof = (ProofStep("left side", canonical_sums(sides.left)),
              ProofStep("right side", canonical_sums(sides.right)),
-             ProofStep(f"{label}, over a common denominator", sympy.together(gap)),
+             ProofStep(f"{label}, over a common denominator",
+                       sympy.together(canonical_sums(normalize(sides.gap, builder.ranges())))),
              ProofStep(f"sign: {conclusion}" + (f" ({cases})" if cases else "")
                        + " by positivity: exp > 0, sums and products of positive terms > 0, "
                        "squares ≥ 0, a sum minus one of its own terms ≥ 0, log u has the "
                        "sign of u − 1", sympy.Integer(0)))
+    sizes = "all sizes" + ("" if not bounds else " with " + ", ".join(
+        f"{n} ≥ {c}" for n, c in sorted(bounds.items())) + " (as `where` says)")
     return Outcome(Verdict.PROVED, "generic",
-                   f"proved for all sizes: {conclusion} (sign by positivity, symbolic)",
+                   f"proved for {sizes}: {conclusion} (sign by positivity, symbolic)",
                    proof=proof)
 
 

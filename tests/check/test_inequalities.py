@@ -59,8 +59,8 @@ EXPECTED = {
     "softmax-positive": Verdict.PROVED,
     "softmax-at-most-one": Verdict.PROVED,  # the sum minus its own term is >= 0
     "softmax-below-one": Verdict.REFUTED,  # S = 1 at N = 1
-    # a second class makes the remainder > 0 at each listed size; not for every N >= 2
-    "softmax-below-one-two-classes": Verdict.VERIFIED,
+    # where: N >= 2 covers only N >= 2, written M + 1: the remainder keeps a second term
+    "softmax-below-one-two-classes": Verdict.PROVED,
     "two-outputs": Verdict.VERIFIED,  # two terms removed from the sum: only size by size
     "exp-positive": Verdict.PROVED,
     "sum-at-most-one": Verdict.PROVED,  # right − left = 0
@@ -106,8 +106,11 @@ def test_messages_say_how() -> None:
     assert found["sum-at-most-one"].message == \
         "proved for all sizes: right − left = 0 (sign by positivity, symbolic)"
     assert found["softmax-below-one-two-classes"].message == (
+        "proved for all sizes with N ≥ 2 (as `where` says): right − left > 0 (sign by "
+        "positivity, symbolic)")
+    assert found["two-outputs"].message == (
         "verified for N ∈ {1, 2, 3}: the sign of right − left shown symbolically at each of "
-        "the 5 assignments (sums written out)")
+        "the 8 assignments (sums written out)")
     assert found["softmax-below-one"].message == \
         "fails at N = 1, i = 1: lhs = 1, rhs = 1, and not lhs < rhs"
     assert found["log-below-tangent-strict"].message == \
@@ -164,8 +167,8 @@ def test_the_where_of_an_inequality_restricts_it() -> None:
 
 
 def test_proved_means_every_size_even_where_fewer_are_listed() -> None:
-    """A strict bound true only from N = 2 on is never `proved` (proved means every N >= 1),
-    even when the spec lists only N >= 2: there it is `verified`."""
+    """A strict bound true only from N = 2 on is not `proved` without `where: N >= 2`
+    (proved means every N >= 1), even when the spec lists only N >= 2: it is `verified`."""
     text = """
         title: sizes
         sizes: {N: [2, 3]}
@@ -287,3 +290,28 @@ def test_a_wrong_sign_rule_is_caught_by_the_cross_check(monkeypatch: pytest.Monk
     text = SPEC.split("    claims:")[0] + "    claims:\n      - {id: c, claim: 'x^3 > 0'}\n"
     (result,) = check_scope(scope_of(text), Options(strategies=("generic",)))
     assert (result.verdict, result.method) == (Verdict.UNDECIDED, "inconsistent")
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    ("N >= 2", Verdict.PROVED),
+    ("2 <= N", Verdict.PROVED),
+    ("N > 1 and i >= 1", Verdict.PROVED),
+    ("N >= 1", Verdict.REFUTED),  # no bound above 1: N = 1 is covered, and fails
+    ("N >= 2 or i == 1", Verdict.REFUTED),  # not a bound on N: N = 1, i = 1 is covered
+    ("not (N < 2)", Verdict.VERIFIED),  # a bound, but not read as one: size by size
+])
+def test_a_size_bound_in_where_is_assumed_only_as_written(where: str, expected: Verdict
+                                                          ) -> None:
+    """`where: N >= 2` lets the proof assume N >= 2; anything else about N, it does not."""
+    text = SPEC.split("    claims:")[0] + \
+        f"    claims:\n      - {{id: c, claim: 'S[i] < 1', where: '{where}'}}\n"
+    (result,) = check_scope(scope_of(text), Options())
+    assert result.verdict == expected, result.message
+
+
+def test_a_size_bound_does_not_prove_a_false_bound() -> None:
+    """Under N >= 2, S_i < 1/2 is still false (a = (1, 0) at N = 2): refuted."""
+    text = SPEC.split("    claims:")[0] + \
+        "    claims:\n      - {id: c, claim: 'S[i] < 1 / 2', where: 'N >= 2'}\n"
+    (result,) = check_scope(scope_of(text), Options())
+    assert result.verdict == Verdict.REFUTED, result.message
