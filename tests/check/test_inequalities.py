@@ -315,3 +315,23 @@ def test_a_size_bound_does_not_prove_a_false_bound() -> None:
         "    claims:\n      - {id: c, claim: 'S[i] < 1 / 2', where: 'N >= 2'}\n"
     (result,) = check_scope(scope_of(text), Options())
     assert result.verdict == Verdict.REFUTED, result.message
+
+
+def test_the_latex_of_an_inequality_is_read_and_compared() -> None:
+    """`tex:` reads < \\le \\ge; beside a claim, ID.tex needs the same relation, or its
+    mirror with the sides swapped; another relation is said, not decided."""
+    text = SPEC.split("    claims:")[0] + """    claims:
+      - {id: alone, tex: '0 < S_i'}
+      - {id: beside, tex: 'S_i \\le 1', claim: 'S[i] <= 1'}
+      - {id: mirrored, tex: '1 \\ge S_i', claim: 'S[i] <= 1'}
+      - {id: other, tex: 'S_i < 1', claim: 'S[i] <= 1'}
+"""
+    found = {r.id: r for r in check_scope(scope_of(text), Options())}
+    assert {k: v.verdict for k, v in found.items()} == {
+        "alone": Verdict.PROVED, "beside": Verdict.PROVED, "beside.tex": Verdict.PROVED,
+        "mirrored": Verdict.PROVED, "mirrored.tex": Verdict.PROVED, "other": Verdict.PROVED,
+        "other.tex": Verdict.UNDECIDED}
+    assert found["mirrored.tex"].message.startswith(
+        "the LaTeX says what the claim says (with the sides swapped)")
+    assert found["other.tex"].message == ("the LaTeX states another relation: '<' where the "
+                                          "claim states '<=' (with either order of the sides)")
