@@ -3,8 +3,9 @@
 The relation holds when the gap — rhs − lhs for < and <=, lhs − rhs for > and >= — is > 0
 (strict) or >= 0 wherever both sides are defined. Strongest evidence first:
 
-- `proved`: the gap's sign shown by `signs.judge` with the sizes as symbols (every N >= 1),
-  in each equality pattern of the free indices (as the generic layer splits equations);
+- `proved`: the gap's sign shown by `signs.judge` with the sizes as symbols (every N >= 1,
+  or every N >= c where `where` says `N >= c`: `size_bounds`), in each equality pattern of
+  the free indices (as the generic layer splits equations);
 - `verified`: at each listed size and each index assignment, the gap with the sizes and
   indices put in (its sums written out term by term) judged the same way: a symbolic
   argument for all inputs at that size;
@@ -36,7 +37,6 @@ from symderiv.resolve.normalize import Ranges, canonical_sums, normalize
 from symderiv.resolve.scope import Scope, size_symbol, used_names
 from symderiv.resolve.symbolic import SympyBuilder, Unsupported
 
-RELATIONS = ("<", "<=", ">", ">=")
 #: The relations as the reports write them.
 SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 #: Trial points per assignment, and in all, for the numeric layer and for refutation.
