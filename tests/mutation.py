@@ -34,12 +34,14 @@ POINTS = 6
 
 @dataclass(frozen=True)
 class Claim:
-    """One true equation of a spec: a claim, or two consecutive steps of a derivation."""
+    """One true equation of a spec: a claim, or two consecutive steps of a derivation; or a
+    true inequality claim (`op` one of < <= > >=)."""
 
     name: str
     lhs: ast.Node
     rhs: ast.Node
     where: ast.Node | None
+    op: str = "=="
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def claims_of(scope: Scope) -> list[Claim]:
         node = claim.claim.node
         assert isinstance(node, ast.Compare)
         where = claim.where.node if claim.where is not None else None
-        out.append(Claim(claim.id, node.left, node.right, where))
+        out.append(Claim(claim.id, node.left, node.right, where, node.op))
     for derivation in scope.spec.derivations:
         if derivation.expect != "holds":
             continue
@@ -165,12 +167,13 @@ def _mutations(scope: Scope, node: ast.Node) -> Iterator[tuple[str, ast.Node]]:
 def mutants(scope: Scope, claim: Claim) -> list[Mutant]:
     """Every single-mistake mutant of `claim` (on either side), without duplicates."""
     out: dict[tuple[ast.Node, ast.Node], Mutant] = {}
+    op = claim.op
     for operator, lhs in _mutations(scope, claim.lhs):
         out.setdefault((lhs, claim.rhs), Mutant(claim, operator, lhs, claim.rhs,
-                                                f"{unparse(lhs)} == {unparse(claim.rhs)}"))
+                                                f"{unparse(lhs)} {op} {unparse(claim.rhs)}"))
     for operator, rhs in _mutations(scope, claim.rhs):
         out.setdefault((claim.lhs, rhs), Mutant(claim, operator, claim.lhs, rhs,
-                                                f"{unparse(claim.lhs)} == {unparse(rhs)}"))
+                                                f"{unparse(claim.lhs)} {op} {unparse(rhs)}"))
     return list(out.values())
 
 
@@ -192,11 +195,20 @@ def _flatten(value: Any) -> list[Any]:
     return list(value.data) if isinstance(value, Tensor) else [value]
 
 
+def _relation_gap(op: str, a: Any, b: Any) -> Any:
+    """How far lhs `op` rhs is from failing, scaled: > 0 holds, < 0 fails (== : -|a − b|)."""
+    scale = max(mpmath.mpf(1), abs(a), abs(b))
+    if op == "==":
+        return -abs(a - b) / scale
+    return ((b - a) if op in ("<", "<=") else (a - b)) / scale
+
+
 def truth(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-          seed: int = 12345) -> bool | None:
-    """True if lhs == rhs at every point tried, False if some point differs clearly, None if
-    no point could be evaluated or a difference is too small to call, or if the sides differ
-    in shape (a spec with such a claim does not load: there is no verdict to check)."""
+          seed: int = 12345, op: str = "==") -> bool | None:
+    """True if lhs `op` rhs at every point tried, False if some point fails clearly, None if
+    no point could be evaluated or a difference is too small to call (for a strict
+    inequality: sides within 10^-12), or if the sides differ in shape (a spec with such a
+    claim does not load: there is no verdict to check)."""
     try:
         if not same_shape(scope.value_shape(lhs), scope.value_shape(rhs)):
             return None
@@ -227,11 +239,11 @@ def truth(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
                     return None
                 defined += 1
                 for a, b in zip(left, right):
-                    scale = max(mpmath.mpf(1), abs(a), abs(b))
-                    gap = abs(a - b) / scale
-                    if gap > mpmath.mpf(10) ** -12:
+                    gap = _relation_gap(op, a, b)
+                    if gap < -mpmath.mpf(10) ** -12:
                         return False
-                    if gap > mpmath.mpf(10) ** -40:
+                    if gap < -mpmath.mpf(10) ** -40 or (op in ("<", ">")
+                                                        and gap <= mpmath.mpf(10) ** -12):
                         unclear = True
     if defined == 0 or unclear:
         return None
@@ -260,7 +272,8 @@ class Tally:
 
 
 def self_test(scope: Scope, seed: int, timeout: float = 30.0, tally: Tally | None = None,
-              truths: dict[tuple[ast.Node, ast.Node, ast.Node | None], bool | None] | None = None,
+              truths: dict[tuple[ast.Node, ast.Node, ast.Node | None, str], bool | None]
+              | None = None,
               sample: tuple[int, int] = (0, 1)) -> Tally:
     """Decide every claim of `scope` and its mutants at `seed`; count against the truth.
 
@@ -270,14 +283,20 @@ def self_test(scope: Scope, seed: int, timeout: float = 30.0, tally: Tally | Non
     """
     from symderiv.check.decide import Decider
     from symderiv.options import Options
-    from symderiv.check.verdict import Verdict
+    from symderiv.check.verdict import Outcome, Verdict
 
     tally = tally if tally is not None else Tally()
     truths = truths if truths is not None else {}
     decider = Decider(scope, Options(seed=seed, timeout=timeout))
     position = -1
     for claim in claims_of(scope):
-        original = decider.decide(claim.lhs, claim.rhs, claim.where)
+        def decide(lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+                   op: str = claim.op) -> Outcome:
+            if op == "==":
+                return decider.decide(lhs, rhs, where)
+            return decider.decide_inequality(op, lhs, rhs, where)
+
+        original = decide(claim.lhs, claim.rhs, claim.where)
         if original.verdict == Verdict.REFUTED:
             tally.unsound.append(f"{scope.spec.path}: {claim.name} (a true claim) refuted, "
                                  f"seed {seed}: {original.message}")
@@ -285,11 +304,11 @@ def self_test(scope: Scope, seed: int, timeout: float = 30.0, tally: Tally | Non
             position += 1
             if position % sample[1] != sample[0]:
                 continue
-            key = (mutant.lhs, mutant.rhs, claim.where)
+            key = (mutant.lhs, mutant.rhs, claim.where, claim.op)
             if key not in truths:
-                truths[key] = truth(scope, mutant.lhs, mutant.rhs, claim.where)
+                truths[key] = truth(scope, mutant.lhs, mutant.rhs, claim.where, op=claim.op)
             really = truths[key]
-            verdict = decider.decide(mutant.lhs, mutant.rhs, claim.where).verdict
+            verdict = decide(mutant.lhs, mutant.rhs, claim.where).verdict
             counts = tally.by_operator.setdefault(mutant.operator, [0, 0])
             label = f"{scope.spec.path}: {claim.name} [{mutant.operator}] {mutant.text}"
             if really is False:
@@ -307,6 +326,7 @@ def self_test(scope: Scope, seed: int, timeout: float = 30.0, tally: Tally | Non
             else:
                 tally.unknown += 1
                 if verdict in (Verdict.PROVED, Verdict.VERIFIED) and truth(
-                        scope, mutant.lhs, mutant.rhs, claim.where, seed=seed + 1) is False:
+                        scope, mutant.lhs, mutant.rhs, claim.where, seed=seed + 1,
+                        op=claim.op) is False:
                     tally.unsound.append(f"{label}: {verdict.value} but false, seed {seed}")
     return tally

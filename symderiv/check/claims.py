@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 
 from symderiv.check.decide import Decider
-from symderiv.check.diagnosis import diagnose
+from symderiv.check.diagnosis import diagnose, inequality_regions
 from symderiv.check.verdict import CheckResult, Diagnosis, Outcome, StepResult, Verdict, weakest
 from symderiv.language import ast
 from symderiv.load.model import Claim, Derivation
@@ -36,6 +36,21 @@ def diagnosed(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | 
     return replace(outcome, diagnosis=found)
 
 
+def diagnosed_inequality(decider: Decider, op: str, lhs: ast.Node, rhs: ast.Node,
+                         where: ast.Node | None, outcome: Outcome) -> Outcome:
+    """A refuted inequality with where it holds and where it fails (when that is settled);
+    like `diagnosed`, it never changes the verdict."""
+    if outcome.verdict != Verdict.REFUTED or not decider.options.diagnose:
+        return outcome
+    try:
+        found = inequality_regions(decider, op, lhs, rhs, where)
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the verdict stands
+        return replace(outcome, warnings=outcome.warnings + (
+            f"diagnosis omitted: it failed ({type(error).__name__}: {error}); the verdict "
+            "stands",))
+    return replace(outcome, diagnosis=found)
+
+
 def check_claim(decider: Decider, claim: Claim) -> CheckResult:
     """The verdict on one claim `lhs == rhs` (where its `where` holds)."""
     started = time.perf_counter()
@@ -43,8 +58,13 @@ def check_claim(decider: Decider, claim: Claim) -> CheckResult:
     node = claim.claim.node
     assert isinstance(node, ast.Compare)
     where = claim.where.node if claim.where is not None else None
-    outcome = diagnosed(decider, node.left, node.right, where,
-                        decider.decide(node.left, node.right, where))
+    if node.op == "==":
+        outcome = diagnosed(decider, node.left, node.right, where,
+                            decider.decide(node.left, node.right, where))
+    else:
+        outcome = diagnosed_inequality(decider, node.op, node.left, node.right, where,
+                                       decider.decide_inequality(node.op, node.left,
+                                                                 node.right, where))
     return CheckResult(
         id=claim.id, kind=Kind.CLAIM, verdict=outcome.verdict, expect=Expect(claim.expect),
         message=outcome.message, location=claim.location, method=outcome.method,

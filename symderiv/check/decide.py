@@ -7,6 +7,7 @@ the checks in check/ are handed it (`symderiv.check.spec.check_scope`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from symderiv.resolve.scope import Scope
@@ -16,6 +17,7 @@ from symderiv.check.numeric.evidence import (CLAIM_RTOL, Evidence, confirm_misma
                                              resolve_rounding)
 from symderiv.check.numeric.wording import evidence_summary, mismatch_text
 from symderiv.check.evaluate import EvaluationError
+from symderiv.check.inequality import InequalityDecider
 from symderiv.numbers.numpy_eval import NumpyError
 from symderiv.check.refute import find_counterexample
 from symderiv.check.timeout import CheckTimeout, deadline
@@ -123,9 +125,24 @@ class Decider:
     def _symbolic(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                   names: list[str], values: dict[str, tuple[int, ...]],
                   combos: list[dict[str, int]]) -> Outcome:
+        return self.guarded(lambda: self._decide(lhs, rhs, where, free, names, values, combos))
+
+    def decide_inequality(self, op: str, lhs: ast.Node, rhs: ast.Node,
+                          where: ast.Node | None, budget: float | None = None) -> Outcome:
+        """The verdict on lhs `op` rhs, op one of < <= > >= (check/inequality.py)."""
+        if budget is not None and budget != self.options.timeout:
+            return self.with_timeout(budget).decide_inequality(op, lhs, rhs, where)
+        return self.inequalities().decide(op, lhs, rhs, where)
+
+    def inequalities(self) -> InequalityDecider:
+        """The inequality layers of this decider's scope and options."""
+        return InequalityDecider(self.scope, self.options, self.builder, self.guarded)
+
+    def guarded(self, layer: Callable[[], Outcome]) -> Outcome:
+        """One layer under the time limit, its failures as verdicts (never an exception)."""
         try:
             with deadline(self.options.timeout):
-                return self._decide(lhs, rhs, where, free, names, values, combos)
+                return layer()
         except CheckTimeout:
             return Outcome(Verdict.UNDECIDED, "timeout",
                            f"no verdict within {self.options.timeout:g} s (--timeout)")

@@ -14,7 +14,8 @@ import sympy
 from sympy import KroneckerDelta
 
 from symderiv.resolve.symbolic import SympyBuilder, Unsupported
-from symderiv.resolve.normalize import canonical_sums, decide, normalize, sums_to_symbols
+from symderiv.resolve.normalize import (Ranges, canonical_sums, decide, normalize,
+                                        sums_to_symbols)
 from symderiv.check.positivity import expand_logs
 from symderiv.check.verdict import Outcome, ProofStep, Verdict
 from symderiv.language import ast
@@ -97,25 +98,17 @@ def is_zero(expr: sympy.Expr) -> bool:
     return bool(sympy.simplify(atomised) == 0)
 
 
-def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
-          free: list[str]) -> Outcome | None:
-    """Try to prove lhs == rhs for all sizes. None when this layer cannot decide."""
-    try:
-        left = builder.expr(lhs, {})
-        right = builder.expr(rhs, {})
-    except Unsupported:
-        return None
-    if left.has(sympy.Derivative) or right.has(sympy.Derivative):
-        return None  # sympy could not differentiate: no proof here
-    ranges = builder.ranges()
-    difference = canonical_sums(normalize(left - right, ranges))
-    proof = [ProofStep("left side", canonical_sums(left)),
-             ProofStep("right side", canonical_sums(right))]
+def index_cases(builder: SympyBuilder, difference: sympy.Expr, where: ast.Node | None,
+                free: list[str], ranges: Ranges,
+                sizes: dict[sympy.Basic, sympy.Basic] | None = None
+                ) -> Iterator[tuple[str, sympy.Expr]]:
+    """`difference` in each equality pattern of the free indices it has that `where` allows
+    (i = j, i ≠ j, ...), normalised: each with the pattern's text ('' for a single index).
+    `sizes`: the sizes written in other terms in `difference` and `ranges` (N = M + 1)."""
     symbols = sorted((builder.index_symbols[name] for name in free), key=str)
     present = [s for s in symbols if difference.has(s)]
-    where_condition = condition(builder, where) if where is not None else None
-    cases = []
-    logs_split = False
+    where_condition = condition(builder, where).xreplace(sizes or {}) \
+        if where is not None else None
     for partition in partitions(present):
         mapping = {member: group[0] for group in partition for member in group}
         representatives = {group[0] for group in partition}
@@ -132,14 +125,34 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
             lambda e: isinstance(e, KroneckerDelta) and e.args[0] in representatives
             and e.args[1] in representatives and e.args[0] != e.args[1],
             lambda e: sympy.Integer(0))
-        case = canonical_sums(normalize(case, ranges))
+        yield (describe_pattern(partition) if len(present) > 1 else "",
+               canonical_sums(normalize(case, ranges)))
+
+
+def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
+          free: list[str]) -> Outcome | None:
+    """Try to prove lhs == rhs for all sizes. None when this layer cannot decide."""
+    try:
+        left = builder.expr(lhs, {})
+        right = builder.expr(rhs, {})
+    except Unsupported:
+        return None
+    if left.has(sympy.Derivative) or right.has(sympy.Derivative):
+        return None  # sympy could not differentiate: no proof here
+    ranges = builder.ranges()
+    difference = canonical_sums(normalize(left - right, ranges))
+    proof = [ProofStep("left side", canonical_sums(left)),
+             ProofStep("right side", canonical_sums(right))]
+    cases = []
+    logs_split = False
+    for description, case in index_cases(builder, difference, where, free, ranges):
         if not is_zero(case):
             # the second attempt: logs of positive arguments split (check/positivity.py)
             split = canonical_sums(normalize(expand_logs(case, ranges), ranges))
             if split == case or not is_zero(split):
                 return None
             logs_split = True
-        cases.append(describe_pattern(partition) if len(present) > 1 else "")
+        cases.append(description)
     if logs_split:  # each side with the logs of its positive arguments split
         for side, value in (("left", left), ("right", right)):
             split_side = canonical_sums(normalize(expand_logs(value, ranges), ranges))
@@ -147,7 +160,7 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
                 proof.append(ProofStep(
                     f"{side} side, logs of positive arguments split (log(ab) = log a + log b,"
                     " log(a/b) = log a − log b, log(e^u) = u)", split_side))
-    if len(present) > 1:
+    if any(cases):
         proof.append(ProofStep("cases: " + " | ".join(cases), sympy.Integer(0)))
     proof.append(ProofStep("left − right", sympy.Integer(0)))
     return Outcome(Verdict.PROVED, "generic",

@@ -6,6 +6,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -181,41 +182,56 @@ def _approximate(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidat
     return None  # magnitudes too extreme to confirm anything at a sane precision
 
 
-def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
-            values: dict[tuple[str, tuple[int, ...]], Fraction],
-            correct: int = CONFIRM_DIGITS) -> Counterexample | None:
-    """A counterexample if lhs ≠ rhs at this point beyond doubt.
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """Both sides at one point and their difference, each beyond doubt (exact, or mpmath
+    with digits to spare); `rational`: the exact values shown where there are some."""
 
-    Exactly, in fractions, when both sides are rational there (`1 == 1 + 1e-26` and
-    `2^1000 == 2^1000 + 1` are false, whatever a float precision says); else in mpmath.
+    left: Any
+    right: Any
+    difference: Any
+    rational: tuple[tuple[str, str], ...]
+
+
+def measure(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
+            values: dict[tuple[str, tuple[int, ...]], Fraction],
+            correct: int = CONFIRM_DIGITS) -> Measured | None:
+    """Both sides at this point: exactly, in fractions, when both are rational there (then
+    the difference may be exactly 0); else in mpmath, only when they differ beyond doubt
+    (None otherwise: equal to every digit computed, or too extreme to tell).
+
+    Raises:
+        Undefined: a side has no value at this point.
     """
     import mpmath
 
-    try:
-        exact = _exact(scope, lhs, rhs, candidate, values)
-        if exact is not None:
-            if exact[0] == exact[1]:
-                return None
-            context = mpmath.MPContext()
-            context.dps = CONFIRM_DIGITS
-            left2, right2 = (context.mpf(v.numerator) / v.denominator for v in exact)
-            difference = context.mpf((exact[0] - exact[1]).numerator) / \
-                (exact[0] - exact[1]).denominator
-            rational = tuple((label, str(value)) for label, value in
-                             (("lhs", exact[0]), ("rhs", exact[1]),
-                              ("difference", exact[0] - exact[1]))
-                             if len(str(value)) <= MAX_RATIONAL_TEXT)
-        else:
-            approximate = _approximate(scope, lhs, rhs, candidate, values, correct)
-            if approximate is None:
-                return None
-            left2, right2 = approximate
-            difference = left2 - right2
-            rational = tuple((label, text) for label, value in
-                             (("lhs", left2), ("rhs", right2), ("difference", difference))
-                             if (text := rational_text(value)) is not None)
-    except (Undefined, KeyError, ArithmeticError, ValueError):
+    exact = _exact(scope, lhs, rhs, candidate, values)
+    if exact is not None:
+        context = mpmath.MPContext()
+        context.dps = CONFIRM_DIGITS
+        left, right = (context.mpf(v.numerator) / v.denominator for v in exact)
+        gap = exact[0] - exact[1]
+        rational = tuple((label, str(value)) for label, value in
+                         (("lhs", exact[0]), ("rhs", exact[1]), ("difference", gap))
+                         if len(str(value)) <= MAX_RATIONAL_TEXT)
+        return Measured(left, right, context.mpf(gap.numerator) / gap.denominator, rational)
+    approximate = _approximate(scope, lhs, rhs, candidate, values, correct)
+    if approximate is None:
         return None
+    left, right = approximate
+    difference = left - right
+    rational = tuple((label, text) for label, value in
+                     (("lhs", left), ("rhs", right), ("difference", difference))
+                     if (text := rational_text(value)) is not None)
+    return Measured(left, right, difference, rational)
+
+
+def counterexample(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
+                   values: dict[tuple[str, tuple[int, ...]], Fraction],
+                   measured: Measured) -> Counterexample:
+    """The point as a Counterexample: sizes, indices, the inputs used, both sides."""
+    import mpmath
+
     names = used_names(scope, [lhs, rhs])
     shown = {}
     for symbol in scope.spec.symbols:
@@ -227,12 +243,29 @@ def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
         sizes=tuple(sorted(candidate.sizes.items())),
         indices=tuple(sorted(candidate.indices.items())),
         values=tuple(shown.items()),
-        lhs=mpmath.nstr(left2, SHOWN_DIGITS),
-        rhs=mpmath.nstr(right2, SHOWN_DIGITS),
+        lhs=mpmath.nstr(measured.left, SHOWN_DIGITS),
+        rhs=mpmath.nstr(measured.right, SHOWN_DIGITS),
         entry=candidate.entry or None,
-        difference=mpmath.nstr(difference, SHOWN_DIGITS),
-        rational=rational,
+        difference=mpmath.nstr(measured.difference, SHOWN_DIGITS),
+        rational=measured.rational,
     )
+
+
+def confirm(scope: Scope, lhs: ast.Node, rhs: ast.Node, candidate: Candidate,
+            values: dict[tuple[str, tuple[int, ...]], Fraction],
+            correct: int = CONFIRM_DIGITS) -> Counterexample | None:
+    """A counterexample if lhs ≠ rhs at this point beyond doubt.
+
+    Exactly, in fractions, when both sides are rational there (`1 == 1 + 1e-26` and
+    `2^1000 == 2^1000 + 1` are false, whatever a float precision says); else in mpmath.
+    """
+    try:
+        measured = measure(scope, lhs, rhs, candidate, values, correct)
+    except (Undefined, KeyError, ArithmeticError, ValueError):
+        return None
+    if measured is None or measured.difference == 0:
+        return None
+    return counterexample(scope, lhs, rhs, candidate, values, measured)
 
 
 def rational_text(value: Any) -> str | None:
@@ -249,7 +282,7 @@ def rational_text(value: Any) -> str | None:
     return str(exact)
 
 
-def _points(scope: Scope, names: set[str], candidate: Candidate, seed: int
+def trial_points(scope: Scope, names: set[str], candidate: Candidate, seed: int
             ) -> Iterator[dict[tuple[str, tuple[int, ...]], Fraction]]:
     """The input values to try at one candidate assignment, simplest first."""
     layout = _layout(scope, names, candidate.sizes)
@@ -270,13 +303,13 @@ def find_counterexample(scope: Scope, lhs: ast.Node, rhs: ast.Node,
                                                         tuple(c.sizes.values()),
                                                         sum(c.indices.values()),
                                                         tuple(c.indices.values()))):
-        for values in _points(scope, names, candidate, seed):
+        for values in trial_points(scope, names, candidate, seed):
             found = confirm(scope, lhs, rhs, candidate, values)
             if found is not None:
                 return found
     # last, once: the first candidate's point of ones (the second tried) with 1000 correct
     # digits, for a difference below what 60 digits resolve (exp(r) == exp(r)*(1 + 1e-100))
     for candidate in candidates[:1]:
-        ones = list(itertools.islice(_points(scope, names, candidate, seed), 2))[-1]
+        ones = list(itertools.islice(trial_points(scope, names, candidate, seed), 2))[-1]
         return confirm(scope, lhs, rhs, candidate, ones, LAST_DIGITS)
     return None

@@ -18,6 +18,8 @@ def _difference(node: ast.Compare) -> ast.Node:
 
 
 Pair = tuple[str, ast.Node, ast.Node]
+#: A relation with its sides swapped (a < b says b > a).
+MIRRORED = {"==": "==", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
 
 def _pairs(tex: ast.Node, claim: ast.Compare) -> list[tuple[str, list[Pair]]]:
@@ -30,13 +32,18 @@ def _pairs(tex: ast.Node, claim: ast.Compare) -> list[tuple[str, list[Pair]]]:
     difference = _difference(claim)
     negated = ast.Neg(claim.start, claim.end, difference)
     rearranged = "lhs − rhs of the LaTeX and of the claim differ"
-    return [
-        ("side by side", [("the left sides differ", claim.left, tex.left),
-                          ("the right sides differ", claim.right, tex.right)]),
-        ("with the sides swapped", [("", claim.right, tex.left), ("", claim.left, tex.right)]),
-        ("rearranged: lhs − rhs agree", [(rearranged, difference, _difference(tex))]),
-        ("rearranged: lhs − rhs agree up to sign", [(rearranged, negated, _difference(tex))]),
+    # an inequality reads the same only with its relation, or mirrored with the sides swapped
+    same, mirrored = tex.op == claim.op, tex.op == MIRRORED[claim.op]
+    readings: list[tuple[bool, str, list[Pair]]] = [
+        (same, "side by side", [("the left sides differ", claim.left, tex.left),
+                                ("the right sides differ", claim.right, tex.right)]),
+        (mirrored, "with the sides swapped", [("", claim.right, tex.left),
+                                              ("", claim.left, tex.right)]),
+        (same, "rearranged: lhs − rhs agree", [(rearranged, difference, _difference(tex))]),
+        (mirrored, "rearranged: lhs − rhs agree up to sign",
+         [(rearranged, negated, _difference(tex))]),
     ]
+    return [(reading, pairs) for allowed, reading, pairs in readings if allowed]
 
 
 def check_tex(decider: Decider, claim: Claim) -> CheckResult:
@@ -52,7 +59,15 @@ def check_tex(decider: Decider, claim: Claim) -> CheckResult:
     assert isinstance(typed, ast.Compare)
     where = claim.where.node if claim.where is not None else None
     first: tuple[Outcome, Pair] | None = None
-    for reading, pairs in _pairs(claim.tex_formula.node, typed):
+    readings = _pairs(claim.tex_formula.node, typed)
+    if not readings:
+        tex = claim.tex_formula.node
+        assert isinstance(tex, ast.Compare)
+        return _result(claim, Verdict.UNDECIDED, (
+            f"the LaTeX states another relation: {tex.op!r} where the claim states "
+            f"{typed.op!r} (with either order of the sides)"), Outcome(
+                Verdict.UNDECIDED, "relation", ""), started)
+    for reading, pairs in readings:
         outcomes = []
         for pair in pairs:
             outcome = decider.decide(pair[1], pair[2], where)

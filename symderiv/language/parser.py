@@ -166,12 +166,25 @@ def _describe(error: UnexpectedInput, text: str) -> FormulaError:
         offset = token.start_pos if token.start_pos is not None else len(text)
         if token.type == "$END":
             return FormulaError("formula ends too early", len(text), "syntax")
+        if token.type == "COMPARE" and _is_comparison(text[:offset]):
+            return FormulaError(
+                f"two relations in one formula: {text[:offset].strip()!r} is already a "
+                f"comparison; write one relation (a claim states one; in where:, join "
+                f"comparisons with 'and')", offset, "syntax")
         expected = sorted({_TOKEN_NAMES.get(name, name) for name in error.expected})
         found = f"{str(token)!r}"
         return FormulaError(
             f"unexpected {found}; expected {', '.join(expected[:6])}", offset, "syntax"
         )
     return FormulaError(str(error), 0, "syntax")  # pragma: no cover - lark has no other kinds
+
+
+def _is_comparison(text: str) -> bool:
+    """Is `text` a whole formula, and a comparison (`0 < S[i]` before a second `<`)?"""
+    try:
+        return isinstance(parse(text), ast.Compare)
+    except FormulaError:
+        return False
 
 
 def parse(text: str) -> ast.Node:

@@ -6,10 +6,15 @@ from __future__ import annotations
 import yaml
 
 from symderiv.errors import SymderivError
+from symderiv.language import ast
 from symderiv.load import model
 from symderiv.load.items import expect_written, read_expect, read_id, set_aside
 from symderiv.load.reader import Reader
 from symderiv.load.yaml_nodes import formula_location
+
+
+#: The relations a claim may state: an equation, or an inequality *(addition)*.
+CLAIM_RELATIONS = ("==", "<", "<=", ">", ">=")
 
 
 def read_claims(reader: Reader, node: yaml.Node, ids: set[str]) -> list[model.Claim]:
@@ -36,10 +41,11 @@ def _claim(reader: Reader, item: yaml.Node, fields: dict[str, yaml.Node], item_i
     tex = reader.text(fields["tex"], "tex") if "tex" in fields else None
     wrt = reader.text(fields["wrt"], "wrt") if "wrt" in fields else None
     if claim is not None and not (
-        hasattr(claim.node, "op") and getattr(claim.node, "op") == "=="
+        isinstance(claim.node, ast.Compare) and claim.node.op in CLAIM_RELATIONS
     ):
         reader.errors.append(SymderivError(
-            "a claim must be an equation 'lhs == rhs'", claim.location, "claim"))
+            "a claim must be an equation 'lhs == rhs' or an inequality (lhs < rhs, <=, >, >=)",
+            claim.location, "claim"))
         return
     if item_id is None or ("claim" in fields and claim is None):
         return

@@ -38,7 +38,7 @@ def read_tex(spec: model.Spec, source: str) -> model.Spec:
         formula = model.Formula(claim.tex, node, claim.tex_location)
         if claim.claim is None and not isinstance(node, ast.Compare):
             _set_aside(claims, broken, claim, SymderivError(
-                "a claim given by 'tex' alone must be an equation 'lhs = rhs'",
+                "a claim given by 'tex' alone must be an equation 'lhs = rhs' or an inequality",
                 claim.tex_location, "claim"))
             continue
         claims.append(replace(claim, claim=claim.claim or formula, tex_formula=formula))

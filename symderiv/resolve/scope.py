@@ -457,12 +457,18 @@ def _definition_shape(scope: Scope, definition: Definition, visible: set[str]) -
 
 
 def _check_equation(scope: Scope, formula: Formula, visible: set[str]) -> None:
-    """Both sides of `lhs == rhs` well shaped, and of the same shape."""
+    """Both sides of `lhs == rhs` well shaped, and of the same shape (scalars for an
+    inequality)."""
     checker = _Checker(scope, formula, visible)
     node = formula.node
     assert isinstance(node, ast.Compare)
     left = checker.shape(node.left, frozenset())
     right = checker.shape(node.right, frozenset())
+    if node.op != "==" and (left or right):  # an inequality *(addition)*
+        side, shape = ("left", left) if left else ("right", right)
+        raise checker.fail(f"an inequality compares scalars: the {side} side is "
+                           f"{describe(shape)} (state it for an entry, say with an index)",
+                           node, "shape")
     if not same_shape(left, right) and not (not left and not right):
         raise checker.fail(f"shape mismatch: the left side is {describe(left)}, the right "
                            f"side is {describe(right)}", node, "shape")

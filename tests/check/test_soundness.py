@@ -21,7 +21,7 @@ SPECS = sorted((Path(__file__).parent.parent / "specs" / "soundness").glob("*.ya
     (ROOT / "derivations").glob("*.yaml"))
 SEEDS = (0, 1, 2)
 #: Numeric truth of a mutant does not depend on the engine's seed: computed once per mutant.
-TRUTHS: dict[tuple[ast.Node, ast.Node, ast.Node | None], bool | None] = {}
+TRUTHS: dict[tuple[ast.Node, ast.Node, ast.Node | None, str], bool | None] = {}
 
 
 def _scope(text: str) -> Scope:

@@ -125,3 +125,49 @@ def test_failure_text_includes_the_diagnosis(report: Report, tmp_path: Path) -> 
     [back] = store.get("key", job, None)  # type: ignore[misc]
     assert lines(back) == lines(diagnosed)
     assert back.diagnosis == diagnosed.diagnosis
+
+
+INEQUALITIES = """\
+title: inequalities in reports
+sizes: {N: [1, 2]}
+indices: {i: N, k: N}
+symbols:
+  a: [N]
+define:
+  S[i]: exp(a[i]) / sum(exp(a[k]), k)
+claims:
+  - id: at-most-one
+    claim: S[i] <= 1
+  - id: below-one
+    claim: S[i] < 1
+    expect: refuted
+"""
+
+
+def test_every_format_prints_an_inequality(tmp_path: Path) -> None:
+    """Issue 16 item 4: text and JSON give the verdict and the failing relation, LaTeX and
+    HTML print the relation (`\\le`, ≤) and the sign the proof concludes."""
+    import io
+
+    from rich.console import Console
+
+    from symderiv.report import json_report, latex, text
+    from symderiv.report.html.document import fragment as html_fragment
+
+    path = tmp_path / "inequalities.yaml"
+    path.write_text(INEQUALITIES, encoding="utf-8")
+    found = run([str(path)], Options())
+    out = io.StringIO()
+    text.render(found, Console(file=out, width=200, color_system=None), verbose=True)
+    assert "fails at N = 1, i = 1: lhs = 1, rhs = 1, and not lhs < rhs" in out.getvalue()
+    assert "where: holds when N == 2; fails when N <= 1" in out.getvalue()
+    checks = json_report.render(found)["files"][0]["checks"]
+    assert [(c["id"], c["verdict"]) for c in checks] == [("at-most-one", "proved"),
+                                                        ("below-one", "refuted")]
+    fragment = latex.spec_fragment(found.files[0])
+    assert r"$\displaystyle S_{i} \le 1$" in fragment
+    assert r"$\displaystyle S_{i} < 1$" in fragment
+    assert r"Hence right \ensuremath{-} left \ensuremath{\geq} 0 by positivity" in fragment
+    page = str(html_fragment(found))
+    assert "<mo>≤</mo>" in page and "<mo>&lt;</mo>" in page
+    assert "Hence right − left ≥ 0 by positivity" in page

@@ -83,6 +83,14 @@ def test_a_definition_with_its_latex_is_valid() -> None:
 BASE = "title: t\nsizes: {N: 2}\nindices: {i: N}\nsymbols: {a: [N]}\n"
 
 
+def test_an_inequality_claim_is_valid() -> None:
+    """`<`, `<=`, `>`, `>=` in a claim (issue 16 item 4): the loader and the schema accept it."""
+    for relation in ("<", "<=", ">", ">="):
+        text = BASE + f"claims: [{{id: c, claim: 'exp(a[i]) {relation} 0'}}]\n"
+        assert loads("t.yaml", text)
+        assert problems(yaml.safe_load(text)) == []
+
+
 @pytest.mark.parametrize("text, message", [
     ("claims: []\n", "'title' is a required property"),
     (BASE + "claim: []\n", "Additional properties are not allowed ('claim' was unexpected)"),
@@ -94,6 +102,7 @@ BASE = "title: t\nsizes: {N: 2}\nindices: {i: N}\nsymbols: {a: [N]}\n"
     (BASE + "derivations: [{id: d}]\n", "'steps' is a required property"),
     (BASE + "claims: [{id: c}]\n", "is not valid under any of the given schemas"),
     (BASE + "claims: [{claim: 'a[i] == a[i]'}]\n", "'id' is a required property"),
+    (BASE + "claims: [{id: c, claim: 'a[i] + 1'}]\n", "does not match '==|<|>'"),
     (BASE + "define:\n  s[i]: {latex: '\\sigma'}\n", "is not valid under any of the given schemas"),
     (BASE + "define:\n  s[i]: {expr: 'a[i]', color: red}\n",
      "is not valid under any of the given schemas"),

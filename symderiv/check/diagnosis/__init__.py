@@ -10,13 +10,14 @@
 - `slips`: the kind of slip, named once the engine proves a hypothesis;
 - `values`: the left side's true value and the residual lhs − rhs, folded into definitions;
 - `suggestions`: the shortest proved right side, never the left side again;
-- `diagnoser`: the Diagnoser composing them, and `diagnose(...)`.
+- `diagnoser`: the Diagnoser composing them, and `diagnose(...)`; `inequality_regions`
+  for a refuted inequality (where it holds and fails).
 """
 
-from symderiv.check.diagnosis.diagnoser import Diagnoser, diagnose
+from symderiv.check.diagnosis.diagnoser import Diagnoser, diagnose, inequality_regions
 from symderiv.check.diagnosis.edits import from_terms, negate, terms
 from symderiv.check.diagnosis.slips import ERROR_CLASSES
 from symderiv.check.verdict import Diagnosis
 
-__all__ = ["ERROR_CLASSES", "Diagnoser", "Diagnosis", "diagnose", "from_terms", "negate",
+__all__ = ["ERROR_CLASSES", "Diagnoser", "Diagnosis", "diagnose", "from_terms", "inequality_regions", "negate",
            "terms"]

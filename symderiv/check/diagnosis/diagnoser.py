@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from symderiv.check.decide import Decider
 from symderiv.check.diagnosis.budget import Budget
-from symderiv.check.diagnosis.regions import regions
+from symderiv.check.diagnosis.regions import regions, settled_regions
 from symderiv.check.diagnosis.slips import classify
 from symderiv.check.diagnosis.suggestions import simplified, suggest
+from symderiv.check.timeout import CheckTimeout, deadline
 from symderiv.check.verdict import Counterexample, Diagnosis
 from symderiv.language import ast
 from symderiv.language.printer import unparse
@@ -62,3 +63,28 @@ def diagnose(decider: Decider, lhs: ast.Node, rhs: ast.Node, where: ast.Node | N
              found: Counterexample | None, *, reference: bool = False) -> Diagnosis:
     """The diagnosis of a refuted equation lhs == rhs (see the module docstring)."""
     return Diagnoser(decider).diagnose(lhs, rhs, where, found, reference)
+
+
+#: Longest telling where a refuted inequality holds may take (or a quarter of the time limit).
+INEQUALITY_SECONDS = 2.0
+
+
+def inequality_regions(decider: Decider, op: str, lhs: ast.Node, rhs: ast.Node,
+                       where: ast.Node | None) -> Diagnosis | None:
+    """Where a refuted inequality holds (its sign shown at that size) and fails (a
+    counterexample there), when every listed assignment is one or the other; else None."""
+    def settle() -> Diagnosis | None:
+        found = decider.inequalities().settle(op, lhs, rhs, where)
+        if found.unknown:
+            return None
+        held = settled_regions(decider.scope, found.free, found.names, found.holding,
+                               found.failing)
+        if not held.holds_when and not held.fails_when:
+            return None
+        return Diagnosis(held.holds_when, held.fails_when, undefined_when=held.undefined_when)
+
+    try:
+        with deadline(min(INEQUALITY_SECONDS, decider.options.timeout / 4)):
+            return settle()
+    except CheckTimeout:
+        return None

@@ -98,7 +98,8 @@ def _regions(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | Non
     if not _settle(budget, lhs, rhs, where, free, pairs, tally):
         return UNSETTLED
     confirm = _Confirmer(budget, lhs, rhs)
-    found = _by_pattern(tally, free, pairs, confirm) or _by_sizes(tally, names, confirm)
+    found = _by_pattern(tally, free, pairs, confirm.any) \
+        or _by_sizes(tally, names, confirm.any)
     if found is not None:
         return found
     failing = [p for p in tally.patterns() if confirm.any(tally.where(_in_pattern(p)))]
@@ -135,6 +136,28 @@ def _by_parameters(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node
             if budget.proves(rebuild(lhs, put), rebuild(rhs, put), where):
                 return Regions((f"{name} == {value}",), (f"{name} != {value}",), None)
     return None
+
+
+def settled_regions(scope: Scope, free: list[str], names: list[str],
+                    holding: list[tuple[dict[str, int], dict[str, int]]],
+                    failing: list[tuple[dict[str, int], dict[str, int]]]) -> Regions:
+    """The regions of a claim whose every listed assignment (sizes, indices) the engine has
+    settled: shown to hold there, or failing at a confirmed counterexample (inequalities)."""
+    pairs = same_size_pairs(scope, free)
+    tally = _Tally()
+    for (sizes, env), fails in [(t, False) for t in holding] + [(t, True) for t in failing]:
+        record = tally.at(tuple(env[a] == env[b] for a, b in pairs),
+                          tuple(sizes[n] for n in names))
+        if fails:
+            record.fails = record.sure = True
+        else:
+            record.holds = True
+
+    def stands(records: list[_Record]) -> bool:
+        return any(r.fails for r in records)
+
+    found = _by_pattern(tally, free, pairs, stands) or _by_sizes(tally, names, stands)
+    return found or NOWHERE
 
 
 def same_size_pairs(scope: Scope, free: list[str]) -> list[tuple[str, str]]:
@@ -225,7 +248,7 @@ def _settle(budget: Budget, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
 
 
 def _by_pattern(tally: _Tally, free: list[str], pairs: list[tuple[str, str]],
-                confirm: _Confirmer) -> Regions | None:
+                stands: Callable[[list[_Record]], bool]) -> Regions | None:
     """The regions the equality patterns show, or None when they do not tell."""
     holding, failing, undefined = [], [], []
     for pattern in tally.patterns():
@@ -234,7 +257,7 @@ def _by_pattern(tally: _Tally, free: list[str], pairs: list[tuple[str, str]],
             holding.append(pattern)
         elif all(r.undefined and not r.holds and not r.fails for r in records):
             undefined.append(pattern)
-        elif confirm.any(records):
+        elif stands(records):
             failing.append(pattern)
     named = tuple(pattern_text(pairs, p, free) for p in undefined)
     if holding and failing:
@@ -326,7 +349,8 @@ def _in_pattern(pattern: Pattern) -> Callable[[Pattern, Sizes], bool]:
     return lambda other, _: other == pattern
 
 
-def _by_sizes(tally: _Tally, names: list[str], confirm: _Confirmer) -> Regions | None:
+def _by_sizes(tally: _Tally, names: list[str], stands: Callable[[list[_Record]], bool]
+              ) -> Regions | None:
     """Every size corner where the claim holds (none implied by another), where it is
     undefined, and the rest where it fails; None when no corner tells."""
     def records(corner: _Corner) -> list[_Record]:
@@ -343,7 +367,7 @@ def _by_sizes(tally: _Tally, names: list[str], confirm: _Confirmer) -> Regions |
     undefined = _unimplied(tally, undefined)
     stated = holding + undefined
     rest = tally.where(lambda _, s: not any(c.test(s) for c in stated))
-    if stated and confirm.any(rest):
+    if stated and stands(rest):
         return Regions(tuple(c.text for c in holding),
                        (" and ".join(c.otherwise for c in stated),), None,
                        undefined_when=tuple(c.text for c in undefined))

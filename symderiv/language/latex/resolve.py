@@ -45,18 +45,20 @@ class Resolver(Derivatives):
     # -- relations and sums ----------------------------------------------------------------
 
     def claim(self, relation: Relation) -> ast.Node:
-        """An equation `lhs = rhs` (Compare '==') or a single expression."""
+        """An equation `lhs = rhs` (Compare '=='), an inequality `<`, `\\le`, `>`, `\\ge`
+        *(addition)*, or a single expression."""
         if not relation.ops:
             return self.expr(relation.exprs[0])
         if len(relation.ops) > 1:
-            raise self.fail("a chain of relations: a claim is one equation 'lhs = rhs'",
-                            token_start(relation.ops[1]))
+            raise self.fail("a chain of relations: a claim is one equation 'lhs = rhs' or one "
+                            "inequality", token_start(relation.ops[1]))
         op = relation.ops[0]
-        if str(op) != "=":
-            raise self.fail(f"a claim is an equation; {str(op)!r} is not understood here",
-                            token_start(op))
+        if str(op) not in ("=", "<", "<=", ">", ">="):
+            raise self.fail(f"a claim is an equation or an inequality; {str(op)!r} is not "
+                            "understood here", token_start(op))
         left, right = (self.expr(e) for e in relation.exprs)
-        return ast.Compare(relation.start, relation.end, "==", left, right)
+        return ast.Compare(relation.start, relation.end, "==" if str(op) == "=" else str(op),
+                           left, right)
 
     def condition(self, relation: Relation) -> ast.Node:
         """`i = j`, `i \\neq j`, ... as a Compare node (for indicators)."""

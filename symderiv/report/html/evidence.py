@@ -34,6 +34,8 @@ def proof(steps: tuple[ProofStep, ...], formulas: Formulas | None) -> Html:
             after.append(element("p", "sympy splits the difference by which free indices are "
                                  "equal; in every case it simplifies to 0: ",
                                  join(cases, "; "), "."))
+        elif step.label.startswith("sign:"):  # an inequality's conclusion
+            after.append(element("p", "Hence ", step.label[len("sign:"):].strip(), ". ∎"))
         elif step.label in ("left − right", "left - right"):
             after.append(element("p", "Hence left − right = ",
                                  math(step_latex(step, formulas)), " ∎"))

@@ -20,6 +20,10 @@ from symderiv.report.latex.printer import SymderivLatexPrinter
 from symderiv.report.latex.rewrite import as_written, readable_dummies
 
 
+
+#: A claim's relation in LaTeX.
+RELATIONS = {"==": "=", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
+
 def spec_names(scope: Scope) -> dict[str, str]:
     """The LaTeX the spec gives its symbols' and definitions' names.
 
@@ -84,7 +88,9 @@ class Formulas:
             return r"\text{" + code(formula.text) + "}"
 
     def equation(self, formula: Formula) -> str:
+        """An equation or an inequality *(addition)* with its relation: `=`, `<`, `\\le`..."""
         node = formula.node
-        if isinstance(node, ast.Compare) and node.op == "==":
-            return f"{self.math(formula, node.left)} = {self.math(formula, node.right)}"
+        if isinstance(node, ast.Compare) and node.op in RELATIONS:
+            return (f"{self.math(formula, node.left)} {RELATIONS[node.op]} "
+                    f"{self.math(formula, node.right)}")
         return self.math(formula)

@@ -28,6 +28,8 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
         label = step.label
         if label.startswith("cases:"):
             after.append(cases_sentence(label[len("cases:"):], formulas))
+        elif label.startswith("sign:"):  # an inequality's conclusion
+            after.append(f"Hence {escape(label[len('sign:'):].strip())}. \\hfill$\\square$")
         elif label in ("left − right", "left - right"):
             after.append(r"Hence $\text{left} - \text{right} = "
                          f"{step_latex(step, formulas)}$. \\hfill$\\square$")
