@@ -1,0 +1,40 @@
+"""The rules a recorded proof names, and its steps: frozen values every report prints alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SUBSTITUTE = "substitute the definition"
+FOLD = "fold the definition"
+LINEARITY = "linearity"
+PRODUCT = "product rule"
+QUOTIENT = "quotient rule"
+CHAIN = "chain rule"
+POWER = "power rule"
+EXP = "exp rule"
+LOG = "log rule"
+INPUT = "derivative of an input entry"
+CONSTANT = "derivative of a constant"
+COLLAPSE = "collapse the sum over the delta"
+DIAGONAL = "a delta on the diagonal"
+CASE = "case"
+CANCEL = "cancellation"
+ARITHMETIC = "arithmetic"
+LEMMA = "derivative of a definition"
+REARRANGE = "rearrange"
+FACTOR = "factor"
+EXPAND = "expand"
+
+#: The most steps a printed proof has; a longer one is not printed.
+MAX_STEPS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One formula of a proof (a folded sympy expression), the rule that led to it from the
+    one before ("" for the first) and the rule's detail (formula text, `;`-separated facts)."""
+
+    expression: Any
+    rule: str = ""
+    detail: str = ""
