@@ -69,6 +69,5 @@ def check_chain(decider: Decider, chain: list[Step], lhs: ast.Node, rhs: ast.Nod
             return Recorded(why=f"no step-by-step proof: step {number + 1} "
                                 f"({chain[number].rule}) is {outcome.verdict.value}: "
                                 f"{outcome.message}")
-    return Recorded(tuple(ProofStep(step.rule, step.expression, detail=step.detail,
-                                    formula=unparse(node))
+    return Recorded(tuple(ProofStep(step.rule, node, detail=step.detail, formula=unparse(node))
                           for step, node in zip(chain, nodes)))

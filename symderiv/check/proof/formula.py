@@ -99,6 +99,14 @@ class Writer:
         denominator: list[ast.Node] = []
         negative = False
         factors = list(expr.args)
+        # a derivative still to take goes after the fraction: -δ_ky / P_y · ∂P_k/∂W_ij
+        after = [self.node(f) for f in factors if isinstance(f, Derivative)]
+        factors = [f for f in factors if not isinstance(f, Derivative)]
+        # a sum in brackets after the first plain factor: P_t (δ_tk − P_k) x_j
+        plain = [f for f in factors if not isinstance(f, sympy.Add)]
+        brackets = [f for f in factors if isinstance(f, sympy.Add)]
+        if not _unevaluated(expr) and plain and brackets:
+            factors = [plain[0], *brackets, *plain[1:]]
         for factor in factors:
             if factor.is_Rational:
                 value = Fraction(int(factor.p), int(factor.q))
@@ -112,12 +120,15 @@ class Writer:
                 denominator.append(self.node(sympy.Pow(factor.base, -factor.exp)))
             else:
                 numerator.append(self.node(factor))
+        if after and not (numerator or denominator or negative):
+            return _product(after)
         if not numerator:
             numerator = [_number(Fraction(1))]
         if negative:  # -a * b / c: the sign on the first factor
             numerator[0] = ast.Neg(0, 0, numerator[0])
         top = _product(numerator)
-        return ast.BinOp(0, 0, "/", top, _product(denominator)) if denominator else top
+        node = ast.BinOp(0, 0, "/", top, _product(denominator)) if denominator else top
+        return _product([node, *after])
 
     def power(self, expr: sympy.Pow) -> ast.Node:
         base, exponent = expr.args

@@ -308,18 +308,36 @@ class Recorder:
         delta as a factor, before any derivative is taken)."""
         if not expr.has(Sum):
             return None
-        if direct:
-            sums = [total for total in expr.atoms(Sum) if any(
-                isinstance(factor, KroneckerDelta) and total.limits[0][0] in factor.args
-                for factor in sympy.Mul.make_args(total.function))]
-            if not sums:
-                return None
-            value = expr.xreplace({total: normalize(total, self.ranges) for total in sums})
+        sums = {total: self.sum_out(total) for total in expr.atoms(Sum)}
+        sums = {total: value for total, value in sums.items() if value is not None}
+        if sums:
+            value = expr.xreplace(sums)
+        elif direct:
+            return None
         else:
             value = normalize(expr, self.ranges)
         if value == expr or value.has(sympy.Piecewise):
             return None
         return Step(value, rules.COLLAPSE)
+
+    def sum_out(self, total: Sum) -> sympy.Expr | None:
+        """Σ_k δ_ke f_k = f_e for a summand that is a product with the delta as a factor,
+        where e is an index over k's range (so the one term k = e is in the sum)."""
+        if len(total.limits) != 1:
+            return None
+        variable, low, high = total.limits[0]
+        factors = sympy.Mul.make_args(total.function)
+        for factor in factors:
+            if not isinstance(factor, KroneckerDelta) or variable not in factor.args:
+                continue
+            other = factor.args[1] if factor.args[0] == variable else factor.args[0]
+            if not (isinstance(other, sympy.Symbol) and other.name in self.scope.indices
+                    and low == 1 and sympy.expand(high - self.scope.index_size(other.name)) == 0
+                    and other != variable):
+                continue
+            rest = [f for f in factors if f is not factor]
+            return sympy.Mul(*rest).xreplace({variable: other})
+        return None
 
     def cancel(self, expr: sympy.Expr) -> Step | None:
         """A product built as written (a derivative's value put in) multiplied out: a
@@ -338,7 +356,7 @@ class Recorder:
             for delta in expr.atoms(KroneckerDelta):
                 if set(delta.args[:2]) == {a, b}:
                     ones[delta] = sympy.Integer(1)
-                    said.append(f"{a} == {b}")
+                    said.append(f"{a} = {b}")
         if ones:
             return Step(expr.xreplace(ones), f"{rules.CASE} {', '.join(dict.fromkeys(said))}")
         zeros = {}
@@ -346,7 +364,7 @@ class Recorder:
             for delta in expr.atoms(KroneckerDelta):
                 if set(delta.args[:2]) == {a, b}:
                     zeros[delta] = sympy.Integer(0)
-                    said.append(f"{a} != {b}")
+                    said.append(f"{a} ≠ {b}")
         if not zeros:
             return None
         return Step(expr.xreplace(zeros), f"{rules.CASE} {', '.join(dict.fromkeys(said))}")
@@ -380,7 +398,7 @@ class Recorder:
             if folded.has(placeholder) or folded == expr:
                 continue
             return Step(folded, f"{rules.FOLD} {name}",
-                        self.fact(self.builder.definition_base(name)[params[0]], body))
+                        self.fact(body, self.builder.definition_base(name)[params[0]]))
         return None
 
     def diagonal(self, expr: sympy.Expr) -> sympy.Expr:
@@ -450,12 +468,13 @@ class Recorder:
             return None
         if sympy.expand(a - b) != 0:
             if self.equal and sympy.expand(self.letters(a) - self.letters(b)) == 0:
-                pairs = ", ".join(f"{x} == {y}" for x, y in self.equal)
+                pairs = ", ".join(f"{x} = {y}" for x, y in self.equal)
                 return f"{rules.CASE} {pairs}"
             if sympy.expand(self.diagonal(a) - self.diagonal(b)) == 0:
                 return rules.DIAGONAL
             return None
-        if isinstance(b, sympy.Mul) and any(isinstance(f, sympy.Add) for f in b.args):
+        if isinstance(a, sympy.Add) and isinstance(b, sympy.Mul) \
+                and any(isinstance(f, sympy.Add) for f in b.args):
             return rules.FACTOR
         if sympy.expand(b) == b and isinstance(b, sympy.Add) and not isinstance(a, sympy.Add):
             return rules.EXPAND

@@ -13,7 +13,7 @@ from symderiv.report.latex.escape import code
 from symderiv.report.latex.evidence import counterexample_table, diagnosis_block
 from symderiv.report.latex.formulas import Formulas
 from symderiv.report.latex.layout import display
-from symderiv.report.latex.proof import proof_chain
+from symderiv.report.latex.proof import proof_block
 from symderiv.report.latex.verdicts import message_block, verdict_line
 
 
@@ -33,7 +33,7 @@ def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]
     if check.verdict != Verdict.PROVED or base is not None:
         parts.append(message_block(check))
     if check.verdict == Verdict.PROVED and check.proof:
-        parts.append(proof_chain(check.proof, formulas, sides))
+        parts.append(proof_block(check, formulas, sides))
     if check.counterexample is not None:
         parts.append(counterexample_table(check.counterexample, formulas))
     parts.append(diagnosis_block(check.diagnosis, formulas))

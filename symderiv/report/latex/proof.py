@@ -4,14 +4,132 @@ from __future__ import annotations
 
 import re
 
-from symderiv.check.verdict import ProofStep
+from symderiv.check.generic import condition
+from symderiv.check.verdict import CheckResult, ProofStep
+from symderiv.language import ast
+from symderiv.language.parser import parse
 from symderiv.report.latex.escape import escape
 from symderiv.report.latex.formulas import Formulas
-from symderiv.report.latex.layout import NARROW, fit
+from symderiv.report.latex.layout import NARROW, WIDE, fit
+from symderiv.report.latex.width import TEXT_WIDTH, estimate
+
+#: A left side at most this wide (em) is set left of the first `=`; a wider one on its own line.
+INLINE_SIDE = 12.0
+#: A side's label longer than this (characters) is set on a line of its own.
+SHORT_LABEL = 20
+#: The widest a rule's fact under its step may be.
+FACT_WIDTH = "0.75\\linewidth"
 
 _RELATION_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*|.", re.DOTALL)
 #: What a relation keeps as it is, besides names.
 _RELATION_CHARACTER = re.compile(r"[0-9=,;+\-() ]\Z")
+
+
+def proof_block(check: CheckResult, formulas: Formulas,
+                sides: tuple[str, str] | None = None) -> str:
+    """A proved check's proof: its recorded chain, else the decider's evidence and why."""
+    if check.chain:
+        return recorded_chain(check.proof, formulas)
+    note = f"{{\\small {escape(check.proof_note)}.}}\\par\n" if check.proof_note else ""
+    return note + proof_chain(check.proof, formulas, sides)
+
+
+def recorded_chain(steps: tuple[ProofStep, ...], formulas: Formulas) -> str:
+    """The chain as a textbook sets it: aligned at `=`, each rule flush right, the rule's
+    facts under its step, long steps broken at their terms."""
+    first = step_latex(steps[0], formulas)
+    inline = estimate(first) <= INLINE_SIDE
+    rows = [] if inline else [f"&{fit(first)}"]
+    left = first if inline else ""
+    for step in steps[1:]:
+        rule = escape(step.label)
+        budget = TEXT_WIDTH - (estimate(first) if inline else 0.0) - 0.5 * len(step.label) - 4
+        lines = broken(step, formulas, budget)
+        width = f"{max(0.3, min(0.85, budget / TEXT_WIDTH)):.2f}\\linewidth"
+        rows.append(f"{left}&= {fit(lines[0], width)} \\tag*{{\\small {rule}}}")
+        rows.extend(f"&\\quad {fit(line, width)}" for line in lines[1:])
+        rows.extend(f"&\\qquad \\text{{\\small with }} {fit(fact, FACT_WIDTH)}"
+                    for fact in facts(step.detail, formulas))
+        left = ""
+    return ("\\textit{Proof.}\n\\begin{align*}\n" + " \\\\\n".join(rows)
+            + "\n\\end{align*}\n")
+
+
+def step_node(step: ProofStep) -> ast.Node | None:
+    """A recorded step's formula (from the cache: its text, read by the safe parser)."""
+    if isinstance(step.expression, ast.Node):
+        return step.expression
+    if step.formula is not None:
+        try:
+            return parse(step.formula)
+        except Exception:  # noqa: BLE001 - the stored LaTeX is shown instead
+            return None
+    return None
+
+
+def broken(step: ProofStep, formulas: Formulas, budget: float) -> list[str]:
+    """The step's LaTeX in lines no wider than `budget` em (by the estimate): a long sum
+    broken before a term, a long product before a factor."""
+    whole = step_latex(step, formulas)
+    node = step_node(step)
+    if estimate(whole) <= budget or node is None:
+        return [whole]
+    pieces = _pieces(node, formulas)
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and estimate(lines[-1] + piece) <= budget:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _pieces(node: ast.Node, formulas: Formulas) -> list[str]:
+    """The top-level terms of a sum (`+ b`, `- c`) or factors of a product (`\\cdot c`)."""
+    if isinstance(node, ast.BinOp) and node.op in "+-":
+        chain: list[tuple[str, ast.Node]] = []
+        while isinstance(node, ast.BinOp) and node.op in "+-":
+            chain.insert(0, (node.op, node.right))
+            node = node.left
+        first = _pieces(node, formulas) if isinstance(node, ast.BinOp) else \
+            [_printed(node, formulas)]
+        return first + [f"{op} {_printed(term, formulas)}" for op, term in chain]
+    if isinstance(node, ast.BinOp) and node.op == "*":
+        factors: list[ast.Node] = []
+        while isinstance(node, ast.BinOp) and node.op == "*":
+            factors.insert(0, node.right)
+            node = node.left
+        factors.insert(0, node)
+        printed = [_printed(f, formulas) for f in factors]
+        return [printed[0], *(rf"\cdot {p}" for p in printed[1:])]
+    return [_printed(node, formulas)]
+
+
+def _printed(node: ast.Node, formulas: Formulas) -> str:
+    text = formulas.latex(node)
+    if isinstance(node, ast.BinOp) and node.op in "+-":
+        return rf"\left({text}\right)"
+    return text
+
+
+def facts(detail: str, formulas: Formulas) -> list[str]:
+    """A step's detail ('A = B; i != j') as math; a part that does not read as formulas
+    (only a tampered cache could hold one) as escaped text."""
+    out = []
+    for part in (p.strip() for p in detail.split(";")):
+        if not part:
+            continue
+        try:
+            if " = " in part:
+                left, right = part.split(" = ", 1)
+                out.append(f"{formulas.latex(parse(left))} = {formulas.latex(parse(right))}")
+            else:
+                node = parse(part)
+                out.append(str(formulas.printer.doprint(condition(formulas.builder, node)))
+                           if isinstance(node, ast.Compare) else formulas.latex(node))
+        except Exception:  # noqa: BLE001 - printed as text: the proof is still shown
+            out.append(r"\text{" + escape(part) + "}")
+    return out
 
 
 def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
@@ -48,9 +166,11 @@ def side_row(step: ProofStep, written: str | None, formulas: Formulas) -> str:
     sympy computed."""
     computed = step_latex(step, formulas)
     name = rf"\text{{\small {escape(step.label)}:}}\quad"
+    if len(step.label) > SHORT_LABEL:  # a long label on a line of its own, above its side
+        name = rf"\intertext{{\small {escape(step.label)}:}}"
     if written is not None and written != computed:
-        return f"{name} & {fit(written, NARROW)} &&= {fit(computed)}"
-    return f"{name} & {fit(computed)}"
+        return f"{name} & {fit(written, NARROW)} &&= {fit(computed, WIDE)}"
+    return f"{name} & {fit(computed, WIDE)}"
 
 
 def step_latex(step: ProofStep, formulas: Formulas) -> str:
