@@ -197,6 +197,9 @@ def parser(kind: type[argparse.ArgumentParser] = argparse.ArgumentParser
     check.add_argument("--verbose", "-v", action="store_true",
                        help="also print the evidence, counterexamples and warnings of the "
                             "checks that are as expected (text format)")
+    check.add_argument("--no-proofs", dest="record_proofs", action="store_false",
+                       help="record no step-by-step proofs (the proved checks show the "
+                            "decider's evidence; faster)")
     check.add_argument("--proofs", action="store_true",
                        help="print the recorded proof (each step with its rule, every step "
                             "checked) under each proved check (text format; -v does too)")
@@ -316,6 +319,7 @@ def options_from(arguments: argparse.Namespace) -> Options:
     return Options(strategies=arguments.strategy, timeout=arguments.timeout,
                    sizes=tuple(dict(arguments.sizes).items()), seed=arguments.seed,
                    dtype=arguments.dtype, diagnose=arguments.diagnose,
+                   proofs=arguments.record_proofs,
                    limits=DEFAULT.changed(dict(arguments.limit)), memory=arguments.memory,
                    budget=arguments.budget)
 

@@ -47,7 +47,7 @@ def check_claim(decider: Decider, claim: Claim) -> CheckResult:
     outcome = diagnosed(decider, node.left, node.right, where,
                         decider.decide(node.left, node.right, where))
     proof, note = outcome.proof, ""
-    if outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED):
+    if outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED) and decider.options.proofs:
         recorded = record(decider, node.left, node.right, where, outcome.verdict)
         proof, note = (recorded.steps, "") if recorded.steps else (proof, recorded.why)
     return CheckResult(

@@ -62,7 +62,7 @@ def check_chain(decider: Decider, chain: list[Step], lhs: ast.Node, rhs: ast.Nod
         else (Strategy.GENERIC, Strategy.BOUNDED)
     steps_decider = Decider(decider.scope, replace(decider.options, strategies=strategies,
                                                    diagnose=False),
-                            decider.implementations, decider.builder)
+                            decider.implementations, decider.builder, largest=False)
     for number in range(1, len(chain)):
         outcome = steps_decider.decide(nodes[number - 1], nodes[number], where)
         if outcome.verdict not in (Verdict.PROVED, verdict):

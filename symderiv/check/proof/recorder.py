@@ -23,7 +23,7 @@ from symderiv.language import ast
 from symderiv.language.printer import unparse
 from symderiv.resolve.normalize import normalize
 from symderiv.resolve.scope import Scope
-from symderiv.resolve.symbolic import Derivative, SympyBuilder
+from symderiv.resolve.symbolic import Derivative, SympyBuilder, Unsupported
 
 
 class NoProof(Exception):
@@ -48,6 +48,8 @@ class Recorder:
         self.different = [(symbols[a], symbols[b]) for a, b in different or []]
         self._reach: dict[str, frozenset[str]] = {}
         self.depth = 0
+        #: False once definitions are substituted to make the sides meet (no folding back)
+        self.folding = True
 
     # ---- the vocabulary ------------------------------------------------------------------
 
@@ -297,7 +299,9 @@ class Recorder:
             if _denominators(evaluated) == _denominators(value):
                 value = evaluated  # nothing cancels: no step of its own
             return Step(value, ", ".join(names), "; ".join(facts))
-        for rewrite in (self.cancel, self.case, self.fold):
+        rewrites = (self.cancel, self.case, self.fold) if self.folding else \
+            (self.cancel, self.case, self.split_exp, self.split_log, self.pull)
+        for rewrite in rewrites:
             found = rewrite(expr)
             if found is not None and found.expression != expr:
                 return found
@@ -319,6 +323,53 @@ class Recorder:
         if value == expr or value.has(sympy.Piecewise):
             return None
         return Step(value, rules.COLLAPSE)
+
+    def split_exp(self, expr: sympy.Expr) -> Step | None:
+        """e^{u+v} = e^u e^v."""
+        value = expr.replace(
+            lambda e: isinstance(e, sympy.exp) and isinstance(e.args[0], sympy.Add),
+            lambda e: sympy.Mul(*(sympy.exp(t) for t in e.args[0].args)))
+        return Step(value, rules.EXP_SUM) if value != expr else None
+
+    def split_log(self, expr: sympy.Expr) -> Step | None:
+        """log(ab) = log a + log b, log(a/b) = log a − log b, log e^u = u (each step is
+        decided afterwards: where an argument is not shown positive, no proof is printed)."""
+        if not expr.has(sympy.log):
+            return None
+        value = sympy.expand_log(expr, force=True)
+        return Step(value, rules.LOG_SPLIT) if value != expr else None
+
+    def pull(self, expr: sympy.Expr) -> Step | None:
+        """Σ_k c f_k = c Σ_k f_k for c free of k; sums that differ only in their variable's
+        letter written alike (so that Σ_k e^{a_k} / Σ_n e^{a_n} cancels)."""
+        def pulled(total: Sum) -> sympy.Expr:
+            variable = total.limits[0][0]
+            factors = sympy.Mul.make_args(total.function)
+            outside = [f for f in factors if not f.has(variable)]
+            if len(total.limits) != 1 or not outside:
+                return total
+            inside = sympy.Mul(*[f for f in factors if f.has(variable)])
+            return sympy.Mul(*outside, Sum(inside, *total.limits), evaluate=False)
+
+        value = _unify_sums(expr.replace(lambda e: isinstance(e, Sum), pulled))
+        return Step(value, rules.LINEARITY) if value != expr else None
+
+    def unfold(self, expr: sympy.Expr) -> Step | None:
+        """Every definition in `expr` replaced by its value (one level)."""
+        mapping = {}
+        facts = []
+        for atom in sorted(expr.atoms(sympy.Indexed, sympy.Symbol), key=str):
+            if not self.is_definition(atom) or atom in mapping or (
+                    isinstance(atom, sympy.Symbol) and self.scope.definitions[atom.name].params):
+                continue
+            try:
+                mapping[atom] = self.body(atom)
+            except Unsupported:
+                continue  # a matrix-valued definition (jacobian): kept as it is
+            facts.append(self.fact(atom, mapping[atom]))
+        if not mapping:
+            return None
+        return Step(expr.xreplace(mapping), rules.SUBSTITUTE, "; ".join(facts))
 
     def sum_out(self, total: Sum) -> sympy.Expr | None:
         """Σ_k δ_ke f_k = f_e for a summand that is a product with the delta as a factor,
@@ -432,8 +483,29 @@ class Recorder:
         raise NoProof(f"more than {rules.MAX_STEPS} steps")
 
     def prove(self, lhs: sympy.Expr, rhs: sympy.Expr) -> list[Step]:
-        """The chain from lhs to rhs: lhs forwards, then rhs's forward steps read back."""
+        """The chain from lhs to rhs: lhs forwards, then rhs's forward steps read back.
+        Where the sides do not meet with their definitions folded, definitions are
+        substituted on both, a level at a time."""
         left, right = self.forward(lhs), self.forward(rhs)
+        for _ in range(3):
+            if self.best(left, right) is not None:
+                break
+            self.folding = False
+            grown = False
+            for chain in (left, right):
+                step = self.unfold(chain[-1].expression)
+                if step is not None:
+                    chain.append(step)
+                    chain.extend(self.forward(step.expression)[1:])
+                    grown = True
+            if not grown:
+                break
+            if len(left) + len(right) > 2 * rules.MAX_STEPS + 2:
+                raise NoProof(f"more than {rules.MAX_STEPS} steps")
+        return self.joined(left, right)
+
+    def best(self, left: list[Step], right: list[Step]) -> tuple[int, int, int, str] | None:
+        """Where the chains meet soonest: (length, position in each, the joining rule)."""
         best: tuple[int, int, int, str] | None = None
         for a, first in enumerate(left):
             for b, second in enumerate(right):
@@ -443,6 +515,10 @@ class Recorder:
                 length = a + b + (meet != "")
                 if best is None or (length, meet != "") < (best[0], best[3] != ""):
                     best = (length, a, b, meet)
+        return best
+
+    def joined(self, left: list[Step], right: list[Step]) -> list[Step]:
+        best = self.best(left, right)
         if best is None:
             raise NoProof("the two sides do not meet in one form: "
                           f"{self.text(left[-1].expression)} and "
@@ -514,6 +590,25 @@ def _substitute(expr: sympy.Basic, mapping: dict[sympy.Basic, sympy.Basic]) -> s
     if isinstance(expr, sympy.Mul):
         return sympy.Mul(*args, evaluate=False)
     return expr.func(*args)
+
+
+def _unify_sums(expr: sympy.Basic) -> sympy.Basic:
+    """Sums equal but for their variable's letter written with the first one's letter."""
+    seen: dict[sympy.Basic, Sum] = {}
+    mapping: dict[Sum, Sum] = {}
+    for total in sorted(expr.atoms(Sum), key=str):
+        if len(total.limits) != 1:
+            continue
+        variable = total.limits[0][0]
+        key = total.xreplace({variable: _ANY})
+        if key in seen and seen[key] != total:
+            mapping[total] = seen[key]
+        else:
+            seen.setdefault(key, total)
+    return expr.xreplace(mapping) if mapping else expr
+
+
+_ANY = sympy.Dummy("any", integer=True)
 
 
 def _denominators(expr: sympy.Basic) -> int:
