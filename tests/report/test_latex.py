@@ -178,6 +178,8 @@ def test_verified_and_refuted_blocks(small_fragment: str) -> None:
         "left side & $-\\tfrac{1}{4}$ \\\\\nright side & $\\tfrac{1}{4}$ \\\\\n" \
         "left $-$ right & $-\\tfrac{1}{2}$ \\\\" in refuted
     assert "Suggested correction (proved):\n" in refuted
+    # said once: displayed as an equation, not also as a diagnosis line
+    assert refuted.count("Suggested correction") == 1 and "suggested:" not in refuted
     assert r"= S_{i} \left(\delta_{ij} - S_{j}\right)$" in refuted.split("Suggested")[-1]
 
 

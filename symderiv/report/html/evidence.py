@@ -106,12 +106,14 @@ def diagnosis(found: Diagnosis | None, formulas: Formulas | None) -> Html:
     """The diagnosis' lines (as the text report words them) and the suggested correction."""
     if found is None:
         return Html("")
-    lines = diagnosis_text.text_lines(found)
+    suggested = suggestion(found, formulas)
+    # the suggestion is said once: displayed below, not also as a line
+    lines = diagnosis_text.text_lines(found, suggestion=not str(suggested))
     if not lines:
         return Html("")
     items = element("ul", *(element("li", line) for line in lines))
     return element("div", element("p", element("strong", "Diagnosis.")), items,
-                   suggestion(found, formulas), class_="diagnosis")
+                   suggested, class_="diagnosis")
 
 
 def suggestion(found: Diagnosis, formulas: Formulas | None) -> Html:
