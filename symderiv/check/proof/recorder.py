@@ -148,7 +148,8 @@ class Recorder:
             return sympy.Integer(0)
         if self.simple(expr, variable):
             value = self.evaluate(expr, variable)
-            facts.append(self.fact(Derivative(expr, variable), value))
+            if not (expr.is_Symbol and value == 1):  # ∂a/∂a = 1 goes without saying
+                facts.append(self.fact(Derivative(expr, variable), value))
             return value
         return Derivative(expr, variable)
 
@@ -211,7 +212,8 @@ class Recorder:
             return scale * inner, self.form_rule(varying[0], x), facts
         terms = [sympy.Mul(*varying[:n], self.inner(varying[n], x, facts), *varying[n + 1:])
                  for n in range(len(varying))]
-        return scale * sympy.Add(*terms), rules.PRODUCT, facts
+        # the constant into each term: a sum of products, as the rule reads
+        return sympy.Add(*(scale * term for term in terms)), rules.PRODUCT, facts
 
     def lemma(self, node: Derivative) -> tuple[sympy.Expr, str, list[str]]:
         """A definition's derivative inside a larger formula, worked out on its own (its

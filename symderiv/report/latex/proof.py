@@ -15,6 +15,8 @@ from symderiv.report.latex.width import TEXT_WIDTH, estimate
 
 #: A left side at most this wide (em) is set left of the first `=`; a wider one on its own line.
 INLINE_SIDE = 12.0
+#: The widest one line of a broken equation may be.
+WIDE_LINE = "0.85\\linewidth"
 #: A side's label longer than this (characters) is set on a line of its own.
 SHORT_LABEL = 20
 #: The widest a rule's fact under its step may be.
@@ -68,41 +70,100 @@ def step_node(step: ProofStep) -> ast.Node | None:
 
 
 def broken(step: ProofStep, formulas: Formulas, budget: float) -> list[str]:
-    """The step's LaTeX in lines no wider than `budget` em (by the estimate): a long sum
-    broken before a term, a long product before a factor."""
-    whole = step_latex(step, formulas)
+    """The step's LaTeX in lines no wider than `budget` em (by the estimate)."""
     node = step_node(step)
+    whole = step_latex(step, formulas)
     if estimate(whole) <= budget or node is None:
         return [whole]
-    pieces = _pieces(node, formulas)
+    return node_lines(node, formulas, budget)
+
+
+def broken_equation(left: str, right: ast.Node, formulas: Formulas, suffix: str = "") -> str:
+    """`left = right` displayed, its right side broken into lines if too wide for one."""
+    budget = TEXT_WIDTH - estimate(left) - estimate(suffix) - 4
+    lines = node_lines(right, formulas, budget)
+    rows = [f"{left} &= {fit(lines[0], WIDE_LINE)}",
+            *(f"&\\quad {fit(line, WIDE_LINE)}" for line in lines[1:])]
+    rows[-1] += suffix
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+
+
+def node_lines(node: ast.Node, formulas: Formulas, budget: float) -> list[str]:
+    """A formula in lines no wider than `budget` em by the estimate: a long sum broken
+    before a term, a long product before a factor, a long bracketed sum inside a product
+    before its terms (each line's brackets closed with `\\right.`, reopened `\\left.`)."""
+    whole = formulas.latex(node)
+    if estimate(whole) <= budget:
+        return [whole]
     lines: list[str] = []
-    for piece in pieces:
+    for piece in _pieces(node, formulas, budget):
         if lines and estimate(lines[-1] + piece) <= budget:
             lines[-1] += " " + piece
         else:
             lines.append(piece)
-    return lines
+    return _balanced(lines)
 
 
-def _pieces(node: ast.Node, formulas: Formulas) -> list[str]:
-    """The top-level terms of a sum (`+ b`, `- c`) or factors of a product (`\\cdot c`)."""
+def _pieces(node: ast.Node, formulas: Formulas, budget: float) -> list[str]:
+    """Where `node` may be broken: the terms of a sum (`+ b`, `- c`), the factors of a
+    product (`\\cdot c`), recursively where a part alone is too wide."""
     if isinstance(node, ast.BinOp) and node.op in "+-":
         chain: list[tuple[str, ast.Node]] = []
         while isinstance(node, ast.BinOp) and node.op in "+-":
             chain.insert(0, (node.op, node.right))
             node = node.left
-        first = _pieces(node, formulas) if isinstance(node, ast.BinOp) else \
-            [_printed(node, formulas)]
-        return first + [f"{op} {_printed(term, formulas)}" for op, term in chain]
+        first = _part(node, formulas, budget)
+        rest = [_bracketed(term, _part(term, formulas, budget)) for _, term in chain]
+        return first + [piece for (op, _), parts in zip(chain, rest)
+                        for piece in [f"{op} {parts[0]}", *parts[1:]]]
     if isinstance(node, ast.BinOp) and node.op == "*":
         factors: list[ast.Node] = []
         while isinstance(node, ast.BinOp) and node.op == "*":
             factors.insert(0, node.right)
             node = node.left
         factors.insert(0, node)
-        printed = [_printed(f, formulas) for f in factors]
-        return [printed[0], *(rf"\cdot {p}" for p in printed[1:])]
+        out: list[str] = []
+        for number, factor in enumerate(factors):
+            parts = _bracketed(factor, _part(factor, formulas, budget))
+            if number:
+                parts[0] = rf"\cdot {parts[0]}"
+            out.extend(parts)
+        return out
     return [_printed(node, formulas)]
+
+
+def _part(node: ast.Node, formulas: Formulas, budget: float) -> list[str]:
+    """One term or factor: whole if it fits, else its own pieces (a sum inside a product
+    bare: the caller brackets it)."""
+    text = formulas.latex(node)
+    if estimate(text) <= budget or not (isinstance(node, ast.BinOp) and node.op in "+-*"):
+        return [text]
+    return _pieces(node, formulas, budget)
+
+
+def _bracketed(node: ast.Node, parts: list[str]) -> list[str]:
+    """A sum's parts inside a product or after a minus, in brackets."""
+    if not (isinstance(node, ast.BinOp) and node.op in "+-"):
+        return parts
+    parts = [rf"\left({parts[0]}", *parts[1:]]
+    parts[-1] += r"\right)"
+    return parts
+
+
+_LEFT = re.compile(r"\\left(?![A-Za-z])")
+_RIGHT = re.compile(r"\\right(?![A-Za-z])")
+
+
+def _balanced(lines: list[str]) -> list[str]:
+    """Each line with its own `\\left`/`\\right` pairs: a bracket left open at a line's
+    end closed by `\\right.` and reopened on the next by `\\left.`."""
+    out = []
+    depth = 0
+    for line in lines:
+        opened = depth
+        depth += len(_LEFT.findall(line)) - len(_RIGHT.findall(line))
+        out.append(r"\left." * opened + line + r"\right." * max(depth, 0))
+    return out
 
 
 def _printed(node: ast.Node, formulas: Formulas) -> str:
