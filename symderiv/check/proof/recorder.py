@@ -96,7 +96,7 @@ class Recorder:
         assert name is not None
         params, body = self.builder.definition(name)
         indices = entry.indices if isinstance(entry, sympy.Indexed) else ()
-        used = set().union(*(sympy.sympify(i).free_symbols for i in indices))
+        used = set().union(*(i.free_symbols for i in indices))
         for total in body.atoms(Sum):
             for variable, _, _ in total.limits:
                 if variable in used:
