@@ -196,3 +196,15 @@ def test_an_entry_of_the_previous_format_is_a_miss() -> None:
         assert str(error) == "another format, key or version"
     else:
         raise AssertionError("an entry of format 2 was read")
+
+
+def test_the_case_rule_touches_only_the_deltas_of_where() -> None:
+    """`where: i == j` sets δ_ij = 1 and `i != j` δ_ij = 0; a delta of other indices stays."""
+    spec_scope = build_scope(load_text("sizes.yaml", SIZES))
+    i, j, k = (sympy.Symbol(n, integer=True) for n in "ijk")
+    expr = sympy.KroneckerDelta(i, j) + sympy.KroneckerDelta(i, k)
+    equal = Recorder(spec_scope, equal=[("i", "j")]).case(expr)
+    different = Recorder(spec_scope, different=[("i", "j")]).case(expr)
+    assert equal is not None and equal.expression == 1 + sympy.KroneckerDelta(i, k)
+    assert different is not None and different.expression == sympy.KroneckerDelta(i, k)
+    assert Recorder(spec_scope, equal=[("j", "k")]).case(sympy.KroneckerDelta(i, j)) is None
