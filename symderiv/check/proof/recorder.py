@@ -342,8 +342,8 @@ class Recorder:
         return Step(value, rules.LOG_SPLIT) if value != expr else None
 
     def pull(self, expr: sympy.Expr) -> Step | None:
-        """Σ_k c f_k = c Σ_k f_k for c free of k; sums that differ only in their variable's
-        letter written alike (so that Σ_k e^{a_k} / Σ_n e^{a_n} cancels)."""
+        """Σ_k c f_k = c Σ_k f_k for c free of k (the product kept as written: what cancels
+        is the next step)."""
         def pulled(total: Sum) -> sympy.Expr:
             variable = total.limits[0][0]
             factors = sympy.Mul.make_args(total.function)
@@ -353,7 +353,7 @@ class Recorder:
             inside = sympy.Mul(*[f for f in factors if f.has(variable)])
             return sympy.Mul(*outside, Sum(inside, *total.limits), evaluate=False)
 
-        value = _unify_sums(expr.replace(lambda e: isinstance(e, Sum), pulled))
+        value = expr.replace(lambda e: isinstance(e, Sum), pulled)
         return Step(value, rules.LINEARITY) if value != expr else None
 
     def unfold(self, expr: sympy.Expr) -> Step | None:
@@ -396,6 +396,8 @@ class Recorder:
         """A product built as written (a derivative's value put in) multiplied out: a
         cancellation where a denominator goes, else arithmetic."""
         value = _evaluated(expr)
+        if not self.folding:  # Σ_k e^{a_k} / Σ_j e^{a_j}: one sum, which cancels
+            value = _unify_sums(value)
         if value == expr:
             return None
         return Step(value, rules.CANCEL if _denominators(value) < _denominators(expr)
