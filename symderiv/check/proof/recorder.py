@@ -362,16 +362,49 @@ class Recorder:
         facts = []
         for atom in sorted(expr.atoms(sympy.Indexed, sympy.Symbol), key=str):
             if not self.is_definition(atom) or atom in mapping or (
-                    isinstance(atom, sympy.Symbol) and self.scope.definitions[atom.name].params):
+                    isinstance(atom, sympy.Symbol) and (self.scope.definitions[atom.name].params
+                                                        or self.scope.shapes.get(atom.name))):
                 continue
             try:
-                mapping[atom] = self.body(atom)
+                mapping[atom] = self.jacobian_entry(atom) or self.body(atom)
             except Unsupported:
-                continue  # a matrix-valued definition (jacobian): kept as it is
+                continue  # another matrix-valued definition: kept as it is
             facts.append(self.fact(atom, mapping[atom]))
         if not mapping:
             return None
-        return Step(expr.xreplace(mapping), rules.SUBSTITUTE, "; ".join(facts))
+        rule = rules.JACOBIAN_ENTRY if all(isinstance(v, Derivative) and self.is_jacobian(k)
+                                           for k, v in mapping.items()) else rules.SUBSTITUTE
+        return Step(expr.xreplace(mapping), rule, "; ".join(facts))
+
+    def is_jacobian(self, atom: sympy.Basic) -> bool:
+        name = self.name_of(atom)
+        if name is None or name not in self.scope.definitions:
+            return False
+        node = self.scope.definitions[name].body.node
+        return isinstance(node, ast.Call) and node.function == "jacobian"
+
+    def jacobian_entry(self, atom: sympy.Basic) -> sympy.Expr | None:
+        """Dg[r, c] for Dg = jacobian(g, W): ∂g_r/∂W at the entry of W in column c
+        (row-major, as the builder numbers them), or None for another definition."""
+        if not (isinstance(atom, sympy.Indexed) and len(atom.indices) == 2
+                and self.is_jacobian(atom)):
+            return None
+        node = self.scope.definitions[str(atom.base.label)].body.node
+        assert isinstance(node, ast.Call)
+        f, x = node.args
+        if not (isinstance(f, ast.Name) and isinstance(x, ast.Name)):
+            raise Unsupported("a Jacobian of an expression")
+        row = self.builder.unravel(atom.indices[0], self.builder.value_shape(f))
+        column = self.builder.unravel(atom.indices[1],
+                                      self.scope.symbol_shape(self.scope.symbols[x.name]))
+        if f.name in self.scope.definitions:
+            entry = self.builder.definition_base(f.name)[row] if row \
+                else sympy.Symbol(f.name, real=True)
+        else:
+            base = self.builder.base(f.name)
+            entry = base[row] if row else base
+        variable = self.builder.base(x.name)
+        return Derivative(entry, variable[column] if column else variable)
 
     def sum_out(self, total: Sum) -> sympy.Expr | None:
         """Σ_k δ_ke f_k = f_e for a summand that is a product with the delta as a factor,
