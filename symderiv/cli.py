@@ -197,6 +197,12 @@ def parser(kind: type[argparse.ArgumentParser] = argparse.ArgumentParser
     check.add_argument("--verbose", "-v", action="store_true",
                        help="also print the evidence, counterexamples and warnings of the "
                             "checks that are as expected (text format)")
+    check.add_argument("--no-proofs", dest="record_proofs", action="store_false",
+                       help="record no step-by-step proofs (the proved checks show the "
+                            "decider's evidence; faster)")
+    check.add_argument("--proofs", action="store_true",
+                       help="print the recorded proof (each step with its rule, every step "
+                            "checked) under each proved check (text format; -v does too)")
     check.add_argument("--shard", type=_shard, default=None, metavar="K/N",
                        help="check only shard K of N of the spec files (a CI matrix: every "
                             "file in exactly one shard, the same one in every job)")
@@ -313,6 +319,7 @@ def options_from(arguments: argparse.Namespace) -> Options:
     return Options(strategies=arguments.strategy, timeout=arguments.timeout,
                    sizes=tuple(dict(arguments.sizes).items()), seed=arguments.seed,
                    dtype=arguments.dtype, diagnose=arguments.diagnose,
+                   proofs=arguments.record_proofs,
                    limits=DEFAULT.changed(dict(arguments.limit)), memory=arguments.memory,
                    budget=arguments.budget)
 
@@ -372,7 +379,7 @@ def _check(arguments: argparse.Namespace) -> int:
     if console is not None:
         from symderiv.report import text
 
-        text.render(report, console, arguments.verbose)
+        text.render(report, console, arguments.verbose, arguments.proofs)
     else:
         for result in report.files:
             for error in result.errors:

@@ -92,6 +92,7 @@ class Options:
         seed: seed of every random point (verdicts do not depend on it).
         dtype: float type of the numpy side; numeric tolerances follow it.
         diagnose: explain refuted checks (region, error class, suggestion).
+        proofs: record a step-by-step proof of each claim that holds (`check/proof/`).
         limits: the resource limits (docs/security.md).
         prime: the modulus of the exact screen, drawn at random for each run; not part of
             what a result depends on (cache keys leave it out).
@@ -103,6 +104,7 @@ class Options:
     seed: int = 0
     dtype: str = "float64"
     diagnose: bool = True
+    proofs: bool = True
     limits: Limits = DEFAULT
     memory: int = 1024
     budget: float | None = None
@@ -136,5 +138,6 @@ class Options:
             "seed": self.seed,
             "dtype": self.dtype,
             "diagnose": self.diagnose,
+            "proofs": self.proofs,
             "limits": self.limits.as_dict(),
         }

@@ -22,7 +22,8 @@ from typing import Any
 from symderiv.check import verdict
 from symderiv.errors import Location
 
-FORMAT = 2
+#: 3: a proof step holds its rule's detail and its formula text (recorded proofs, issue 14)
+FORMAT = 3
 
 #: Bounds on numbers read back: far above any result's, far below what is slow to build.
 MAX_INT = 10**100
@@ -41,6 +42,7 @@ CLASSES = (verdict.CheckResult, verdict.StepResult, verdict.Outcome, verdict.Cou
 Render = Callable[[Any], str]
 
 _UNIONS = (types.UnionType, typing.Union)
+_STEP_FIELDS = frozenset({"label", "latex", "detail", "formula"})
 _ENTRY_FIELDS = frozenset({"format", "key", "versions", "title", "notation", "results"})
 
 
@@ -194,9 +196,11 @@ class _Writer:
                 latex = self.render(step.expression)
             except Exception as error:  # noqa: BLE001 - such a result is simply not cached
                 raise Unstorable(f"a proof step cannot be printed: {error!r}") from error
-        if type(latex) is not str:
+        if type(latex) is not str or type(step.detail) is not str \
+                or not (step.formula is None or type(step.formula) is str):
             raise Unstorable("proof step")
-        return {"label": step.label, "latex": latex}
+        return {"label": step.label, "latex": latex, "detail": step.detail,
+                "formula": step.formula}
 
 
 class _Reader:
@@ -217,11 +221,13 @@ class _Reader:
                 raise Malformed(hint.__name__)
             return hint(**{name: self.value(data[name], inner) for name, inner in fields})
         if hint is verdict.ProofStep:
-            if type(data) is not dict or data.keys() != {"label", "latex"} \
-                    or type(data["label"]) is not str or type(data["latex"]) is not str:
+            if type(data) is not dict or data.keys() != _STEP_FIELDS \
+                    or any(type(data[k]) is not str for k in ("label", "latex", "detail")) \
+                    or not (data["formula"] is None or type(data["formula"]) is str):
                 raise Malformed("proof step")
             self.proofs = True
-            return verdict.ProofStep(data["label"], None, data["latex"])
+            return verdict.ProofStep(data["label"], None, data["latex"], data["detail"],
+                                     data["formula"])
         if hint is Location:
             if type(data) is not list or len(data) != 2:
                 raise Malformed("location")

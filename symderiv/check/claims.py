@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from symderiv.check.decide import Decider
 from symderiv.check.diagnosis import diagnose, inequality_regions
+from symderiv.check.proof.checked import record
 from symderiv.check.verdict import CheckResult, Diagnosis, Outcome, StepResult, Verdict, weakest
 from symderiv.language import ast
 from symderiv.load.model import Claim, Derivation
@@ -65,12 +66,18 @@ def check_claim(decider: Decider, claim: Claim) -> CheckResult:
         outcome = diagnosed_inequality(decider, node.op, node.left, node.right, where,
                                        decider.decide_inequality(node.op, node.left,
                                                                  node.right, where))
+    proof, note = outcome.proof, ""
+    # a recorded chain of equalities: for equations only (an inequality's proof is its sign)
+    if (node.op == "==" and outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED)
+            and decider.options.proofs):
+        recorded = record(decider, node.left, node.right, where, outcome.verdict)
+        proof, note = (recorded.steps, "") if recorded.steps else (proof, recorded.why)
     return CheckResult(
         id=claim.id, kind=Kind.CLAIM, verdict=outcome.verdict, expect=Expect(claim.expect),
         message=outcome.message, location=claim.location, method=outcome.method,
         seconds=time.perf_counter() - started, counterexample=outcome.counterexample,
-        proof=outcome.proof, warnings=outcome.warnings, details=outcome.details,
-        diagnosis=outcome.diagnosis,
+        proof=proof, warnings=outcome.warnings, details=outcome.details,
+        diagnosis=outcome.diagnosis, proof_note=note,
     )
 
 

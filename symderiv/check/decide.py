@@ -90,16 +90,19 @@ class Decider:
 
     def __init__(self, scope: Scope, options: Options,
                  implementations: dict[str, Implementation] | None = None,
-                 builder: SympyBuilder | None = None) -> None:
+                 builder: SympyBuilder | None = None, largest: bool = True) -> None:
         self.scope = scope
         self.options = options
         self.builder = builder or SympyBuilder(scope)
         self.implementations = implementations or {}
+        #: cross-check a generic proof at the largest listed sizes too (False: only the
+        #: smallest, for the many small steps of a recorded proof whose claim was checked)
+        self.largest = largest
 
     def with_timeout(self, seconds: float) -> Decider:
         """The same decider with another time limit per equation (the diagnosis's)."""
         return Decider(self.scope, replace(self.options, timeout=seconds),
-                       self.implementations, self.builder)
+                       self.implementations, self.builder, self.largest)
 
     def size_values(self, names: list[str]) -> dict[str, tuple[int, ...]]:
         return {n: self.options.size_values(n, self.scope.sizes[n].values) for n in names}
@@ -294,7 +297,7 @@ class Decider:
             if result.candidates else None
         # the largest sizes too, also when the smallest gave only unconfirmed candidates (a
         # proof through logs, which the screen cannot evaluate exactly)
-        if found is None and len(combos) > 1:
+        if found is None and len(combos) > 1 and self.largest:
             # the largest sizes can be costly (25 nested sums at N = 3): at most 2 s (or a
             # quarter of the time limit), after which the proof stands on the smallest sizes
             largest: bounded.Screen | None = None

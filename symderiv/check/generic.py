@@ -133,8 +133,8 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
           free: list[str]) -> Outcome | None:
     """Try to prove lhs == rhs for all sizes. None when this layer cannot decide."""
     try:
-        left = builder.expr(lhs, {})
-        right = builder.expr(rhs, {})
+        left = builder.formula(lhs)
+        right = builder.formula(rhs)
     except Unsupported:
         return None
     if left.has(sympy.Derivative) or right.has(sympy.Derivative):

@@ -69,6 +69,15 @@ class ProofStep:
     label: str
     expression: Any  # a sympy expression; None when read from the cache
     latex: str | None = None  # from the cache: the expression as the LaTeX report prints it
+    #: a recorded proof's step (`check/proof/`): the rule's detail, and the step's formula
+    #: text (None for the evidence steps of the generic layer: the sides, the cases, zero)
+    detail: str = ""
+    formula: str | None = None
+
+    @property
+    def rule(self) -> str:
+        """A recorded step's rule (its label; "" for the first formula)."""
+        return self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +146,14 @@ class CheckResult:
     warnings: tuple[str, ...] = ()
     details: tuple[tuple[str, Any], ...] = field(default=())
     diagnosis: Diagnosis | None = None
+    #: why the proof shown is the decider's evidence, not a recorded chain ("" if it is one)
+    proof_note: str = ""
 
     @property
     def ok(self) -> bool:
         return meets(self.verdict, self.expect)
+
+    @property
+    def chain(self) -> bool:
+        """Is the proof a recorded chain of steps (each with its rule)?"""
+        return bool(self.proof) and self.proof[0].formula is not None

@@ -28,8 +28,9 @@ def as_json(diagnosis: Diagnosis) -> dict[str, Any]:
     return out
 
 
-def text_lines(diagnosis: Diagnosis) -> list[str]:
-    """The diagnosis as the text report's lines (also pytest's, GitHub's and LaTeX's)."""
+def text_lines(diagnosis: Diagnosis, suggestion: bool = True) -> list[str]:
+    """The diagnosis as the text report's lines (also pytest's, GitHub's and LaTeX's);
+    without the suggestion where a report displays it as an equation of its own."""
     lines = []
     prefix = f"step {diagnosis.step}: " if diagnosis.step is not None else ""
     if diagnosis.holds_when or diagnosis.fails_when or diagnosis.undefined_when:
@@ -51,7 +52,7 @@ def text_lines(diagnosis: Diagnosis) -> list[str]:
         lines.append(f"{prefix}where: fails at every size and index pattern checked")
     if diagnosis.error_class is not None:
         lines.append(f"error: {diagnosis.error_class} — {diagnosis.evidence}")
-    if diagnosis.suggestion is not None:
+    if diagnosis.suggestion is not None and suggestion:
         lhs = diagnosis.suggested_lhs or diagnosis.lhs
         left = f"{lhs} == " if lhs else ""
         lines.append(f"suggested: {left}{diagnosis.suggestion}  ({diagnosis.suggestion_verdict})")

@@ -6,7 +6,9 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from symderiv.check.verdict import CheckResult, Counterexample
+from collections.abc import Callable
+
+from symderiv.check.verdict import CheckResult, Counterexample, ProofStep
 from symderiv.report import diagnosis
 from symderiv.results import FileResult, Report
 
@@ -50,7 +52,21 @@ def counterexample(found: Counterexample | None) -> dict[str, Any] | None:
     return out
 
 
-def check(result: CheckResult) -> dict[str, Any]:
+def proof(result: CheckResult, latex: Callable[[ProofStep], str | None]) -> list[dict[str, Any]]:
+    """A recorded proof as `{expr, latex, rule, detail}` per step ([] without one): `expr`
+    the step's formula, `rule` what led to it from the step before ("" for the first)."""
+    if not result.chain:
+        return []
+    return [{"expr": step.formula, "latex": latex(step), "rule": step.label,
+             "detail": step.detail} for step in result.proof]
+
+
+def _no_latex(step: ProofStep) -> str | None:
+    return step.latex
+
+
+def check(result: CheckResult,
+          latex: Callable[[ProofStep], str | None] = _no_latex) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": result.id,
         "kind": result.kind,
@@ -70,7 +86,10 @@ def check(result: CheckResult) -> dict[str, Any]:
         "method": result.method,
         "seconds": round(result.seconds, 4),
         "warnings": list(result.warnings),
+        "proof": proof(result, latex),
     }
+    if result.proof_note:
+        out["proof_note"] = result.proof_note
     for key, value in result.details:  # e.g. max_abs_error, max_rel_error, dtype
         out.setdefault(key, value)
     if result.diagnosis is not None:
@@ -93,8 +112,28 @@ def file(result: FileResult) -> dict[str, Any]:
         "path": result.path,
         "title": result.title,
         "error": error,
-        "checks": [check(c) for c in result.checks],
+        "checks": [check(c, _printer(result)) for c in result.checks],
     }
+
+
+def _printer(result: FileResult) -> Callable[[ProofStep], str | None]:
+    """A proof step's LaTeX: as stored (from the cache), else printed in the spec's notation
+    (sympy is imported only where a file has a proof to print)."""
+    formulas: list[Any] = []
+
+    def latex(step: ProofStep) -> str | None:
+        if step.latex is not None or result.scope is None:
+            return step.latex
+        if not formulas:
+            from symderiv.report.latex.formulas import Formulas
+
+            formulas.append(Formulas(result.scope))
+        try:
+            return str(formulas[0].expression(step.expression))
+        except Exception:  # noqa: BLE001 - the step's formula text is still given
+            return None
+
+    return latex
 
 
 def render(report: Report) -> dict[str, Any]:

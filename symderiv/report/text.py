@@ -82,13 +82,29 @@ def detail_lines(check: CheckResult) -> list[str]:
     return [text for text in details if text]
 
 
+def proof_lines(check: CheckResult) -> list[str]:
+    """A recorded proof as lines: the first formula, then `= formula   [rule]` per step with
+    the rule's facts under it; a check without one says why (if it says)."""
+    if not check.chain:
+        return [check.proof_note] if check.proof_note else []
+    first, *rest = check.proof
+    lines = ["proof:", f"    {first.formula}"]
+    for step in rest:
+        lines.append(f"  = {step.formula}    [{step.label}]")
+        lines.extend(f"        with {fact.strip()}" for fact in step.detail.split(";")
+                     if fact.strip())
+    return lines
+
+
 def _warnings(count: int) -> str:
     return f"{count} warning{'s' if count != 1 else ''}"
 
 
-def check_lines(check: CheckResult, verbose: bool = False) -> Iterable[RenderableType]:
+def check_lines(check: CheckResult, verbose: bool = False,
+                proofs: bool = False) -> Iterable[RenderableType]:
     """The check's line; under it, for a check not as expected (or with `verbose`, for
-    every check), what `detail_lines` says. A check as expected with warnings says how many."""
+    every check), what `detail_lines` says, and with `verbose` or `proofs` the recorded proof
+    of a check that holds. A check as expected with warnings says how many."""
     mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="bold red")
     line = Text.assemble(
         mark, (one_line(check.id), "bold"), "  ", (check.verdict.value, STYLES[check.verdict]),
@@ -103,20 +119,23 @@ def check_lines(check: CheckResult, verbose: bool = False) -> Iterable[Renderabl
         line.append(f"  ({_warnings(len(check.warnings))})", style="yellow")
     yield line
     details = detail_lines(check) if shown else []
+    if (verbose or proofs) and check.verdict in (Verdict.PROVED, Verdict.VERIFIED):
+        details.extend(proof_lines(check))
     if details:
         # one fact a line: a newline inside one (from a spec's text) is shown, not obeyed
         indented = "\n".join("    " + safe_line(text) for text in details)
         yield Text(indented, style="dim" if check.ok else "")
 
 
-def file_block(result: FileResult, verbose: bool = False) -> RenderableType:
+def file_block(result: FileResult, verbose: bool = False,
+               proofs: bool = False) -> RenderableType:
     parts: list[RenderableType] = []
     title = f" — {one_line(result.title)}" if result.title else ""
     parts.append(Text.assemble((safe_line(result.path), "bold underline"), title))
     for error in result.errors:
         parts.append(Text(safe_line(error.render()), style="red"))
     for check in result.checks:
-        parts.extend(check_lines(check, verbose))
+        parts.extend(check_lines(check, verbose, proofs))
     return Group(*parts)
 
 
@@ -137,10 +156,11 @@ def summary(report: Report, verbose: bool = False) -> Text:
     return Text(text, style=style)
 
 
-def render(report: Report, console: Console, verbose: bool = False) -> None:
+def render(report: Report, console: Console, verbose: bool = False,
+           proofs: bool = False) -> None:
     """The report: each file's checks (details under those not as expected, or under all
-    with `verbose`), then the summary line."""
+    with `verbose`; the recorded proofs with `verbose` or `proofs`), then the summary line."""
     for result in report.files:
-        console.print(file_block(result, verbose))
+        console.print(file_block(result, verbose, proofs))
         console.print()
     console.print(summary(report, verbose))

@@ -66,6 +66,7 @@ class SympyBuilder:
         self.scope = scope
         self.folded = folded
         self._definitions: dict[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]] = {}
+        self._formulas: dict[ast.Node, sympy.Expr] = {}
 
     @cached_property
     def index_symbols(self) -> dict[str, sympy.Symbol]:
@@ -93,6 +94,14 @@ class SympyBuilder:
             body = self.expr(definition.body.node, {})
             self._definitions[name] = (params, body)
         return self._definitions[name]
+
+    def formula(self, node: ast.Node) -> sympy.Expr:
+        """`expr(node, {})`, built once per node (a recorded proof's steps are each decided
+        against the one before and the one after)."""
+        found = self._formulas.get(node)
+        if found is None:
+            found = self._formulas[node] = self.expr(node, {})
+        return found
 
     def integer(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
         return self.expr(node, bound)

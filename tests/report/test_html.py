@@ -141,7 +141,10 @@ def test_the_page_shows_verdicts_lines_and_evidence(page: Path) -> None:
                        HOSTILE["derivation"], "derivation", "✗ refuted", "not as expected", "no"]
     assert f"spec line |{path}:12:5| · method bounded · " in re.sub(
         r"0\.\d\d s", "", text.replace("||", "|"))
-    assert "Proof (sympy)." in lines
+    proof = lines[lines.index("Proof."):lines.index(HOSTILE["refuted"], lines.index("Proof."))]
+    assert [line for line in proof if len(line) > 2 and line.isascii()] == [
+        "Proof.", "substitute the definition", "with ", "quotient rule", "with ", "with ",
+        "fold the definition S", "with ", "factor"]
     counterexample = lines[lines.index("Counterexample") + 1:lines.index("Diagnosis.")]
     assert [line for line in counterexample if " " in line or len(line) > 1] == [
         "left side", "right side", "left − right"]  # the rest is MathML, a character a cell

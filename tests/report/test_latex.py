@@ -141,9 +141,21 @@ def test_claim_block(small_fragment: str) -> None:
             r"=\ S\textunderscore{}i(\textbackslash{}delta\textunderscore{}\{ij\}\ -{}\ "
             r"S\textunderscore{}j)}") in block
     assert r"\textbf{proved for all sizes}" in block
-    assert r"\textit{Proof (sympy).}" in block
-    assert "($i \\neq j$), ($i = j$)" in block
-    assert r"Hence $\text{left} - \text{right} = 0$." in block
+    # the recorded proof: aligned at =, each rule flush right (\tag*), its facts under it
+    assert r"\textit{Proof.}" in block and "Proof (sympy)" not in block
+    assert re.findall(r"\\tag\*\{\\small ([^}]*)\}", block) == [
+        "substitute the definition", "quotient rule", "fold the definition S", "factor"]
+    assert (r"\frac{\partial S_{i}}{\partial a_{j}}&= \adjustbox{max width=0.56\linewidth}"
+            r"{$\displaystyle \frac{\partial}{\partial a_{j}}\left(\frac{e^{a_{i}}}"
+            r"{\sum_{k=1}^{N} e^{a_{k}}}\right)$}") in block
+    assert (r"$\displaystyle \frac{\delta_{ij} \left(\sum_{k=1}^{N} e^{a_{k}}\right) e^{a_{i}} - "
+            r"e^{a_{i}} e^{a_{j}}}{\left(\sum_{k=1}^{N} e^{a_{k}}\right)^{2}}$") in block
+    assert (r"$\displaystyle \frac{e^{a_{i}}}{\sum_{k=1}^{N} e^{a_{k}}} = S_{i}$} \\" + "\n"
+            r"&= \adjustbox{max width=0.79\linewidth}") in block
+    assert (r"\text{\small with } \adjustbox{max width=0.75\linewidth}{$\displaystyle "
+            r"\frac{\partial}{\partial a_{j}}\left(\sum_{k=1}^{N} e^{a_{k}}\right) = "
+            r"e^{a_{j}}$}") in block
+    assert r"$\displaystyle S_{i} \delta_{ij} - S_{i} S_{j}$" in block
 
 
 def test_tex_check_block(small_fragment: str) -> None:
@@ -166,6 +178,8 @@ def test_verified_and_refuted_blocks(small_fragment: str) -> None:
         "left side & $-\\tfrac{1}{4}$ \\\\\nright side & $\\tfrac{1}{4}$ \\\\\n" \
         "left $-$ right & $-\\tfrac{1}{2}$ \\\\" in refuted
     assert "Suggested correction (proved):\n" in refuted
+    # said once: displayed as an equation, not also as a diagnosis line
+    assert refuted.count("Suggested correction") == 1 and "suggested:" not in refuted
     assert r"= S_{i} \left(\delta_{ij} - S_{j}\right)$" in refuted.split("Suggested")[-1]
 
 

@@ -112,7 +112,7 @@ def _tamper(value: Any) -> None:
         for key, item in value.items():
             if key == "label" and isinstance(item, str):
                 value[key] = f"cases: i = {EVIL}" if item.startswith("cases:") else EVIL
-            elif key in ("message", "method") and isinstance(item, str):
+            elif key in ("message", "method", "detail", "formula") and isinstance(item, str):
                 value[key] = EVIL
             else:
                 _tamper(item)
@@ -133,9 +133,10 @@ def test_cached_values_are_escaped(tmp_path: Path) -> None:
     fragment = (tmp_path / "second" / "small.tex").read_text(encoding="utf-8")
     assert r"\textbackslash{}input\{/etc/hostname\}" in fragment  # the cache was read
     assert "\\input{/" not in fragment
-    # the prover's index cases: names in math, every other character as text
-    assert (r"($i = \text{\textbackslash{}}\mathrm{input}\text{\{}\text{/}\mathrm{etc}"
-            r"\text{/}\mathrm{hostname}\text{\}}$)") in fragment
+    # a recorded proof's rules and their facts: as escaped text
+    assert r"\tag*{\small \textbackslash{}input\{/etc/hostname\}}" in fragment
+    assert r"\text{\small with } \adjustbox{max width=0.75\linewidth}{$\displaystyle " \
+        r"\text{\textbackslash{}input\{/etc/hostname\}}$}" in fragment
 
 
 # -- TeX in a private folder -------------------------------------------------------------------

@@ -286,7 +286,7 @@ def test_versions_match_the_installed_packages() -> None:
     found = versions()
     code = found.pop("code")
     assert found == {"symderiv": symderiv.__version__, "sympy": sympy.__version__,
-                     "format": "2"}
+                     "format": "3"}
     assert re.fullmatch("[0-9a-f]{16}", code), code
 
 

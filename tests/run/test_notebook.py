@@ -82,7 +82,7 @@ def test_cell_magic_shows_the_report(outputs: list[list[dict[str, Any]]]) -> Non
         '<span class="verdict proved">✓ proved</span>',
         '<span class="verdict refuted">✗ refuted</span>']
     assert "spec line <code>&lt;cell&gt;:10:5</code>" in html
-    assert html.count("<math ") == 20  # definition, claims, proof, counterexample, correction
+    assert html.count("<math ") == 24  # definition, claims, proof steps, counterexample, correction
 
 
 def test_a_check_displays_alone(outputs: list[list[dict[str, Any]]]) -> None:

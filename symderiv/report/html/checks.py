@@ -54,7 +54,8 @@ def check_section(check: CheckResult, anchor: str, spec: Spec | None,
     if expected:
         parts.append(element("p", element("em", expected), class_="expect"))
     parts.append(message(check))
-    parts.append(proof(check.proof, formulas) if check.verdict == Verdict.PROVED else None)
+    parts.append(proof(check.proof, formulas, check.proof_note)
+                 if check.verdict == Verdict.PROVED else None)
     for step in check.steps:
         if not step.ok and step.outcome.counterexample is not None:
             parts.append(element("p", f"Step {step.step}:"))

@@ -10,7 +10,7 @@ from symderiv.report import diagnosis as diagnosis_text
 from symderiv.report.html.markup import Html, element, join
 from symderiv.report.html.mathml import math
 from symderiv.report.latex.formulas import Formulas
-from symderiv.report.latex.proof import relation_math, step_latex
+from symderiv.report.latex.proof import facts, relation_math, step_latex
 from symderiv.report.latex.values import exact_or_rounded, number
 
 
@@ -21,10 +21,15 @@ def message(check: CheckResult) -> Html:
     return join([element("p", check.message, class_="message"), *warnings])
 
 
-def proof(steps: tuple[ProofStep, ...], formulas: Formulas | None) -> Html:
-    """What sympy made of each side, the index cases, and the zero difference."""
+def proof(steps: tuple[ProofStep, ...], formulas: Formulas | None, note: str = "") -> Html:
+    """The recorded proof; else what sympy made of each side, the index cases and the zero
+    difference, after why there is no recorded one (`note`)."""
     if formulas is None or not steps:
         return Html("")
+    if steps[0].formula is not None:
+        return recorded(steps, formulas)
+    if note:
+        return join([element("p", note, class_="note"), proof(steps, formulas)])
     rows = []
     after = []
     for step in steps:
@@ -47,6 +52,24 @@ def proof(steps: tuple[ProofStep, ...], formulas: Formulas | None) -> Html:
                                   "taken; the two sides become:"),
                    element("table", *rows, class_="proof") if rows else None, *after,
                    class_="proof")
+
+
+def recorded(steps: tuple[ProofStep, ...], formulas: Formulas) -> Html:
+    """A recorded proof as the LaTeX report sets it: one formula a row after `=`, the rule
+    flush right, its facts under it."""
+    first, *rest = steps
+    rows = [element("tr", element("td"), element("td", math(step_latex(first, formulas),
+                                                             display=True)), element("td"))]
+    for step in rest:
+        rows.append(element("tr", element("td", "=", class_="relation"),
+                            element("td", math(step_latex(step, formulas), display=True)),
+                            element("td", step.label, class_="note")))
+        for fact in facts(step.detail, formulas):
+            rows.append(element("tr", element("td"),
+                                element("td", "with ", math(fact), class_="note"),
+                                element("td")))
+    return element("div", element("p", element("em", "Proof.")),
+                   element("table", *rows, class_="steps"), class_="proof")
 
 
 def casesmath(case: str, formulas: Formulas) -> Html:
@@ -85,12 +108,14 @@ def diagnosis(found: Diagnosis | None, formulas: Formulas | None) -> Html:
     """The diagnosis' lines (as the text report words them) and the suggested correction."""
     if found is None:
         return Html("")
-    lines = diagnosis_text.text_lines(found)
+    suggested = suggestion(found, formulas)
+    # the suggestion is said once: displayed below, not also as a line
+    lines = diagnosis_text.text_lines(found, suggestion=not str(suggested))
     if not lines:
         return Html("")
     items = element("ul", *(element("li", line) for line in lines))
     return element("div", element("p", element("strong", "Diagnosis.")), items,
-                   suggestion(found, formulas), class_="diagnosis")
+                   suggested, class_="diagnosis")
 
 
 def suggestion(found: Diagnosis, formulas: Formulas | None) -> Html:

@@ -13,7 +13,8 @@ from symderiv.report.latex.escape import code
 from symderiv.report.latex.evidence import counterexample_table, diagnosis_block
 from symderiv.report.latex.formulas import Formulas
 from symderiv.report.latex.layout import display
-from symderiv.report.latex.proof import proof_chain
+from symderiv.report.latex.proof import broken_equation, proof_block
+from symderiv.report.latex.width import TEXT_WIDTH, estimate
 from symderiv.report.latex.verdicts import message_block, verdict_line
 
 
@@ -33,7 +34,7 @@ def claim_block(check: CheckResult, spec: Spec, formulas: Formulas) -> list[str]
     if check.verdict != Verdict.PROVED or base is not None:
         parts.append(message_block(check))
     if check.verdict == Verdict.PROVED and check.proof:
-        parts.append(proof_chain(check.proof, formulas, sides))
+        parts.append(proof_block(check, formulas, sides))
     if check.counterexample is not None:
         parts.append(counterexample_table(check.counterexample, formulas))
     parts.append(diagnosis_block(check.diagnosis, formulas))
@@ -55,7 +56,16 @@ def claim_statement(claim: Claim, statement: Formula, formulas: Formulas) -> lis
     where = ""
     if claim.where is not None:
         where = rf"\qquad \text{{for }} {formulas.condition(claim.where)}"
-    parts = [display(equation + where), r"{\small Spec: " + code(statement.text) + "}\\par\n"]
+    node = statement.node
+    shown = display(equation + where)
+    if estimate(equation + where) > TEXT_WIDTH and isinstance(node, ast.Compare) \
+            and node.op == "==":  # too wide for a line: broken at its right side's terms
+        try:
+            shown = broken_equation(formulas.math(statement, node.left), node.right,
+                                    formulas, where)
+        except Exception:  # noqa: BLE001 - displayed whole (scaled) as before
+            pass
+    parts = [shown, r"{\small Spec: " + code(statement.text) + "}\\par\n"]
     free = sorted(free_indices(statement.node, formulas.scope)
                   | (free_indices(claim.where.node, formulas.scope)
                      if claim.where is not None else set()))

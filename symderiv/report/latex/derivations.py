@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from symderiv.check.verdict import CheckResult, StepResult, Verdict
-from symderiv.load.model import Derivation, Spec
-from symderiv.report.latex.escape import escape
+from symderiv.load.model import Derivation, Formula, Spec
+from symderiv.report.latex.escape import escape, with_math
 from symderiv.report.latex.evidence import counterexample_table, diagnosis_block
 from symderiv.report.latex.formulas import Formulas
 from symderiv.report.latex.layout import fit
+from symderiv.report.latex.proof import node_lines
+from symderiv.report.latex.width import TEXT_WIDTH
 from symderiv.report.latex.verdicts import MARKS, message_block, verdict_line
 
 #: The relation a step is written with, by its verdict (else `=`).
@@ -48,15 +50,25 @@ def derivation_steps(derivation: Derivation, check: CheckResult, formulas: Formu
         result = results.get(number_)
         mark = MARKS[result.verdict][1] if result else "?"
         verdict = escape(result.verdict.value) if result else "not checked"
-        by = f" by {escape(step.by)}" if step.by else ""
+        by = f" by {with_math(step.by)}" if step.by else ""
         relation = step_relation(result)
         rows.append(f"\\intertext{{\\small {mark}\\ step {number_}{by}"
                     f" \\hfill({verdict})}}")
-        rows.append(f"{relation}{{}}&{fit(formulas.math(step.formula))}")
+        lines = step_lines(step.formula, formulas)
+        rows.append(f"{relation}{{}}&{fit(lines[0])}")
+        rows.extend(f"&\\quad {fit(line)}" for line in lines[1:])
     body = ""
     for row in rows:
         body += row + ("\n" if row.startswith("\\intertext") else " \\\\\n")
     return where + "\n\\begin{align*}\n" + body.rstrip(" \\\n") + "\n\\end{align*}\n"
+
+
+def step_lines(formula: Formula, formulas: Formulas) -> list[str]:
+    """A step in lines no wider than the line (by the printer's estimate), else whole."""
+    try:
+        return node_lines(formula.node, formulas, 0.8 * TEXT_WIDTH)
+    except Exception:  # noqa: BLE001 - printed whole (or as text) as before
+        return [formulas.math(formula)]
 
 
 def step_relation(result: StepResult | None) -> str:

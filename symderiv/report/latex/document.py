@@ -35,6 +35,10 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.4em}
 \allowdisplaybreaks
+% ragged right: spec text in typewriter type (a claim, a numpy line, a value list) has few
+% spaces and none that stretch, so a justified line of it would run into the margin
+\raggedright
+\emergencystretch=2em
 """
 
 CJK_SETUP = r"""\usepackage{xeCJK}

@@ -9,6 +9,8 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from symderiv.load import latex_names
+
 _SPECIAL: Mapping[str, str] = MappingProxyType({
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\textunderscore{}", "%": r"\%",
     "&": r"\&",
@@ -54,6 +56,30 @@ def escape(text: str) -> str:
             out.append(" ")
         else:
             out.append(character)
+    return "".join(out)
+
+
+def with_math(text: str) -> str:
+    """Spec text (a derivation step's `by`) whose `$...$` parts are typeset as math.
+
+    A part is math only if it is in the LaTeX subset a `latex:` name may use
+    (`load/latex_names.py`: no command that reads, writes or redefines anything); any other
+    part, and an unpaired `$`, is escaped text like the rest, dollars shown.
+    """
+    pieces = text.split("$")
+    if len(pieces) < 3:
+        return escape(text)
+    out = []
+    for number, piece in enumerate(pieces):
+        inside = number % 2 == 1 and number < len(pieces) - 1
+        if inside and latex_names.problem(piece) is None:
+            out.append(f"${piece}$")
+        elif inside:
+            out.append(escape(f"${piece}$"))
+        else:
+            out.append(escape(piece))
+    if len(pieces) % 2 == 0:  # an odd number of dollars: the last one opened nothing
+        out[-1] = escape("$" + pieces[-1])
     return "".join(out)
 
 

@@ -35,13 +35,15 @@ def diagnosis_block(diagnosis: Diagnosis | None, formulas: Formulas) -> str:
     """The diagnosis' own lines, and its suggested correction as an equation."""
     if diagnosis is None:
         return ""
-    lines = diagnosis_text.text_lines(diagnosis)
+    suggested = suggestion_block(diagnosis, formulas)
+    # the suggestion is said once: displayed below, not also as a line
+    lines = diagnosis_text.text_lines(diagnosis, suggestion=not suggested)
     if not lines:
         return ""
     items = "".join(rf"\item {escape(line)}" + "\n" for line in lines)
     text = ("\\textbf{Diagnosis.}\n\\begin{itemize}\\setlength\\itemsep{0pt}\n"
             f"{items}\\end{{itemize}}\n")
-    return text + suggestion_block(diagnosis, formulas)
+    return text + suggested
 
 
 def suggestion_block(diagnosis: Diagnosis, formulas: Formulas) -> str:

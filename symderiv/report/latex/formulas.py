@@ -67,8 +67,11 @@ class Formulas:
             built = self.sympy(node)
         return str(self.written.doprint(as_written(built)))
 
-    def expression(self, expr: Basic) -> str:  # `sympy` here is the method above
-        """A sympy expression (e.g. from a proof) with readable sum variables."""
+    def expression(self, expr: Basic | ast.Node) -> str:  # `sympy` is the method above
+        """A sympy expression (e.g. from a proof) with readable sum variables; a formula
+        (a recorded proof's step) as written."""
+        if isinstance(expr, ast.Node):
+            return self.latex(expr)
         return str(self.printer.doprint(readable_dummies(expr, self.scope)))
 
     def math(self, formula: Formula, node: ast.Node | None = None) -> str:

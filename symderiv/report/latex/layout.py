@@ -4,6 +4,8 @@ from __future__ import annotations
 
 #: The width of a side as written, left of what sympy made of it in a proof.
 NARROW = "0.3\\linewidth"
+#: The width of what sympy made of a side, right of it (with the label, within the line).
+WIDE = "0.5\\linewidth"
 
 
 def display(body: str) -> str:

@@ -33,7 +33,13 @@ def _product_as_written(args: list[sympy.Basic]) -> sympy.Basic:
     front: -x/y, not (-1) x / y."""
     negative = False
     kept = []
-    for arg in args:
+    flat: list[sympy.Basic] = []
+    for arg in args:  # (a b) c as a b c: a product's grouping is not printed
+        nested = isinstance(arg, sympy.Mul) and len(arg.args) > 1 and arg.args[0] != -1 \
+            and not any(isinstance(f, sympy.Pow) and f.exp.could_extract_minus_sign()
+                        for f in arg.args)
+        flat.extend(arg.args if nested else (arg,))
+    for arg in flat:
         if isinstance(arg, sympy.Mul) and len(arg.args) > 1 and arg.args[0] == -1:
             negative = not negative
             rest = arg.args[1:]

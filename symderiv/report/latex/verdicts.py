@@ -41,10 +41,15 @@ def verdict_line(check: CheckResult) -> str:
     return text
 
 
+#: A run of digits longer than this may be broken (a value printed to 60 digits).
+_DIGITS = re.compile(r"([0-9]{12})(?=[0-9])")
+
+
 def message_block(check: CheckResult) -> str:
-    text = escape(check.message)
+    text = _DIGITS.sub(r"\1\\allowbreak{}", escape(check.message))
     warnings = "".join(f"\\\\ \\emph{{warning:}} {escape(w)}" for w in check.warnings)
-    return f"{{\\small {text}{warnings}}}\\par\n"
+    # ragged right: a long value list has too few spaces to justify a line
+    return f"{{\\small\\raggedright {text}{warnings}\\par}}\n"
 
 
 def summary_table(checks: Iterable[CheckResult]) -> str:

@@ -1,0 +1,1 @@
+"""Proofs a teacher can print: a claim's derivation recorded rule by rule, every step decided."""
