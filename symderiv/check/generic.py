@@ -88,14 +88,17 @@ def _atomise(expr: sympy.Expr) -> sympy.Expr:
     return split_exp(expr)
 
 
+def cancels(expr: sympy.Expr) -> bool:
+    """The quick sound zero test: expr is 0 as a rational function of its sums and
+    exponentials (independent symbols)."""
+    return expr == 0 or sympy.cancel(sympy.together(_atomise(expr))) == 0
+
+
 def is_zero(expr: sympy.Expr) -> bool:
     """A sound zero test: True only if expr is identically 0."""
-    if expr == 0:
+    if cancels(expr):
         return True
-    atomised = _atomise(expr)
-    if sympy.cancel(sympy.together(atomised)) == 0:
-        return True
-    return bool(sympy.simplify(atomised) == 0)
+    return bool(sympy.simplify(_atomise(expr)) == 0)
 
 
 def index_cases(builder: SympyBuilder, difference: sympy.Expr, where: ast.Node | None,

@@ -132,6 +132,8 @@ class Writer:
 
     def power(self, expr: sympy.Pow) -> ast.Node:
         base, exponent = expr.args
+        if exponent == 1:  # an unevaluated x^1 (1/x written as x^-1 with evaluate=False)
+            return self.node(base)
         if exponent.is_Rational and exponent < 0:
             return ast.BinOp(0, 0, "/", _number(Fraction(1)),
                              self.node(sympy.Pow(base, -exponent, evaluate=False)))

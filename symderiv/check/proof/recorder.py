@@ -21,7 +21,9 @@ from symderiv.check.proof.rules import Step
 from symderiv.check.proof.formula import Writer
 from symderiv.language import ast
 from symderiv.language.printer import unparse
-from symderiv.resolve.normalize import normalize
+from symderiv.check.generic import cancels
+from symderiv.check.positivity import expand_logs
+from symderiv.resolve.normalize import canonical_sums, normalize
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import Derivative, SympyBuilder, Unsupported
 
@@ -557,6 +559,10 @@ class Recorder:
     def joined(self, left: list[Step], right: list[Step]) -> list[Step]:
         best = self.best(left, right)
         if best is None:
+            joining = self.simplifies(left[-1].expression, right[-1].expression)
+            if joining is not None:
+                best = (len(left) + len(right) - 1, len(left) - 1, len(right) - 1, joining)
+        if best is None:
             raise NoProof("the two sides do not meet in one form: "
                           f"{self.text(left[-1].expression)} and "
                           f"{self.text(right[-1].expression)}")
@@ -571,6 +577,24 @@ class Recorder:
         if len(chain) - 1 > rules.MAX_STEPS:
             raise NoProof(f"more than {rules.MAX_STEPS} steps")
         return chain
+
+    def simplifies(self, a: sympy.Expr, b: sympy.Expr) -> str | None:
+        """The rule by which algebra alone joins a and b, if it does: a − b cancels to 0 as a
+        rational function of its sums and exponentials (`generic.cancels`), or does so with
+        the logs of positive arguments split (`positivity.expand_logs`, under its side
+        conditions). Either way the step is then decided by the engine like every other."""
+        if a.has(Derivative) or b.has(Derivative):
+            return None
+        try:
+            difference = canonical_sums(normalize(a - b, self.ranges))
+            if cancels(difference):
+                return rules.SIMPLIFY
+            split = canonical_sums(normalize(expand_logs(difference, self.ranges), self.ranges))
+            if split != difference and cancels(split):
+                return rules.LOG_SPLIT
+        except (ArithmeticError, ValueError, TypeError, sympy.PolynomialError):
+            return None
+        return None
 
     def meeting(self, a: sympy.Expr, b: sympy.Expr) -> str | None:
         """"" where a and b are one form, the rule joining them where they are equal as

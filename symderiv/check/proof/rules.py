@@ -28,6 +28,9 @@ JACOBIAN_ENTRY = "an entry of the Jacobian"
 REARRANGE = "rearrange"
 FACTOR = "factor"
 EXPAND = "expand"
+#: the two sides' last forms joined by algebra (a common denominator, sums and exps as
+#: unknowns, then `cancel`), the step decided by the engine like every other
+SIMPLIFY = "simplify"
 
 #: The most steps a printed proof has; a longer one is not printed.
 MAX_STEPS = 12

@@ -203,6 +203,9 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
     rows: list[str] = []
     after: list[str] = []
     side_number = 0
+    # with a written side in some row, a row without one sets its formula in the last column
+    # too: else the second column would be as wide as both boxes and the line too long
+    aligned = sides is not None
     for step in proof:
         label = step.label
         if label.startswith("cases:"):
@@ -215,7 +218,7 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
         else:
             written = sides[side_number] if sides and side_number < 2 else None
             side_number += 1
-            rows.append(side_row(step, written, formulas))
+            rows.append(side_row(step, written, formulas, aligned))
     text = (r"\textit{Proof (sympy).} The definitions are substituted and the derivative is "
             "taken; the two sides become:\n")
     if rows:
@@ -224,15 +227,19 @@ def proof_chain(proof: tuple[ProofStep, ...], formulas: Formulas,
     return text + "\\par\n".join(after) + "\\par\n"
 
 
-def side_row(step: ProofStep, written: str | None, formulas: Formulas) -> str:
+def side_row(step: ProofStep, written: str | None, formulas: Formulas,
+             aligned: bool = False) -> str:
     """One side in the alignat: its label, the side as written (if it differs) and what
-    sympy computed."""
+    sympy computed (`aligned`: in the last column, under the computed sides of the rows with
+    a written side)."""
     computed = step_latex(step, formulas)
     name = rf"\text{{\small {escape(step.label)}:}}\quad"
     if len(step.label) > SHORT_LABEL:  # a long label on a line of its own, above its side
         name = rf"\intertext{{\small {escape(step.label)}:}}"
     if written is not None and written != computed:
         return f"{name} & {fit(written, NARROW)} &&= {fit(computed, WIDE)}"
+    if aligned:
+        return f"{name} & &&= {fit(computed, WIDE)}"
     return f"{name} & {fit(computed, WIDE)}"
 
 
