@@ -91,7 +91,7 @@ def _atomise(expr: sympy.Expr) -> sympy.Expr:
 def cancels(expr: sympy.Expr) -> bool:
     """The quick sound zero test: expr is 0 as a rational function of its sums and
     exponentials (independent symbols)."""
-    return expr == 0 or sympy.cancel(sympy.together(_atomise(expr))) == 0
+    return bool(expr == 0 or sympy.cancel(sympy.together(_atomise(expr))) == 0)
 
 
 def is_zero(expr: sympy.Expr) -> bool:
