@@ -65,7 +65,11 @@ class SympyBuilder:
     def __init__(self, scope: Scope, folded: bool = False) -> None:
         self.scope = scope
         self.folded = folded
-        self._definitions: dict[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]] = {}
+        self._definitions: dict[tuple[str, frozenset[str]],
+                                tuple[tuple[sympy.Symbol, ...], sympy.Expr]] = {}
+        #: the defined quantities held as independent variables by the D() being built
+        #: (`D(L, P[k])`): their entries are `held_entry` placeholders, not their bodies
+        self.held: frozenset[str] = frozenset()
 
     @cached_property
     def index_symbols(self) -> dict[str, sympy.Symbol]:
@@ -87,12 +91,29 @@ class SympyBuilder:
         return IndexedBase(name, real=True)
 
     def definition(self, name: str) -> tuple[tuple[sympy.Symbol, ...], sympy.Expr]:
-        if name not in self._definitions:
+        key = (name, self.held)
+        if key not in self._definitions:
             definition = self.scope.definitions[name]
             params = tuple(self.index_symbols[p] for p in definition.params)
             body = self.expr(definition.body.node, {})
-            self._definitions[name] = (params, body)
-        return self._definitions[name]
+            self._definitions[key] = (params, body)
+        return self._definitions[key]
+
+    def held_base(self, name: str) -> sympy.Expr:
+        """The placeholder of a held quantity: a real symbol, or a base of its entries."""
+        if self.scope.definitions[name].params:
+            return self.definition_base(name)
+        return sympy.Symbol(name, real=True)
+
+    def release(self, expr: sympy.Expr, name: str) -> sympy.Expr:
+        """`expr` with the placeholders of the held `name` replaced by its definition."""
+        params, body = self.definition(name)
+        placeholder = self.held_base(name)
+        if not params:
+            return expr.xreplace({placeholder: body})
+        return expr.replace(
+            lambda e: isinstance(e, sympy.Indexed) and e.base == placeholder,
+            lambda e: body.xreplace(dict(zip(params, e.indices))))
 
     def integer(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
         return self.expr(node, bound)
@@ -117,7 +138,7 @@ class SympyBuilder:
                 definition = self.scope.definitions[name]
                 if definition.params or self.scope.shapes.get(name):
                     raise Unsupported(f"{name} is a vector or matrix")
-                if self.folded:
+                if self.folded or name in self.held:
                     return sympy.Symbol(name, real=True)
                 return self.definition(name)[1]
             raise Unsupported(f"unknown name {name}")
@@ -147,7 +168,7 @@ class SympyBuilder:
         if isinstance(base, ast.Name) and base.name in self.scope.definitions:
             definition = self.scope.definitions[base.name]
             if definition.params:
-                if self.folded:
+                if self.folded or base.name in self.held:
                     return self.definition_base(base.name)[indices]
                 params, body = self.definition(base.name)
                 return body.xreplace(dict(zip(params, indices)))
@@ -250,14 +271,32 @@ class SympyBuilder:
             body = self.expr(args[0], {**bound, variable.name: dummy})
             return Sum(body, (dummy, low, high))
         if function == "D":
-            x = args[1]
+            return self.derivative(args[0], args[1], bound)
+        raise Unsupported(f"{function}() in the generic engine")
+
+    def derivative(self, f_node: ast.Node, x: ast.Node, bound: dict[str, sympy.Expr]
+                   ) -> sympy.Expr:
+        """D(f, x): by an input, or by a defined quantity held as an independent variable
+        while f is built (its entries placeholders), then released back into its
+        definition (unless an enclosing D holds it too)."""
+        base = x.base if isinstance(x, ast.Index) else x
+        assert isinstance(base, ast.Name)
+        held = base.name if base.name in self.scope.definitions and not self.folded else None
+        outer = self.held
+        if held is not None:
+            self.held = outer | {held}
+        try:
             if isinstance(x, ast.Name):
-                target = self.base(x.name)
+                target = self.expr(x, bound) if base.name in self.scope.definitions \
+                    else self.base(x.name)
             else:
                 assert isinstance(x, ast.Index)
                 target = self.entry(x, bound)
-            f = self.expr(args[0], bound)
-            if self.folded:
-                return Derivative(f, target)
-            return self.differentiate(f, target)
-        raise Unsupported(f"{function}() in the generic engine")
+            f = self.expr(f_node, bound)
+        finally:
+            self.held = outer
+        if self.folded:
+            return Derivative(f, target)
+        result = self.differentiate(f, target)
+        return self.release(result, held) if held is not None and held not in outer \
+            else result
