@@ -13,8 +13,8 @@ from fractions import Fraction
 from typing import Any, cast
 
 from symderiv import limits
-from symderiv.resolve.scope import ELEMENTARY, Scope
-from symderiv.numbers.domains import Domain, DualDomain
+from symderiv.resolve.scope import ELEMENTARY, PIECEWISE, Scope
+from symderiv.numbers.domains import Domain, DualDomain, piecewise
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 
@@ -468,9 +468,13 @@ class Evaluator:
             if self.atomic:
                 return self.elementary_atomic(function, args[0], env)
             return domain.elementary(function, self.value(args[0], env))
+        if function in PIECEWISE:
+            return piecewise(domain, function, [self.value(a, env) for a in args])
         if function == "delta":
             equal = self.integer(args[0], env) == self.integer(args[1], env)
             return domain.one if equal else domain.zero
+        if function == "ind":
+            return domain.one if self.condition(args[0], env) else domain.zero
         if function == "sum":
             total = domain.zero
             for term_env in self.sum_terms(args, env):

@@ -32,7 +32,9 @@ SCALAR_FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1, "sof
                     "log1p": 1, "expm1": 1, "sin": 1, "cos": 1}
 #: The elementary functions beyond exp/log/sqrt (issue 15, item 4): scalar, one argument.
 ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
-NUMPY_ONLY = {"max", "min", "abs", "outer"}
+#: The piecewise functions of claims (issue 15, item 3): by arity; decided region by region.
+PIECEWISE = {"abs": 1, "relu": 1, "max": 2, "min": 2}
+NUMPY_ONLY = {"outer"}
 
 
 def size_symbol(name: str) -> sympy.Symbol:
@@ -133,15 +135,15 @@ class _Checker:
         raise self.fail(f"{what} must be integer arithmetic (+ - *) of indices, sizes and "
                         "integers", node, "index")
 
-    def condition(self, node: ast.Node) -> None:
+    def condition(self, node: ast.Node, where: str = "a condition") -> None:
         if isinstance(node, ast.BoolOp):
-            self.condition(node.left)
+            self.condition(node.left, where)
             if node.right is not None:
-                self.condition(node.right)
+                self.condition(node.right, where)
             return
         if isinstance(node, ast.Compare):
-            self.integer(node.left, frozenset(), "a condition")
-            self.integer(node.right, frozenset(), "a condition")
+            self.integer(node.left, frozenset(), where)
+            self.integer(node.right, frozenset(), where)
             return
         raise self.fail("a condition compares indices: i == j, i != j, i < j, ... joined by "
                         "and / or / not", node, "where")
@@ -157,7 +159,8 @@ class _Checker:
             return self.scope.shapes[name]
         if name in self.scope.indices or name in self.scope.sizes:
             return ()
-        if name in SCALAR_FUNCTIONS or name in {"D", "sum", "delta", "jacobian", "diag", "eye"}:
+        if name in SCALAR_FUNCTIONS or name in PIECEWISE or name in {
+                "D", "sum", "delta", "ind", "jacobian", "diag", "eye"}:
             raise self.fail(f"{name!r} is a function: write {name}(...)", node)
         if name in NUMPY_ONLY:
             raise self.fail(f"{name!r} exists only in numpy implementations", node)
@@ -251,6 +254,18 @@ class _Checker:
         if function in SCALAR_FUNCTIONS:
             self.arity(node, (1,))
             self.scalar(node.args[0], bound, f"{function}()")
+            return ()
+        if function in PIECEWISE:
+            self.arity(node, (PIECEWISE[function],))
+            for argument in node.args:
+                self.scalar(argument, bound, f"{function}()")
+            return ()
+        if function == "ind":
+            self.arity(node, (1,))
+            if not isinstance(node.args[0], ast.Compare | ast.BoolOp):
+                raise self.fail("ind() takes a condition on indices: ind(i == j), "
+                                "ind(i != j and k < j), ...", node.args[0], "call")
+            self.condition(node.args[0], "ind()")
             return ()
         if function == "sum":
             self.arity(node, (2, 4))

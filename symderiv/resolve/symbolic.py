@@ -13,7 +13,7 @@ import sympy
 from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
 
 from symderiv import limits
-from symderiv.resolve.scope import ELEMENTARY, Scope, size_symbol
+from symderiv.resolve.scope import ELEMENTARY, PIECEWISE, Scope, size_symbol
 from symderiv.language import ast
 
 
@@ -51,6 +51,50 @@ def elementary_sympy(function: str, u: sympy.Expr) -> sympy.Expr:
     if function == "expm1":
         return sympy.exp(u) - 1
     return {"sin": sympy.sin, "cos": sympy.cos}[function](u)
+
+
+class Relu(sympy.Function):  # type: ignore[misc]  # sympy is untyped: a subclass of Any
+    """relu(u) = max(u, 0), kept whole: the generic layer decides it region by region."""
+
+    @classmethod
+    def eval(cls, u: sympy.Expr) -> sympy.Expr | None:
+        if u.is_number and u.is_extended_real:
+            return sympy.Max(u, 0)
+        if u.is_nonnegative:
+            return u
+        if u.is_nonpositive:
+            return sympy.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return Step(self.args[0])
+
+
+class Step(sympy.Function):  # type: ignore[misc]  # as Relu
+    """relu′(u): 1 for u > 0, 0 for u < 0, undefined at the kink u = 0."""
+
+    @classmethod
+    def eval(cls, u: sympy.Expr) -> sympy.Expr | None:
+        if u.is_positive:
+            return sympy.Integer(1)
+        if u.is_negative:
+            return sympy.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.Integer(0)  # wherever it is defined
+
+
+def piecewise_sympy(function: str, args: list[sympy.Expr]) -> sympy.Expr:
+    """abs, relu, max, min through `Relu` (abs u = 2 relu(u) − u, max(a, b) = b + relu(a − b),
+    min(a, b) = a − relu(a − b)): one kind of kink, whose regions are the signs of its
+    arguments."""
+    if function == "relu":
+        return Relu(args[0])
+    if function == "abs":
+        return 2 * Relu(args[0]) - args[0]
+    a, b = args
+    return b + Relu(a - b) if function == "max" else a - Relu(a - b)
 
 
 class Unsupported(Exception):
@@ -241,6 +285,27 @@ class SympyBuilder:
         them by name instead)."""
         return elementary_sympy(function, u)
 
+    def piecewise(self, function: str, args: list[sympy.Expr]) -> sympy.Expr:
+        """abs, relu, max, min (`report.latex.printable` prints them by name instead)."""
+        return piecewise_sympy(function, args)
+
+    def indicator(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        """ind(condition) of indices: 1 where it holds, else 0; through Kronecker deltas
+        (ind(i == j) is delta(i, j)), so that the generic layer splits it by the equality
+        patterns of the indices. An order (i < j) is for the bounded layer."""
+        if isinstance(node, ast.BoolOp):
+            left = self.indicator(node.left, bound)
+            if node.op == "not":
+                return 1 - left
+            assert node.right is not None
+            right = self.indicator(node.right, bound)
+            return left * right if node.op == "and" else left + right - left * right
+        assert isinstance(node, ast.Compare)
+        if node.op not in ("==", "!="):
+            raise Unsupported("an order of indices in ind()")
+        equal = KroneckerDelta(self.integer(node.left, bound), self.integer(node.right, bound))
+        return equal if node.op == "==" else 1 - equal
+
     def call(self, node: ast.Call, bound: dict[str, sympy.Expr]) -> sympy.Expr:
         function, args = node.function, node.args
         if function in ("exp", "log", "sqrt"):
@@ -248,8 +313,12 @@ class SympyBuilder:
             return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[function](inner)
         if function in ELEMENTARY:
             return self.elementary(function, self.expr(args[0], bound))
+        if function in PIECEWISE:
+            return self.piecewise(function, [self.expr(a, bound) for a in args])
         if function == "delta":
             return KroneckerDelta(self.integer(args[0], bound), self.integer(args[1], bound))
+        if function == "ind":
+            return self.indicator(args[0], bound)
         if function == "sum":
             variable = args[1]
             assert isinstance(variable, ast.Name)
