@@ -112,8 +112,8 @@ def _sign(argument: sympy.Expr, signs: dict[sympy.Expr, bool]
         base, exponent = factor.as_base_exp()
         if factor.is_positive or (exponent.is_integer and exponent.is_even):
             continue
-        if not exponent.is_integer:
-            base = factor
+        if not (exponent.is_integer and exponent.is_odd):
+            base = factor  # a fractional power, or one of unknown parity (x^N): its own sign
         flipped = bool(base.could_extract_minus_sign())
         key = -base if flipped else base
         if key not in signs:
@@ -138,6 +138,12 @@ def by_regions(expr: sympy.Expr, zero: Callable[[sympy.Expr], bool | None],
                    key=sympy.default_sort_key)
     if not found:
         return zero(expr)
+    bound = {limit[0] for total in expr.atoms(sympy.Sum) for limit in total.limits}
+    if any(kink.args[0].free_symbols & bound or kink.args[0].has(sympy.Dummy)
+           for kink in found):
+        # a kink of a sum's variable has a sign per term: one sign for all would cover only
+        # the regions where every term has it (the bounded layer enumerates the terms)
+        return None
     known: dict[sympy.Basic, bool] = {}
     for kink in found:
         positive, key = _sign(kink.args[0], signs)

@@ -89,8 +89,12 @@ def test_the_implementations_and_the_examples() -> None:
 
 SOUNDNESS = """\
 title: s
-symbols: {x: [], y: []}
+sizes: {N: [1, 2, 3]}
+indices: {k: N}
+symbols: {x: [], y: [], z: [N]}
 claims:
+  - {id: terms-of-both-signs, claim: 'sum(relu(z[k]), k) * sum(relu(-z[k]), k) == 0'}
+  - {id: power-of-a-size, claim: 'relu(x^N) == x^N'}
   - {id: one-region-only, claim: 'relu(x) == x'}
   - {id: other-region-only, claim: 'abs(x) == -x'}
   - {id: max-is-not-the-first, claim: 'max(x, y) == x'}
@@ -106,9 +110,20 @@ def test_a_claim_true_in_one_region_is_never_proved(strategy: str) -> None:
     found = {r.id: r.verdict.value
              for r in check_scope(build_scope(load_text("s.yaml", SOUNDNESS)), options)}
     holding = "verified" if strategy == "bounded" else "proved"
-    assert found == {"one-region-only": "refuted", "other-region-only": "refuted",
+    assert found == {"terms-of-both-signs": "refuted", "power-of-a-size": "refuted",
+                     "one-region-only": "refuted", "other-region-only": "refuted",
                      "max-is-not-the-first": "refuted", "flat-kink": holding,
                      "even-argument": "undecided" if strategy == "bounded" else "proved"}
+
+
+def test_the_generic_layer_never_splits_a_sums_terms_by_one_sign() -> None:
+    """relu(z[k]) under sum(..., k) has a sign per term; x^N the sign of x only for odd N:
+    the generic layer alone proves neither (one sign for all would cover too few regions)."""
+    options = Options(strategies=(Strategy.GENERIC,))
+    found = {r.id: r.verdict.value
+             for r in check_scope(build_scope(load_text("s.yaml", SOUNDNESS)), options)}
+    assert (found["terms-of-both-signs"], found["power-of-a-size"]) == ("undecided",
+                                                                        "undecided")
 
 
 def test_the_modular_domain_has_no_sign_without_a_region() -> None:
