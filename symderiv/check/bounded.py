@@ -14,12 +14,60 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from symderiv.resolve.scope import Scope, free_indices, used_sizes
-from symderiv.numbers.domains import ModularDomain, Undefined
-from symderiv.check.evaluate import Evaluator, Tensor, comparable
+from symderiv.numbers.domains import ModularDomain, NewKink, Undefined
+from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, comparable
 from symderiv.language import ast
 
 POINTS = 2
 MAX_CANDIDATES = 12
+#: The most regions (sign patterns of the kinks' arguments) evaluated at one point.
+MAX_REGIONS = 64
+
+
+class TooManyRegions(EvaluationError):
+    """More kinks than the screen enumerates the regions of."""
+
+
+def region_values(evaluator: Evaluator, lhs: ast.Node, rhs: ast.Node, env: dict[str, int]
+                  ) -> Iterator[tuple[object, object] | None]:
+    """Both sides at the evaluator's point, once for each region of the signs of the kinks'
+    arguments (relu, abs, max, min: values modulo p have no sign, so each sign is chosen in
+    turn); None for a region where a side is undefined. Without kinks, one region.
+
+    Raises:
+        TooManyRegions: beyond MAX_REGIONS.
+    """
+    domain = evaluator.domain
+    assert isinstance(domain, ModularDomain)
+    domain.signs = {}
+    try:
+        yield evaluator.value(lhs, env), evaluator.value(rhs, env)
+        return
+    except Undefined:
+        yield None
+        return
+    except NewKink as kink:
+        pending = [{kink.key: True}, {kink.key: False}]
+    evaluations = 0
+    while pending:
+        domain.signs = pending.pop()
+        evaluations += 1
+        if evaluations > 2 * MAX_REGIONS:
+            raise TooManyRegions(f"more than {MAX_REGIONS} regions of relu, abs, max and min "
+                                 "at one point")
+        # the evaluator's memo holds only values that met no kink: valid in every region
+        fresh = Evaluator(evaluator.scope, evaluator.sizes, domain)
+        fresh.memo = dict(evaluator.memo)
+        try:
+            values: tuple[object, object] | None = (fresh.value(lhs, env),
+                                                    fresh.value(rhs, env))
+        except NewKink as kink:
+            pending += [{**domain.signs, kink.key: sign} for sign in (True, False)]
+            continue
+        except Undefined:
+            values = None
+        yield values
+    domain.signs = {}
 
 
 def equation_space(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
@@ -101,17 +149,22 @@ def screen(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
             result.assignments += 1
             defined = 0
             for evaluator in evaluators:
-                try:
-                    left = evaluator.value(lhs, env)
-                    right = evaluator.value(rhs, env)
-                except Undefined:
+                entry = None
+                point_defined = False
+                for values in region_values(evaluator, lhs, rhs, env):
+                    if values is not None:
+                        point_defined = True
+                        entry = difference_entry(values[0], values[1], None)
+                        if entry is not None:
+                            break
+                if not point_defined:
                     continue
                 defined += 1
-                entry = difference_entry(left, right, None)
                 if entry is not None:
                     domain = evaluator.domain
+                    assert isinstance(domain, ModularDomain)
                     opaque = frozenset(kind for kind, _, _ in domain.atoms) \
-                        if isinstance(domain, ModularDomain) else frozenset()
+                        | ({"kink"} if domain.kinked else set())
                     result.candidates.append(Candidate(sizes, env, entry, opaque))
                     break
                 if defined == POINTS:

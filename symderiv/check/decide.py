@@ -57,7 +57,7 @@ def _sizes_text(names: list[str], values: dict[str, tuple[int, ...]]) -> str:
 
 
 _OPAQUE_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "pow": "fractional powers",
-                 "sincos": "sin and cos"}
+                 "sincos": "sin and cos", "kink": "relu, abs, max and min"}
 
 
 def unconfirmed(candidates: list[bounded.Candidate]) -> str:
@@ -69,6 +69,12 @@ def unconfirmed(candidates: list[bounded.Candidate]) -> str:
     differ. It says so rather than "lhs ≠ rhs".
     """
     opaque = sorted(set().union(*(c.opaque for c in candidates)), key=list(_OPAQUE_NAMES).index)
+    if opaque == ["kink"]:
+        return ("the exact screen decides relu, abs, max and min region by region (each sign "
+                "of their arguments) and the sides differ in some region, but no "
+                "counterexample was confirmed at a real point (that region may be empty)")
+    if "kink" in opaque:
+        opaque.remove("kink")
     if opaque:
         names = [_OPAQUE_NAMES[k] for k in opaque]
         named = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
@@ -149,6 +155,8 @@ class Decider:
         except CheckTimeout:
             return Outcome(Verdict.UNDECIDED, "timeout",
                            f"no verdict within {self.options.timeout:g} s (--timeout)")
+        except bounded.TooManyRegions as error:
+            return Outcome(Verdict.UNDECIDED, "bounded", f"no verdict: {error}")
         except EvaluationError as error:
             return Outcome(Verdict.ERROR, "evaluation", f"cannot evaluate: {error}")
         except RecursionError:

@@ -13,8 +13,8 @@ from fractions import Fraction
 from typing import Any, cast
 
 from symderiv import limits
-from symderiv.resolve.scope import ELEMENTARY, Scope
-from symderiv.numbers.domains import Domain, DualDomain
+from symderiv.resolve.scope import ELEMENTARY, PIECEWISE, Scope
+from symderiv.numbers.domains import Domain, DualDomain, piecewise
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 
@@ -82,6 +82,9 @@ class Evaluator:
         #: entries by (name, index); whole definitions by (name, ("*",))
         self.memo: dict[tuple[str, tuple[int, ...] | tuple[str]], Any] = {}
         self.children: dict[tuple[str, tuple[int, ...]], Evaluator] = {}
+        #: the evaluator this one carries derivatives for (`child`), and by what
+        self.parent: Evaluator | None = None
+        self.wrt: tuple[str, tuple[int, ...]] | None = None
         base = domain
         while isinstance(base, DualDomain):
             base = base.base
@@ -140,12 +143,29 @@ class Evaluator:
         value = self.definition_value(name)
         return value.shape if isinstance(value, Tensor) else ()
 
+    def holds(self, name: str) -> bool:
+        """Is the definition `name` held as an independent variable here: is this
+        evaluator, or one it carries derivatives for, a D(f, name[...])'s?"""
+        return self.parent is not None and self.wrt is not None and (
+            self.wrt[0] == name or self.parent.holds(name))
+
+    def held(self, name: str, index: tuple[int, ...]) -> Any:
+        """A held quantity's entry: its value where f is evaluated (the parent's), with
+        derivative 1 by itself and 0 by every other variable."""
+        assert self.parent is not None and isinstance(self.domain, DualDomain)
+        base = self.domain.base
+        value = self.parent.definition_entry(name, index) if index or \
+            self.scope.definitions[name].params else self.parent.definition_value(name)
+        return (value, base.one if self.wrt == (name, index) else base.zero)
+
     def definition_entry(self, name: str, index: tuple[int, ...]) -> Any:
         key = (name, index)
         if key in self.memo:
             return self.memo[key]
         definition = self.scope.definitions[name]
-        if definition.params:
+        if self.holds(name):
+            value = self.held(name, index)
+        elif definition.params:
             for param, value in zip(definition.params, index):
                 if not 1 <= value <= self.range_of(param):
                     raise EvaluationError(
@@ -164,9 +184,12 @@ class Evaluator:
         if key in self.memo:
             return self.memo[key]
         definition = self.scope.definitions[name]
-        if definition.params:
+        value: Any
+        if not definition.params and self.holds(name):
+            value = self.held(name, ())
+        elif definition.params:
             shape = tuple(self.range_of(p) for p in definition.params)
-            value: Any = Tensor(shape, tuple(self.definition_entry(name, index)
+            value = Tensor(shape, tuple(self.definition_entry(name, index)
                                              for index in index_tuples(shape)))
         else:
             value = self.value(definition.body.node, {})
@@ -424,6 +447,7 @@ class Evaluator:
         if found is None:
             found = self.children[variable] = Evaluator(
                 self.scope, self.sizes, DualDomain(self.domain, variable))
+            found.parent, found.wrt = self, variable
         return found
 
     def call(self, node: ast.Call, env: dict[str, int]) -> Any:
@@ -444,9 +468,13 @@ class Evaluator:
             if self.atomic:
                 return self.elementary_atomic(function, args[0], env)
             return domain.elementary(function, self.value(args[0], env))
+        if function in PIECEWISE:
+            return piecewise(domain, function, [self.value(a, env) for a in args])
         if function == "delta":
             equal = self.integer(args[0], env) == self.integer(args[1], env)
             return domain.one if equal else domain.zero
+        if function == "ind":
+            return domain.one if self.condition(args[0], env) else domain.zero
         if function == "sum":
             total = domain.zero
             for term_env in self.sum_terms(args, env):
@@ -473,8 +501,12 @@ class Evaluator:
             return (node.name, ())
         assert isinstance(node, ast.Index) and isinstance(node.base, ast.Name)
         index = tuple(self.integer(i, env) for i in node.indices)
-        self.input_value(node.base.name, index)  # range check
-        return (node.base.name, index)
+        name = node.base.name
+        if name in self.scope.definitions:  # a defined quantity, held (range check)
+            self.definition_entry(name, index)
+        else:
+            self.input_value(name, index)  # range check
+        return (name, index)
 
     def jacobian(self, f: ast.Node, x: ast.Node, env: dict[str, int]) -> Tensor:
         assert isinstance(x, ast.Name)

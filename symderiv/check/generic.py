@@ -8,12 +8,12 @@ Independent symbols can only hide relations, never invent them, so a zero is a p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sympy
 from sympy import KroneckerDelta
 
-from symderiv.resolve.symbolic import SympyBuilder, Unsupported
+from symderiv.resolve.symbolic import Relu, Step, SympyBuilder, Unsupported
 from symderiv.resolve.normalize import (Ranges, canonical_sums, decide, normalize,
                                         sums_to_symbols)
 from symderiv.check.positivity import expand_logs
@@ -101,6 +101,87 @@ def is_zero(expr: sympy.Expr) -> bool:
     return bool(sympy.simplify(_atomise(expr)) == 0)
 
 
+#: The most kink arguments one case splits on (2^6 regions).
+MAX_KINKS = 6
+
+
+def _sign(argument: sympy.Expr, signs: dict[sympy.Expr, bool]
+          ) -> tuple[bool | None, sympy.Expr | None]:
+    """Is `argument` positive in the region `signs` (key -> positive?): (the answer, None),
+    or (None, the key whose sign is still to choose). A product's sign is its factors';
+    an even power and a positive factor (exp(u), a size) are positive."""
+    coefficient, factors = argument.as_coeff_mul()
+    positive = bool(coefficient > 0)
+    for factor in factors:
+        base, exponent = factor.as_base_exp()
+        if factor.is_positive or (exponent.is_integer and exponent.is_even):
+            continue
+        if not (exponent.is_integer and exponent.is_odd):
+            base = factor  # a fractional power, or one of unknown parity (x^N): its own sign
+        flipped = bool(base.could_extract_minus_sign())
+        key = -base if flipped else base
+        if key not in signs:
+            return None, key
+        positive ^= (not signs[key]) ^ flipped
+    return positive, None
+
+
+def by_regions(expr: sympy.Expr, zero: Callable[[sympy.Expr], bool | None],
+               tidy: Callable[[sympy.Expr], sympy.Expr],
+               signs: dict[sympy.Expr, bool] | None = None) -> bool | None:
+    """`zero` on every region of the signs of expr's kinks: relu(u) (and abs, max, min,
+    built through it) and its derivative step(u) are u or 0, 1 or 0, as u > 0 or u < 0,
+    innermost kinks first, a product's sign from its factors'. None unless every region's
+    branch is zero (True: one of them needed `zero`'s second attempt). A branch identity
+    holds in its open region (an empty region only costs a proof, never makes one); the
+    regions' union is dense, and where both sides are defined on a boundary they are
+    continuous there (step(u) is undefined at u = 0), so the claim holds wherever defined.
+    `tidy` normalises each branch."""
+    signs = signs or {}
+    found = sorted((k for k in expr.atoms(Relu, Step) if not k.args[0].has(Relu, Step)),
+                   key=sympy.default_sort_key)
+    if not found:
+        return zero(expr)
+    bound = {limit[0] for total in expr.atoms(sympy.Sum) for limit in total.limits}
+    if any(kink.args[0].free_symbols & bound or kink.args[0].has(sympy.Dummy)
+           for kink in found):
+        # a kink of a sum's variable has a sign per term: one sign for all would cover only
+        # the regions where every term has it (the bounded layer enumerates the terms)
+        return None
+    known: dict[sympy.Basic, bool] = {}
+    for kink in found:
+        positive, key = _sign(kink.args[0], signs)
+        if key is not None:
+            if len(signs) >= MAX_KINKS:
+                return None
+            results = [by_regions(expr, zero, tidy, {**signs, key: value})
+                       for value in (True, False)]
+            return None if None in results else any(results)
+        known[kink] = bool(positive)
+
+    def branch(kink: sympy.Basic) -> sympy.Basic:
+        if kink not in known:
+            return kink
+        if isinstance(kink, Relu):
+            return kink.args[0] if known[kink] else sympy.Integer(0)
+        return sympy.Integer(1 if known[kink] else 0)
+
+    case = tidy(expr.replace(lambda e: isinstance(e, Relu | Step), branch))
+    return by_regions(case, zero, tidy, signs)
+
+
+def _zero(case: sympy.Expr, ranges: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]
+          ) -> bool | None:
+    """False: `case` is 0; True: 0 once the logs of positive arguments are split
+    (check/positivity.py, the second attempt); None: not shown to be 0."""
+    if is_zero(case):
+        return False
+    split = canonical_sums(normalize(expand_logs(case, ranges), ranges))
+    if split == case or not is_zero(split):
+        return None
+    return True
+
+
 def index_cases(builder: SympyBuilder, difference: sympy.Expr, where: ast.Node | None,
                 free: list[str], ranges: Ranges,
                 sizes: dict[sympy.Basic, sympy.Basic] | None = None
@@ -149,12 +230,12 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
     cases = []
     logs_split = False
     for description, case in index_cases(builder, difference, where, free, ranges):
-        if not is_zero(case):
-            # the second attempt: logs of positive arguments split (check/positivity.py)
-            split = canonical_sums(normalize(expand_logs(case, ranges), ranges))
-            if split == case or not is_zero(split):
-                return None
-            logs_split = True
+        # every region of the kinks' signs (relu, abs, max, min), then the logs split
+        zero = by_regions(case, lambda branch: _zero(branch, ranges),
+                          lambda branch: canonical_sums(normalize(branch, ranges)))
+        if zero is None:
+            return None
+        logs_split = logs_split or zero
         cases.append(description)
     if logs_split:  # each side with the logs of its positive arguments split
         for side, value in (("left", left), ("right", right)):
@@ -165,6 +246,9 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
                     " log(a/b) = log a − log b, log(e^u) = u)", split_side))
     if any(cases):
         proof.append(ProofStep("cases: " + " | ".join(cases), sympy.Integer(0)))
+    if difference.has(Relu, Step):
+        proof.append(ProofStep("in every region of the signs of the arguments of relu, abs, "
+                               "max and min (each a polynomial branch)", sympy.Integer(0)))
     proof.append(ProofStep("left − right", sympy.Integer(0)))
     return Outcome(Verdict.PROVED, "generic",
                    "proved for all sizes (symbolic, sympy)", proof=tuple(proof))

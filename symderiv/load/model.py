@@ -10,7 +10,7 @@ from symderiv.language import ast
 
 RESERVED = frozenset(
     "D sum delta exp log sqrt jacobian diag eye and or not max min abs outer "
-    "tanh sigmoid softplus log1p expm1 sin cos".split()
+    "tanh sigmoid softplus log1p expm1 sin cos relu ind".split()
 )
 
 

@@ -40,6 +40,34 @@ class NotExact(Exception):
     """The value is irrational (exp(1), sqrt(2)), or too long to keep as a fraction."""
 
 
+class NewKink(Exception):
+    """The modular screen met a kink whose argument's sign its region has not chosen: the
+    screen evaluates again once for each sign (`check.bounded`)."""
+
+    def __init__(self, key: int) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def not_differentiable() -> Undefined:
+    return Undefined("relu, abs, max and min are not differentiable where their argument "
+                     "is at the kink (0, or the two arguments of max or min equal)")
+
+
+def piecewise(domain: Domain, function: str, args: list[Any]) -> Any:
+    """abs, relu, max, min of domain values, all through the domain's one kink `relu`:
+    abs u = relu(u) + relu(−u), max(a, b) = b + relu(a − b), min(a, b) = a − relu(a − b)."""
+    if function == "relu":
+        return domain.relu(args[0])
+    if function == "abs":
+        return domain.add(domain.relu(args[0]), domain.relu(domain.neg(args[0])))
+    a, b = args
+    if function == "max":
+        return domain.add(b, domain.relu(domain.sub(a, b)))
+    assert function == "min", function
+    return domain.sub(a, domain.relu(domain.sub(a, b)))
+
+
 class Domain:
     """The operations the evaluator needs. Values are opaque to it."""
 
@@ -60,6 +88,12 @@ class Domain:
     def elementary(self, function: str, a: Any) -> Any:
         """tanh, sigmoid, softplus, log1p, expm1, sin or cos of a (scope.ELEMENTARY)."""
         raise NotImplementedError(function)
+    def relu(self, a: Any) -> Any:
+        """max(a, 0): the one kink abs, max and min are written with."""
+        raise NotImplementedError("relu")
+    def step(self, a: Any) -> Any:
+        """relu′(a): 1 for a > 0, 0 for a < 0; `Undefined` at the kink a = 0."""
+        raise NotImplementedError("step")
     def input(self, name: str, index: tuple[int, ...]) -> Any: ...
     @abstractmethod
     def is_zero(self, a: Any) -> bool: ...
@@ -77,6 +111,30 @@ class ModularDomain(Domain):
         self.prime = prime
         self.inputs: dict[tuple[str, tuple[int, ...]], int] = {}
         self.atoms: dict[tuple[str, int, Any], int] = {}
+        #: the region being evaluated: the sign (positive?) of each kink argument, by its
+        #: value up to sign (`check.bounded` chooses them); None: signs are unknown here
+        self.signs: dict[int, bool] | None = None
+        self.kinked = False  # did an evaluation meet a kink?
+
+    def _positive(self, a: int) -> bool:
+        """Is the kink argument a positive in this region? Values have no sign modulo p:
+        the region says, for a and −a alike."""
+        self.kinked = True
+        if self.signs is None:
+            raise Undefined("the sign of a kink's argument is unknown modulo p")
+        flipped = a > self.prime - a
+        key = self.prime - a if flipped else a
+        if key not in self.signs:
+            raise NewKink(key)
+        return self.signs[key] != flipped
+
+    def relu(self, a: int) -> int:
+        return 0 if a == 0 else a if self._positive(a) else 0
+
+    def step(self, a: int) -> int:
+        if a == 0:
+            raise not_differentiable()
+        return 1 if self._positive(a) else 0
 
     def _atom(self, kind: str, a: int, extra: Any = None) -> int:
         key = (kind, a, extra)
@@ -207,6 +265,14 @@ class WatchedDomain(OperatorDomain):
         if b == 0:
             raise Undefined("division by zero")
         return self._seen(a / b)
+
+    def relu(self, a: Any) -> Any:
+        return a if a > 0 else self.zero
+
+    def step(self, a: Any) -> Any:
+        if a == 0:
+            raise not_differentiable()
+        return self.one if a > 0 else self.zero
 
 
 class RationalDomain(WatchedDomain):
@@ -385,6 +451,22 @@ class IntervalDomain(MpmathDomain):
 
     context_type = MPIntervalContext
 
+    def relu(self, a: Any) -> Any:
+        ends = self.bounds(a)
+        if ends is None:
+            raise Undefined("relu of a value that is not a finite real interval")
+        if ends[0] >= 0:
+            return a
+        if ends[1] <= 0:
+            return self.zero
+        return self.context.mpf([0, a.b])  # the kink inside: [0, hi]
+
+    def step(self, a: Any) -> Any:
+        ends = self.bounds(a)
+        if ends is None or ends[0] <= 0 <= ends[1]:
+            raise not_differentiable()
+        return self.one if ends[0] > 0 else self.zero
+
     def _seen(self, value: Any) -> Any:
         return value  # an interval's width already accounts for cancellation
 
@@ -480,6 +562,17 @@ class DualDomain(Domain):
             assert function == "cos", function
             slope = base.neg(base.elementary("sin", a[0]))
         return (value, base.mul(slope, a[1]))
+
+    def relu(self, a: Any) -> Any:
+        """(relu u, relu′(u)·u′); where u = 0 and u′ = 0, relu(u) = o(u′) has slope 0."""
+        base = self.base
+        value = base.relu(a[0])
+        if base.is_zero(a[0]) and base.is_zero(a[1]):
+            return (value, base.zero)
+        return (value, base.mul(base.step(a[0]), a[1]))
+
+    def step(self, a: Any) -> Any:
+        return (self.base.step(a[0]), self.base.zero)  # constant wherever it is defined
 
     def input(self, name: str, index: tuple[int, ...]) -> Any:
         value = self.base.input(name, index)

@@ -3,7 +3,7 @@
 Every value carries a leading axis of points, so one evaluation computes an implementation
 at many random points at once (no Python loop per point). A value is a `Batch`: `data` has
 shape (P, *shape) where P is the number of points, or 1 for a constant (numpy broadcasting
-does the rest). Only `exp log sqrt abs max min sum`, the elementary functions (`tanh sigmoid
+does the rest). Only `exp log sqrt abs relu max min sum`, the elementary functions (`tanh sigmoid
 softplus log1p expm1 sin cos`), `@`, `.T`, `outer`, `diag`, `eye`,
 arithmetic and broadcasting exist; `check_formula` rejects everything else with a location.
 """
@@ -24,11 +24,11 @@ from symderiv.language import ast
 ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
 ELEMENTWISE = ("exp", "log", "sqrt", "abs") + ELEMENTARY
 REDUCTIONS = ("max", "min", "sum")
-FUNCTIONS = {"exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "max": (1, 2),
+FUNCTIONS = {"exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "relu": (1,), "max": (1, 2),
              "min": (1, 2), "sum": (1,), "outer": (2,), "diag": (1,), "eye": (1,),
              **{function: (1,) for function in ELEMENTARY}}
 #: Functions whose complex extension is not analytic: derivatives use central differences.
-KINKED = frozenset({"abs", "max", "min"})
+KINKED = frozenset({"abs", "relu", "max", "min"})
 
 
 #: The elementary functions in mpmath (exact mode): sigmoid and softplus as their formulas.
@@ -255,6 +255,8 @@ class NumpyEvaluator:
         if function == "abs":
             return Batch(data * np.sign(np.real(data)) if np.iscomplexobj(data)
                          else np.abs(data))
+        if function == "relu":  # np.maximum(x, 0), for complex and exact values too
+            return Batch(np.where(np.real(data) > 0, data, 0 * data))
         if function in ("max", "min"):
             return self._extreme(node, args) if len(args) == 2 else self._reduce(node, data)
         if function == "sum":

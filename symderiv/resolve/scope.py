@@ -20,6 +20,7 @@ import sympy
 from symderiv import limits
 from symderiv.errors import SymderivError
 from symderiv.language import ast
+from symderiv.language.printer import unparse
 from symderiv.load.loader import SpecErrors
 from symderiv.load.model import (
     Broken, Claim, Definition, Derivation, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl,
@@ -31,7 +32,9 @@ SCALAR_FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1, "sof
                     "log1p": 1, "expm1": 1, "sin": 1, "cos": 1}
 #: The elementary functions beyond exp/log/sqrt (issue 15, item 4): scalar, one argument.
 ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
-NUMPY_ONLY = {"max", "min", "abs", "outer"}
+#: The piecewise functions of claims (issue 15, item 3): by arity; decided region by region.
+PIECEWISE = {"abs": 1, "relu": 1, "max": 2, "min": 2}
+NUMPY_ONLY = {"outer"}
 
 
 def size_symbol(name: str) -> sympy.Symbol:
@@ -132,15 +135,15 @@ class _Checker:
         raise self.fail(f"{what} must be integer arithmetic (+ - *) of indices, sizes and "
                         "integers", node, "index")
 
-    def condition(self, node: ast.Node) -> None:
+    def condition(self, node: ast.Node, where: str = "a condition") -> None:
         if isinstance(node, ast.BoolOp):
-            self.condition(node.left)
+            self.condition(node.left, where)
             if node.right is not None:
-                self.condition(node.right)
+                self.condition(node.right, where)
             return
         if isinstance(node, ast.Compare):
-            self.integer(node.left, frozenset(), "a condition")
-            self.integer(node.right, frozenset(), "a condition")
+            self.integer(node.left, frozenset(), where)
+            self.integer(node.right, frozenset(), where)
             return
         raise self.fail("a condition compares indices: i == j, i != j, i < j, ... joined by "
                         "and / or / not", node, "where")
@@ -156,7 +159,8 @@ class _Checker:
             return self.scope.shapes[name]
         if name in self.scope.indices or name in self.scope.sizes:
             return ()
-        if name in SCALAR_FUNCTIONS or name in {"D", "sum", "delta", "jacobian", "diag", "eye"}:
+        if name in SCALAR_FUNCTIONS or name in PIECEWISE or name in {
+                "D", "sum", "delta", "ind", "jacobian", "diag", "eye"}:
             raise self.fail(f"{name!r} is a function: write {name}(...)", node)
         if name in NUMPY_ONLY:
             raise self.fail(f"{name!r} exists only in numpy implementations", node)
@@ -251,6 +255,18 @@ class _Checker:
             self.arity(node, (1,))
             self.scalar(node.args[0], bound, f"{function}()")
             return ()
+        if function in PIECEWISE:
+            self.arity(node, (PIECEWISE[function],))
+            for argument in node.args:
+                self.scalar(argument, bound, f"{function}()")
+            return ()
+        if function == "ind":
+            self.arity(node, (1,))
+            if not isinstance(node.args[0], ast.Compare | ast.BoolOp):
+                raise self.fail("ind() takes a condition on indices: ind(i == j), "
+                                "ind(i != j and k < j), ...", node.args[0], "call")
+            self.condition(node.args[0], "ind()")
+            return ()
         if function == "sum":
             self.arity(node, (2, 4))
             variable = node.args[1]
@@ -269,7 +285,7 @@ class _Checker:
         if function == "D":
             self.arity(node, (2,))
             self.scalar(node.args[0], bound, "D()")
-            self.variable(node.args[1], bound)
+            self.variable(node.args[0], node.args[1], bound)
             return ()
         if function == "jacobian":
             self.arity(node, (2,))
@@ -304,19 +320,54 @@ class _Checker:
             raise self.fail(f"{function}() exists only in numpy implementations", node, "call")
         raise self.fail(f"unknown function {function!r}", node, "call")
 
-    def variable(self, node: ast.Node, bound: frozenset[str]) -> None:
-        """The x of D(f, x): a scalar symbol or one entry of a symbol."""
+    def variable(self, f: ast.Node, node: ast.Node, bound: frozenset[str]) -> None:
+        """The x of D(f, x): a scalar symbol or one entry of a symbol, or a defined quantity
+        (a scalar definition, or an entry of a definition with index parameters) that f
+        reaches the inputs through (`held_variable`)."""
+        base = node.base if isinstance(node, ast.Index) else node
+        name = base.name if isinstance(base, ast.Name) else None
         if isinstance(node, ast.Name) and node.name in self.scope.symbols:
             if self.scope.symbols[node.name].shape:
                 raise self.fail(f"D() differentiates by a scalar: write an entry of "
                                 f"{node.name!r} such as {node.name}[j]", node, "call")
             return
-        if isinstance(node, ast.Index) and isinstance(node.base, ast.Name) \
-                and node.base.name in self.scope.symbols:
+        if isinstance(node, ast.Index) and name in self.scope.symbols:
             self.shape(node, bound)
             return
-        raise self.fail("the second argument of D() must be an input symbol or one of its "
-                        "entries", node, "call")
+        if name is not None and name in self.scope.definitions \
+                and isinstance(node, ast.Name | ast.Index):
+            self.held_variable(f, node, name, bound)
+            return
+        raise self.fail("the second argument of D() must be an input symbol, a defined "
+                        "quantity, or an entry of one", node, "call")
+
+    def held_variable(self, f: ast.Node, node: ast.Name | ast.Index, name: str,
+                      bound: frozenset[str]) -> None:
+        """D(f, P[k]) for a definition P: the partial derivative of f written in terms of P,
+        P held as an independent variable (the backprop convention). Well formed when P is a
+        scalar or an entry of a definition with index parameters, f uses P as its
+        definitions are written, and f reaches the inputs P depends on only through P
+        (otherwise the partial derivative depends on how f is written: ambiguous)."""
+        shape = self.entry_shape(name, node)  # `used before it is defined` first
+        definition = self.scope.definitions[name]
+        if isinstance(node, ast.Name) and shape:
+            raise self.fail(f"D() differentiates by a scalar: write an entry of {name!r} "
+                            f"such as {name}[j]", node, "call")
+        if isinstance(node, ast.Index) and not definition.params:
+            raise self.fail(f"D() by an entry of {name!r} needs a definition with index "
+                            f"parameters ({name}[i]: ...) or a scalar one", node, "call")
+        if isinstance(node, ast.Index):
+            self.shape(node, bound)
+        reached = used_names(self.scope, [f], held=name)
+        if name not in reached:
+            raise self.fail(f"D() by {name}: {unparse(f)} does not use {name} as its "
+                            "definitions are written", node, "call")
+        inputs = used_names(self.scope, [definition.body.node]) & set(self.scope.symbols)
+        shared = sorted(reached & inputs)
+        if shared:
+            raise self.fail(
+                f"D() by {name} is ambiguous: {unparse(f)} depends on {shared[0]!r} other than "
+                f"through {name}, and {name} depends on {shared[0]!r}", node, "call")
 
 
 def free_indices(node: ast.Node, scope: Scope) -> set[str]:
@@ -337,15 +388,16 @@ def free_indices(node: ast.Node, scope: Scope) -> set[str]:
     return out
 
 
-def used_names(scope: Scope, nodes: list[ast.Node]) -> set[str]:
-    """Every declared name `nodes` use, through the definitions they mention."""
+def used_names(scope: Scope, nodes: list[ast.Node], held: str | None = None) -> set[str]:
+    """Every declared name `nodes` use, through the definitions they mention (except
+    `held`'s own body: the names reached with that quantity held as a variable)."""
     seen: set[str] = set()
     stack = list(nodes)
     while stack:
         for node in ast.walk(stack.pop()):
             if isinstance(node, ast.Name) and node.name not in seen:
                 seen.add(node.name)
-                if node.name in scope.definitions:
+                if node.name in scope.definitions and node.name != held:
                     stack.append(scope.definitions[node.name].body.node)
     return seen
 

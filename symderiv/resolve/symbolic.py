@@ -13,7 +13,7 @@ import sympy
 from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
 
 from symderiv import limits
-from symderiv.resolve.scope import ELEMENTARY, Scope, size_symbol
+from symderiv.resolve.scope import ELEMENTARY, PIECEWISE, Scope, size_symbol
 from symderiv.language import ast
 
 
@@ -53,6 +53,50 @@ def elementary_sympy(function: str, u: sympy.Expr) -> sympy.Expr:
     return {"sin": sympy.sin, "cos": sympy.cos}[function](u)
 
 
+class Relu(sympy.Function):  # type: ignore[misc]  # sympy is untyped: a subclass of Any
+    """relu(u) = max(u, 0), kept whole: the generic layer decides it region by region."""
+
+    @classmethod
+    def eval(cls, u: sympy.Expr) -> sympy.Expr | None:
+        if u.is_number and u.is_extended_real:
+            return sympy.Max(u, 0)
+        if u.is_nonnegative:
+            return u
+        if u.is_nonpositive:
+            return sympy.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return Step(self.args[0])
+
+
+class Step(sympy.Function):  # type: ignore[misc]  # as Relu
+    """relu′(u): 1 for u > 0, 0 for u < 0, undefined at the kink u = 0."""
+
+    @classmethod
+    def eval(cls, u: sympy.Expr) -> sympy.Expr | None:
+        if u.is_positive:
+            return sympy.Integer(1)
+        if u.is_negative:
+            return sympy.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.Integer(0)  # wherever it is defined
+
+
+def piecewise_sympy(function: str, args: list[sympy.Expr]) -> sympy.Expr:
+    """abs, relu, max, min through `Relu` (abs u = 2 relu(u) − u, max(a, b) = b + relu(a − b),
+    min(a, b) = a − relu(a − b)): one kind of kink, whose regions are the signs of its
+    arguments."""
+    if function == "relu":
+        return Relu(args[0])
+    if function == "abs":
+        return 2 * Relu(args[0]) - args[0]
+    a, b = args
+    return b + Relu(a - b) if function == "max" else a - Relu(a - b)
+
+
 class Unsupported(Exception):
     """A construct the generic (all-sizes) engine does not handle; other layers may."""
 
@@ -65,8 +109,12 @@ class SympyBuilder:
     def __init__(self, scope: Scope, folded: bool = False) -> None:
         self.scope = scope
         self.folded = folded
-        self._definitions: dict[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]] = {}
-        self._formulas: dict[ast.Node, sympy.Expr] = {}
+        self._definitions: dict[tuple[str, frozenset[str]],
+                                tuple[tuple[sympy.Symbol, ...], sympy.Expr]] = {}
+        self._formulas: dict[tuple[ast.Node, frozenset[str]], sympy.Expr] = {}
+        #: the defined quantities held as independent variables by the D() being built
+        #: (`D(L, P[k])`): their entries are `held_entry` placeholders, not their bodies
+        self.held: frozenset[str] = frozenset()
 
     @cached_property
     def index_symbols(self) -> dict[str, sympy.Symbol]:
@@ -88,19 +136,37 @@ class SympyBuilder:
         return IndexedBase(name, real=True)
 
     def definition(self, name: str) -> tuple[tuple[sympy.Symbol, ...], sympy.Expr]:
-        if name not in self._definitions:
+        key = (name, self.held)
+        if key not in self._definitions:
             definition = self.scope.definitions[name]
             params = tuple(self.index_symbols[p] for p in definition.params)
             body = self.expr(definition.body.node, {})
-            self._definitions[name] = (params, body)
-        return self._definitions[name]
+            self._definitions[key] = (params, body)
+        return self._definitions[key]
+
+    def held_base(self, name: str) -> sympy.Expr:
+        """The placeholder of a held quantity: a real symbol, or a base of its entries."""
+        if self.scope.definitions[name].params:
+            return self.definition_base(name)
+        return sympy.Symbol(name, real=True)
+
+    def release(self, expr: sympy.Expr, name: str) -> sympy.Expr:
+        """`expr` with the placeholders of the held `name` replaced by its definition."""
+        params, body = self.definition(name)
+        placeholder = self.held_base(name)
+        if not params:
+            return expr.xreplace({placeholder: body})
+        return expr.replace(
+            lambda e: isinstance(e, sympy.Indexed) and e.base == placeholder,
+            lambda e: body.xreplace(dict(zip(params, e.indices))))
 
     def formula(self, node: ast.Node) -> sympy.Expr:
         """`expr(node, {})`, built once per node (a recorded proof's steps are each decided
         against the one before and the one after)."""
-        found = self._formulas.get(node)
+        key = (node, self.held)
+        found = self._formulas.get(key)
         if found is None:
-            found = self._formulas[node] = self.expr(node, {})
+            found = self._formulas[key] = self.expr(node, {})
         return found
 
     def integer(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
@@ -126,7 +192,7 @@ class SympyBuilder:
                 definition = self.scope.definitions[name]
                 if definition.params or self.scope.shapes.get(name):
                     raise Unsupported(f"{name} is a vector or matrix")
-                if self.folded:
+                if self.folded or name in self.held:
                     return sympy.Symbol(name, real=True)
                 return self.definition(name)[1]
             raise Unsupported(f"unknown name {name}")
@@ -156,7 +222,7 @@ class SympyBuilder:
         if isinstance(base, ast.Name) and base.name in self.scope.definitions:
             definition = self.scope.definitions[base.name]
             if definition.params:
-                if self.folded:
+                if self.folded or base.name in self.held:
                     return self.definition_base(base.name)[indices]
                 params, body = self.definition(base.name)
                 return body.xreplace(dict(zip(params, indices)))
@@ -229,6 +295,27 @@ class SympyBuilder:
         them by name instead)."""
         return elementary_sympy(function, u)
 
+    def piecewise(self, function: str, args: list[sympy.Expr]) -> sympy.Expr:
+        """abs, relu, max, min (`report.latex.printable` prints them by name instead)."""
+        return piecewise_sympy(function, args)
+
+    def indicator(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        """ind(condition) of indices: 1 where it holds, else 0; through Kronecker deltas
+        (ind(i == j) is delta(i, j)), so that the generic layer splits it by the equality
+        patterns of the indices. An order (i < j) is for the bounded layer."""
+        if isinstance(node, ast.BoolOp):
+            left = self.indicator(node.left, bound)
+            if node.op == "not":
+                return 1 - left
+            assert node.right is not None
+            right = self.indicator(node.right, bound)
+            return left * right if node.op == "and" else left + right - left * right
+        assert isinstance(node, ast.Compare)
+        if node.op not in ("==", "!="):
+            raise Unsupported("an order of indices in ind()")
+        equal = KroneckerDelta(self.integer(node.left, bound), self.integer(node.right, bound))
+        return equal if node.op == "==" else 1 - equal
+
     def call(self, node: ast.Call, bound: dict[str, sympy.Expr]) -> sympy.Expr:
         function, args = node.function, node.args
         if function in ("exp", "log", "sqrt"):
@@ -236,8 +323,12 @@ class SympyBuilder:
             return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[function](inner)
         if function in ELEMENTARY:
             return self.elementary(function, self.expr(args[0], bound))
+        if function in PIECEWISE:
+            return self.piecewise(function, [self.expr(a, bound) for a in args])
         if function == "delta":
             return KroneckerDelta(self.integer(args[0], bound), self.integer(args[1], bound))
+        if function == "ind":
+            return self.indicator(args[0], bound)
         if function == "sum":
             variable = args[1]
             assert isinstance(variable, ast.Name)
@@ -259,14 +350,32 @@ class SympyBuilder:
             body = self.expr(args[0], {**bound, variable.name: dummy})
             return Sum(body, (dummy, low, high))
         if function == "D":
-            x = args[1]
+            return self.derivative(args[0], args[1], bound)
+        raise Unsupported(f"{function}() in the generic engine")
+
+    def derivative(self, f_node: ast.Node, x: ast.Node, bound: dict[str, sympy.Expr]
+                   ) -> sympy.Expr:
+        """D(f, x): by an input, or by a defined quantity held as an independent variable
+        while f is built (its entries placeholders), then released back into its
+        definition (unless an enclosing D holds it too)."""
+        base = x.base if isinstance(x, ast.Index) else x
+        assert isinstance(base, ast.Name)
+        held = base.name if base.name in self.scope.definitions and not self.folded else None
+        outer = self.held
+        if held is not None:
+            self.held = outer | {held}
+        try:
             if isinstance(x, ast.Name):
-                target = self.base(x.name)
+                target = self.expr(x, bound) if base.name in self.scope.definitions \
+                    else self.base(x.name)
             else:
                 assert isinstance(x, ast.Index)
                 target = self.entry(x, bound)
-            f = self.expr(args[0], bound)
-            if self.folded:
-                return Derivative(f, target)
-            return self.differentiate(f, target)
-        raise Unsupported(f"{function}() in the generic engine")
+            f = self.expr(f_node, bound)
+        finally:
+            self.held = outer
+        if self.folded:
+            return Derivative(f, target)
+        result = self.differentiate(f, target)
+        return self.release(result, held) if held is not None and held not in outer \
+            else result

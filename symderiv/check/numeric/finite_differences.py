@@ -143,8 +143,8 @@ class _DifferencedEvaluator(Evaluator):
     def __init__(self, parent: Evaluator, variable: tuple[str, tuple[int, ...]],
                  differences: FiniteDifferences) -> None:
         super().__init__(parent.scope, parent.sizes, DualDomain(parent.domain, variable))
-        self.parent = parent
-        self.wrt = variable
+        self.parent, self.wrt = parent, variable
+        self.origin, self.by = parent, variable  # the same, never None
         self.differences = differences
 
     def definition_entry(self, name: str, index: tuple[int, ...]) -> Any:
@@ -152,15 +152,15 @@ class _DifferencedEvaluator(Evaluator):
             return super().definition_entry(name, index)
         key = (name, index)
         if key not in self.memo:
-            value = self.parent.definition_entry(name, index)
-            derivative = self.differences.derivative(name, self.wrt)
+            value = self.origin.definition_entry(name, index)
+            derivative = self.differences.derivative(name, self.by)
             self.memo[key] = (value, derivative[(slice(None),) + tuple(i - 1 for i in index)])
         return self.memo[key]
 
     def definition_value(self, name: str) -> Any:
         if name not in self.differences.implementations:
             return super().definition_value(name)
-        whole = self.parent.definition_value(name)
+        whole = self.origin.definition_value(name)
         if not isinstance(whole, Tensor):
             return self.definition_entry(name, ())
         return Tensor(whole.shape, tuple(self.definition_entry(name, index)
@@ -176,6 +176,8 @@ class NumericEvaluator(Evaluator):
         self.differences = differences
 
     def child(self, variable: tuple[str, tuple[int, ...]]) -> Evaluator:
+        if variable[0] in self.scope.definitions:  # a held quantity: no input to difference
+            return super().child(variable)
         found = self.children.get(variable)
         if found is None:
             found = self.children[variable] = _DifferencedEvaluator(self, variable,

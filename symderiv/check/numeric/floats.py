@@ -69,6 +69,13 @@ class NumpyDomain(OperatorDomain):
     def elementary(self, function: str, a: Any) -> Any:
         return float_elementary(function, a)
 
+    def relu(self, a: Any) -> Any:
+        return np.maximum(a, 0.0)
+
+    def step(self, a: Any) -> Any:
+        """1 above the kink, 0 below, nan (undefined) at it."""
+        return np.where(np.greater(a, 0), 1.0, np.where(np.less(a, 0), 0.0, np.nan))
+
     def input(self, name: str, index: tuple[int, ...]) -> Any:
         return self.inputs[name][(slice(None),) + tuple(i - 1 for i in index)]
 

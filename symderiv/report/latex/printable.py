@@ -12,10 +12,12 @@ from __future__ import annotations
 import sympy
 
 from symderiv.language import ast
-from symderiv.resolve.scope import ELEMENTARY, Scope
+from symderiv.resolve.scope import ELEMENTARY, PIECEWISE, Scope
 from symderiv.resolve.symbolic import Derivative, SympyBuilder, Unsupported
-from symderiv.report.latex.printer import (Diag, IdentityMatrix, Jacobian,
-                                           MatrixProduct, Transposed, printed_elementary)
+from symderiv.check.generic import condition
+from symderiv.report.latex.printer import (Diag, IdentityMatrix, Indicator, Jacobian,
+                                           MatrixProduct, Transposed, printed_elementary,
+                                           printed_piecewise)
 
 
 class PrintingBuilder(SympyBuilder):
@@ -24,6 +26,12 @@ class PrintingBuilder(SympyBuilder):
 
     def elementary(self, function: str, u: sympy.Expr) -> sympy.Expr:
         return printed_elementary(function, u)
+
+    def piecewise(self, function: str, args: list[sympy.Expr]) -> sympy.Expr:
+        return printed_piecewise(function, args)
+
+    def indicator(self, node: ast.Node, bound: dict[str, sympy.Expr]) -> sympy.Expr:
+        return Indicator(condition(self, node))
 
 
 class Printable:
@@ -82,6 +90,8 @@ class Printable:
         args = [self.build(a) for a in node.args]
         if node.function in ELEMENTARY:
             return printed_elementary(node.function, args[0])
+        if node.function in PIECEWISE:
+            return printed_piecewise(node.function, args)
         if node.function in ("exp", "log", "sqrt"):
             return {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt}[
                 node.function](*args, evaluate=False)

@@ -76,6 +76,27 @@ class Expm1(Named):
     operator = r"\operatorname{expm1}"
 
 
+class ReluPrinted(Named):
+    operator = r"\operatorname{relu}"
+
+
+class Indicator(sympy.Function):  # type: ignore[misc]  # sympy is untyped
+    """ind(condition) for printing: the notes' 1(i = j)."""
+
+    def _symderiv_latex(self, printer: LatexPrinter, exp: Any = None) -> str:
+        text = rf"\mathbb{{1}}\left({printer._print(self.args[0])}\right)"
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+
+def printed_piecewise(function: str, args: list[sympy.Basic]) -> sympy.Basic:
+    """abs, relu, max, min for printing: |u|, relu(u), max(a, b), min(a, b)."""
+    if function == "relu":
+        return ReluPrinted(args[0], evaluate=False)
+    if function == "abs":
+        return sympy.Abs(args[0], evaluate=False)
+    return {"max": sympy.Max, "min": sympy.Min}[function](*args, evaluate=False)
+
+
 def printed_elementary(function: str, u: sympy.Basic) -> sympy.Basic:
     """An elementary function (scope.ELEMENTARY) for printing: tanh, sin and cos as sympy
     prints them, the others by name (`\\sigma(x)`, `\\operatorname{softplus}(x)`,
@@ -164,6 +185,16 @@ class SymderivLatexPrinter(LatexPrinter):  # type: ignore[misc]  # sympy is unty
         if isinstance(function, sympy.Indexed | sympy.Symbol | sympy.IndexedBase):
             return rf"\frac{{\partial {self._print(function)}}}{{\partial {below}}}"
         return rf"\frac{{\partial}}{{\partial {below}}}\left({self._print(function)}\right)"
+
+    def _print_Relu(self, expr: sympy.Basic, exp: Any = None) -> str:
+        """A proof's relu (resolve.symbolic.Relu), by name."""
+        text = rf"\operatorname{{relu}}\left({self._print(expr.args[0])}\right)"
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+    def _print_Step(self, expr: sympy.Basic, exp: Any = None) -> str:
+        """relu′(u), as the indicator of u > 0 (undefined at u = 0)."""
+        text = rf"\mathbb{{1}}\left({self._print(expr.args[0])} > 0\right)"
+        return text if exp is None else rf"{text}^{{{exp}}}"
 
     def _print_Jacobian(self, expr: Jacobian) -> str:
         return self._partial(*expr.args)
