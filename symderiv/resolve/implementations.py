@@ -9,13 +9,14 @@ unexpected is ever evaluated.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
 
 from symderiv import limits
 from symderiv.resolve.scope import Scope, with_checks
-from symderiv.numbers.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
+from symderiv.numbers.numpy_eval import FUNCTIONS, KEYWORDS, NumpyError, NumpyEvaluator
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load.model import Array, Broken, Example, Implementation, Value
@@ -44,13 +45,37 @@ def _check_nodes(scope: Scope, implementation: Implementation,
     def fail(message: str, node: ast.Node, code: str = "numpy") -> SymderivError:
         return SymderivError(message, formula.at(node), code)
 
+    conditions = {id(node.args[0]) for node in ast.walk(formula.node)
+                  if isinstance(node, ast.Call) and node.function == "where" and node.args}
+    keyword_values = {id(node.value) for node in ast.walk(formula.node)
+                      if isinstance(node, ast.Keyword)}
     for node in ast.walk(formula.node):
         if isinstance(node, ast.Index):
             raise fail("indexing is not available in numpy expressions: they compute the "
                        "whole array (write exp(a), not exp(a[i]))", node)
-        if isinstance(node, ast.Compare | ast.BoolOp):
-            raise fail("a comparison is not a numpy value", node)
+        if isinstance(node, ast.Compare | ast.BoolOp) and not (
+                isinstance(node, ast.Compare) and id(node) in conditions):
+            raise fail("a comparison is not a numpy value (only where()'s condition is one)",
+                       node)
+        if isinstance(node, ast.Call) and node.function == "where" and node.args \
+                and not isinstance(node.args[0], ast.Compare):
+            raise fail("where()'s first argument is a comparison, such as x > 0",
+                       node.args[0], "call")
+        if isinstance(node, ast.Keyword):
+            _check_keyword(node, fail)
+            continue
+        if id(node) in keyword_values:
+            continue  # its form is the keyword's (_check_keyword)
         if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.name not in KEYWORDS.get(node.function, ()):
+                    takes = " and ".join(f"{k}=" for k in KEYWORDS.get(node.function, ()))
+                    raise fail(f"{node.function}() takes "
+                               f"{'only ' + takes if takes else 'no keyword arguments'}; "
+                               f"{keyword.name}= is not one", keyword, "call")
+                if len(node.args) != 1:
+                    raise fail(f"{keyword.name}= is for {node.function}() of one array",
+                               keyword, "call")
             if node.function not in FUNCTIONS:
                 raise fail(f"{node.function}() is not available in numpy expressions; only "
                            f"{ALLOWED} can be called", node, "call")
@@ -86,6 +111,19 @@ def _check_nodes(scope: Scope, implementation: Implementation,
             if name in FUNCTIONS:
                 raise fail(f"{name!r} is a function: write {name}(...)", node)
             raise fail(f"unknown name {name!r}", node, "name")
+
+
+def _check_keyword(keyword: ast.Keyword,
+                   fail: Callable[[str, ast.Node, str], SymderivError]) -> None:
+    """`axis=` an integer (negative counts from the end), `keepdims=` True or False."""
+    value = keyword.value
+    if keyword.name == "keepdims":
+        if not (isinstance(value, ast.Name) and value.name in ("True", "False")):
+            raise fail("keepdims= is True or False", value, "call")
+        return
+    number = value.operand if isinstance(value, ast.Neg) else value
+    if not (isinstance(number, ast.Number) and number.value.denominator == 1):
+        raise fail("axis= is an integer, such as axis=1 or axis=-1", value, "call")
 
 
 def _size_combos(scope: Scope, names: list[str]) -> list[dict[str, int]]:

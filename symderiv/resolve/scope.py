@@ -247,6 +247,9 @@ class _Checker:
 
     def call(self, node: ast.Call, bound: frozenset[str]) -> Shape:
         function = node.function
+        if node.keywords:
+            raise self.fail(f"keyword arguments ({node.keywords[0].name}=...) exist only in "
+                            "numpy implementations", node.keywords[0], "call")
         if function in SCALAR_FUNCTIONS:
             self.arity(node, (1,))
             self.scalar(node.args[0], bound, f"{function}()")
