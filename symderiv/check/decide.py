@@ -114,18 +114,19 @@ class Decider:
         scope = self.scope
         free, names = bounded.equation_space(scope, lhs, rhs, where)
         values = self.size_values(names)
-        combos = bounded.size_combinations(scope, names, values)
-        outcome = self._symbolic(lhs, rhs, where, free, names, values, combos)
+        labels = bounded.equation_labels(scope, lhs, rhs, where)
+        combos = bounded.size_combinations(scope, names, values, labels)
+        outcome = self._symbolic(lhs, rhs, where, free, names, values, combos, labels)
         if Strategy.NUMERIC in self.options.strategies:
             outcome = self._numeric(outcome, lhs, rhs, where, free, combos)
         return outcome
 
     def _symbolic(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                   names: list[str], values: dict[str, tuple[int, ...]],
-                  combos: list[dict[str, int]]) -> Outcome:
+                  combos: list[dict[str, int]], labels: list[str]) -> Outcome:
         try:
             with deadline(self.options.timeout):
-                return self._decide(lhs, rhs, where, free, names, values, combos)
+                return self._decide(lhs, rhs, where, free, names, values, combos, labels)
         except CheckTimeout:
             return Outcome(Verdict.UNDECIDED, "timeout",
                            f"no verdict within {self.options.timeout:g} s (--timeout)")
@@ -209,7 +210,7 @@ class Decider:
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],
-                combos: list[dict[str, int]]) -> Outcome:
+                combos: list[dict[str, int]], labels: list[str]) -> Outcome:
         scope, seed, prime = self.scope, self.options.seed, self.options.prime
         if Strategy.GENERIC in self.options.strategies:
             try:
@@ -226,7 +227,7 @@ class Decider:
         if result.candidates:
             return self._refute(lhs, rhs, result.candidates, "bounded")
         extra_combos = [c for c in bounded.size_combinations(
-            scope, names, {n: EXTRA_SIZES for n in names}) if c not in combos]
+            scope, names, {n: EXTRA_SIZES for n in names}, labels) if c not in combos]
         extra = []
         for combo in extra_combos:
             try:
@@ -250,6 +251,9 @@ class Decider:
         note = f" ({result.undefined} assignments undefined at the random points)" \
             if result.undefined else ""
         sizes_text = _sizes_text(names, values) if names else "the given values"
+        if labels:
+            sizes_text += f" and every value of the label{'s' if len(labels) > 1 else ''} " \
+                f"{', '.join(labels)}"
         return Outcome(Verdict.VERIFIED, "bounded",
                        f"verified for {sizes_text}: {result.assignments} assignments, exact "
                        f"randomised identity test{note}",

@@ -27,7 +27,7 @@ ELEMENTWISE = ("exp", "log", "sqrt", "abs") + ELEMENTARY
 REDUCTIONS = ("max", "min", "sum", "mean")
 FUNCTIONS = {"exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "max": (1, 2),
              "min": (1, 2), "sum": (1,), "mean": (1,), "outer": (2,), "diag": (1,),
-             "eye": (1,), "logaddexp": (2,), "where": (3,), "clip": (3,),
+             "eye": (1,), "logaddexp": (2,), "where": (3,), "clip": (3,), "arange": (1,),
              **{function: (1,) for function in ELEMENTARY}}
 #: The keyword arguments each function takes (issue 15, item 5): numpy's, on reductions.
 KEYWORDS = {function: ("axis", "keepdims") for function in REDUCTIONS}
@@ -59,6 +59,12 @@ def float_elementary(function: str, data: Any) -> Any:
         functions = {"tanh": np.tanh, "log1p": np.log1p, "expm1": np.expm1, "sin": np.sin,
                      "cos": np.cos}
         return functions[function](data)
+
+
+def label_key(name: str, index: tuple[int, ...]) -> str:
+    """Where a label's value is kept beside the sizes of one assignment: `y` for a scalar
+    label, `c[2]` for the second entry of a vector label (no declared name has brackets)."""
+    return f"{name}[{', '.join(map(str, index))}]" if index else name
 
 
 class NumpyError(ValueError):
@@ -115,6 +121,9 @@ class NumpyEvaluator:
     #: cancellation (diag(P) - outer(P, P) near P = 1 loses digits, exactly as numpy does)
     magnitude: Any = 0.0
     extreme_bits: int = 0
+    #: the names of the labels (issue 15): their values are in `sizes` (`label_key`), and a
+    #: numpy expression sees each as an integer array of its 0-based class numbers
+    labels: frozenset[str] = frozenset()
 
     @property
     def exact(self) -> bool:
@@ -158,10 +167,42 @@ class NumpyEvaluator:
         if event not in self.events:
             self.events.append(event)
 
+    def _label(self, name: str) -> Batch:
+        """A label as numpy code holds it: its 0-based class number(s), as integers."""
+        if name in self.sizes:
+            return Batch(np.array([self.sizes[name] - 1]))
+        values: list[int] = []
+        while label_key(name, (len(values) + 1,)) in self.sizes:
+            values.append(self.sizes[label_key(name, (len(values) + 1,))] - 1)
+        return Batch(np.array([values]))
+
+    def _index(self, node: ast.Index) -> Batch:
+        """`P[y]`, `P[arange(B), c]`: numpy's integer-array indexing, the index arrays (labels
+        and arange) broadcast together; the axes they do not index stay."""
+        base = self._value(node.base)
+        if len(node.indices) > len(base.shape):
+            raise NumpyError(f"{len(node.indices)} indices for an array of shape {base.shape}",
+                             node)
+        positions = [self._value(index) for index in node.indices]
+        for index, position, length in zip(node.indices, positions, base.shape):
+            if position.data.size and (position.data.min() < -length
+                                       or position.data.max() >= length):
+                raise NumpyError(f"index out of bounds for an axis of length {length}", index)
+        arrays = self._broadcast(node, positions)
+        points = max(base.data.shape[0], arrays[0].shape[0])
+        data = np.broadcast_to(base.data, (points,) + base.shape)
+        arrays = [np.broadcast_to(a, (points,) + a.shape[1:]) for a in arrays]
+        rows = np.arange(points).reshape((points,) + (1,) * (arrays[0].ndim - 1))
+        return Batch(data[(rows, *arrays)])
+
     def _value(self, node: ast.Node) -> Batch:
         if isinstance(node, ast.Number):
             return Batch(self._constant(node.value))
+        if isinstance(node, ast.Index):
+            return self._index(node)
         if isinstance(node, ast.Name):
+            if node.name in self.labels:
+                return self._label(node.name)
             if node.name in self.inputs:
                 return Batch(self.inputs[node.name])
             if node.name in self.sizes:
@@ -263,6 +304,8 @@ class NumpyEvaluator:
         function = node.function
         if function == "eye":
             return self._eye(node.args[0])
+        if function == "arange":
+            return Batch(np.arange(self._length(node.args[0]))[None])
         args = [self._value(a) for a in node.args]
         data = args[0].data
         if self.exact and function in ("exp", "log", "sqrt") + ELEMENTARY:
@@ -300,13 +343,16 @@ class NumpyEvaluator:
             return self._diag(node, args[0])
         raise NumpyError(f"{function}() is not available in numpy expressions", node)
 
-    def _eye(self, argument: ast.Node) -> Batch:
+    def _length(self, argument: ast.Node) -> int:
+        """The n of eye(n) or arange(n): a size or a positive integer."""
         if isinstance(argument, ast.Name) and argument.name in self.sizes:
-            n = self.sizes[argument.name]
-        elif isinstance(argument, ast.Number):
-            n = int(argument.value)
-        else:
-            raise NumpyError("eye() takes a size or a positive integer", argument)
+            return self.sizes[argument.name]
+        if isinstance(argument, ast.Number):
+            return int(argument.value)
+        raise NumpyError("eye() and arange() take a size or a positive integer", argument)
+
+    def _eye(self, argument: ast.Node) -> Batch:
+        n = self._length(argument)
         return Batch(np.eye(n, dtype=self.dtype)[None])  # object: exact 0 and 1
 
     def _transcendental(self, function: str, data: np.ndarray) -> np.ndarray:

@@ -15,8 +15,9 @@ from typing import cast
 import numpy as np
 
 from symderiv import limits
-from symderiv.resolve.scope import Scope, with_checks
-from symderiv.numbers.numpy_eval import FUNCTIONS, KEYWORDS, NumpyError, NumpyEvaluator
+from symderiv.resolve.scope import Scope, label_assignments, with_checks
+from symderiv.numbers.numpy_eval import (FUNCTIONS, KEYWORDS, NumpyError, NumpyEvaluator,
+                                         label_key)
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load.model import Array, Broken, Example, Implementation, Value
@@ -50,9 +51,11 @@ def _check_nodes(scope: Scope, implementation: Implementation,
     keyword_values = {id(node.value) for node in ast.walk(formula.node)
                       if isinstance(node, ast.Keyword)}
     for node in ast.walk(formula.node):
-        if isinstance(node, ast.Index):
+        if isinstance(node, ast.Index) and not all(
+                _label_index(scope, index) for index in node.indices):
             raise fail("indexing is not available in numpy expressions: they compute the "
-                       "whole array (write exp(a), not exp(a[i]))", node)
+                       "whole array (write exp(a), not exp(a[i])); only labels and arange() "
+                       "index, as in P[arange(B), c]", node)
         if isinstance(node, ast.Compare | ast.BoolOp) and not (
                 isinstance(node, ast.Compare) and id(node) in conditions):
             raise fail("a comparison is not a numpy value (only where()'s condition is one)",
@@ -85,18 +88,20 @@ def _check_nodes(scope: Scope, implementation: Implementation,
                 raise fail(f"{node.function}() takes {wanted} argument"
                            f"{'s' if counts != (1,) else ''} in numpy expressions, got "
                            f"{len(node.args)}", node, "call")
-            if node.function == "eye":
+            if node.function in ("eye", "arange"):
                 argument = node.args[0]
                 if not ((isinstance(argument, ast.Name) and argument.name in scope.sizes)
                         or (isinstance(argument, ast.Number) and argument.value.denominator == 1
                             and argument.value > 0)):
-                    raise fail("eye() takes a size or a positive integer", argument, "call")
+                    raise fail(f"{node.function}() takes a size or a positive integer",
+                               argument, "call")
                 if isinstance(argument, ast.Number) and argument.value > limits.active().max_size:
-                    raise fail(f"eye({argument.text}) exceeds the size limit {limits.active().max_size} "
-                               "(--limit max_size=...)", argument, "limit")
+                    raise fail(f"{node.function}({argument.text}) exceeds the size limit "
+                               f"{limits.active().max_size} (--limit max_size=...)", argument,
+                               "limit")
         if isinstance(node, ast.Name):
             name = node.name
-            if name in scope.symbols or name in scope.sizes:
+            if name in scope.symbols or name in scope.sizes or name in scope.labels:
                 continue
             if name in scope.definitions:
                 if name not in earlier:
@@ -111,6 +116,12 @@ def _check_nodes(scope: Scope, implementation: Implementation,
             if name in FUNCTIONS:
                 raise fail(f"{name!r} is a function: write {name}(...)", node)
             raise fail(f"unknown name {name!r}", node, "name")
+
+
+def _label_index(scope: Scope, index: ast.Node) -> bool:
+    """Can `index` index in numpy: a label (its 0-based class numbers) or arange(n)?"""
+    return (isinstance(index, ast.Name) and index.name in scope.labels) or (
+        isinstance(index, ast.Call) and index.function == "arange")
 
 
 def _check_keyword(keyword: ast.Keyword,
@@ -150,7 +161,9 @@ def _check_shapes(scope: Scope, implementation: Implementation,
         for symbol in scope.spec.symbols:
             shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
             inputs[symbol.name] = np.ones((1,) + shape)
-        evaluator = NumpyEvaluator(inputs, sizes, implementations=singles)
+        labels = label_assignments(scope, sorted(scope.labels), sizes)[0]  # all 1 here
+        evaluator = NumpyEvaluator(inputs, {**sizes, **labels}, implementations=singles,
+                                   labels=frozenset(scope.labels))
         try:
             shape = evaluator.value(formula.node).shape
         except NumpyError as error:
@@ -185,12 +198,15 @@ def example_sizes(scope: Scope, example: Example) -> dict[str, int]:
         SymderivError: an unknown or ragged input, or lengths that disagree.
     """
     sizes: dict[str, int] = {}
+    labels = [(name, array) for name, array in example.given if name in scope.labels]
     for name, array in example.given:
+        if name in scope.labels:
+            continue
         if name not in scope.symbols:
             raise SymderivError(f"example {example.id}: 'given' names inputs; {name!r} is not "
-                                "a declared symbol", example.location, "example")
+                                "a declared symbol or label", example.location, "example")
         shape = array_shape(array)
-        declared = scope.symbols[name].shape
+        declared: tuple[str | int, ...] = scope.symbols[name].shape
         if shape is None or len(shape) != len(declared):
             raise SymderivError(f"example {example.id}: {name} must be a "
                                 f"{['number', 'list', 'list of rows'][min(len(declared), 2)]} "
@@ -207,7 +223,40 @@ def example_sizes(scope: Scope, example: Example) -> dict[str, int]:
             if length == 0:
                 raise SymderivError(f"example {example.id}: {name} is empty",
                                     example.location, "example")
+    for name, array in labels:
+        sizes.update(_label_values(scope, example, name, array, sizes))
     return sizes
+
+
+def _label_values(scope: Scope, example: Example, name: str, array: Array,
+                  sizes: dict[str, int]) -> dict[str, int]:
+    """A label's given value(s), as `label_key` -> value: integers in 1..its range's size,
+    one per entry of its shape's size (which the other inputs fix, or its length does)."""
+    label = scope.labels[name]
+
+    def fail(message: str) -> SymderivError:
+        return SymderivError(f"example {example.id}: {message}", example.location, "example")
+
+    values = [array] if isinstance(array, Value) else list(array)
+    if (isinstance(array, Value)) != (not label.shape) or any(
+            not isinstance(v, Value) for v in values):
+        raise fail(f"label {name} is {'one integer' if not label.shape else 'a list of integers'}")
+    if label.shape:
+        length = sizes.setdefault(label.shape[0], len(values))
+        if length != len(values):
+            raise fail(f"label {name} gives {label.shape[0]} = {len(values)}, but another input "
+                       f"gives {label.shape[0]} = {length}")
+    if label.range not in sizes:
+        raise fail(f"the given inputs do not fix the size {label.range}, the range of label "
+                   f"{name}")
+    out = {}
+    for position, value in enumerate(values, 1):
+        assert isinstance(value, Value)
+        if value.exact.denominator != 1 or not 1 <= value.exact <= sizes[label.range]:
+            raise fail(f"label {name} takes the values 1..{label.range} = 1.."
+                       f"{sizes[label.range]}, not {value.text}")
+        out[label_key(name, (position,) if label.shape else ())] = int(value.exact)
+    return out
 
 
 def _check_example(scope: Scope, example: Example, qualified: set[str]) -> None:
@@ -222,7 +271,8 @@ def _check_example(scope: Scope, example: Example, qualified: set[str]) -> None:
             raise SymderivError(f"example {example.id}: 'expect' names definitions; {name!r} "
                                 "is not one", where, "example")
         needed = used_names(scope, [scope.definitions[name].body.node])
-        missing = sorted(n for n in needed if n in scope.symbols and n not in given)
+        missing = sorted(n for n in needed if (n in scope.symbols or n in scope.labels)
+                         and n not in given)
         if missing:
             raise SymderivError(f"example {example.id}: {name} needs the input "
                                 f"{missing[0]!r} in 'given'", example.location, "example")

@@ -21,8 +21,10 @@ from symderiv import limits
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load.loader import SpecErrors
+from symderiv.numbers.numpy_eval import label_key
 from symderiv.load.model import (
-    Broken, Claim, Definition, Derivation, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl,
+    Broken, Claim, Definition, Derivation, Formula, IndexDecl, LabelDecl, SizeDecl, Spec,
+    SymbolDecl,
 )
 
 Shape = tuple[sympy.Expr, ...]
@@ -32,6 +34,23 @@ SCALAR_FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1, "sof
 #: The elementary functions beyond exp/log/sqrt (issue 15, item 4): scalar, one argument.
 ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
 NUMPY_ONLY = {"max", "min", "abs", "outer"}
+
+
+def label_assignments(scope: Scope, labels: list[str], sizes: dict[str, int]
+                      ) -> list[dict[str, int]]:
+    """Every assignment of values to `labels` at these sizes, each as {label_key: value}:
+    a scalar label takes 1..size of its range, a vector label one such value per entry."""
+    import itertools
+
+    keys: list[str] = []
+    pools: list[range] = []
+    for name in labels:
+        label = scope.labels[name]
+        entries = [()] if not label.shape else [(n,) for n in range(1, sizes[label.shape[0]] + 1)]
+        for entry in entries:
+            keys.append(label_key(name, entry))
+            pools.append(range(1, sizes[label.range] + 1))
+    return [dict(zip(keys, values)) for values in itertools.product(*pools)]
 
 
 def size_symbol(name: str) -> sympy.Symbol:
@@ -75,6 +94,7 @@ class Scope:
     shapes: Mapping[str, Shape] = field(default_factory=lambda: MappingProxyType({}))
     #: the shapes `value_shape` has worked out, by formula node
     value_shapes: dict[ast.Node, Shape] = field(default_factory=dict, compare=False, repr=False)
+    labels: Mapping[str, LabelDecl] = field(default_factory=lambda: MappingProxyType({}))
 
     def index_size(self, index: str) -> sympy.Symbol:
         return size_symbol(self.indices[index].size)
@@ -118,6 +138,13 @@ class _Checker:
         if isinstance(node, ast.Name):
             if node.name in self.scope.indices or node.name in self.scope.sizes:
                 return
+            label = self.scope.labels.get(node.name)
+            if label is not None:
+                if label.shape:
+                    raise self.fail(f"{node.name!r} is one label per entry of "
+                                    f"{label.shape[0]}: write {node.name}[...] for one of them",
+                                    node, "index")
+                return
             if node.name in self.scope.symbols or node.name in self.scope.definitions:
                 raise self.fail(f"{what} must be made of indices and sizes; {node.name!r} is "
                                 "not an index", node, "index")
@@ -129,8 +156,23 @@ class _Checker:
             self.integer(node.left, bound, what)
             self.integer(node.right, bound, what)
             return
-        raise self.fail(f"{what} must be integer arithmetic (+ - *) of indices, sizes and "
-                        "integers", node, "index")
+        if isinstance(node, ast.Index) and isinstance(node.base, ast.Name) \
+                and node.base.name in self.scope.labels:
+            self.label_entry(node, bound)
+            return
+        raise self.fail(f"{what} must be integer arithmetic (+ - *) of indices, sizes, "
+                        "labels and integers", node, "index")
+
+    def label_entry(self, node: ast.Index, bound: frozenset[str]) -> None:
+        """`c[s]`: one entry of a vector label, its index itself an integer expression."""
+        assert isinstance(node.base, ast.Name)
+        label = self.scope.labels[node.base.name]
+        if len(node.indices) != len(label.shape):
+            raise self.fail(
+                f"wrong number of indices: label {label.name} takes {len(label.shape)}, got "
+                f"{len(node.indices)}", node, "index")
+        for index in node.indices:
+            self.integer(index, bound, "an index")
 
     def condition(self, node: ast.Node) -> None:
         if isinstance(node, ast.BoolOp):
@@ -156,6 +198,9 @@ class _Checker:
             return self.scope.shapes[name]
         if name in self.scope.indices or name in self.scope.sizes:
             return ()
+        if name in self.scope.labels:
+            self.integer(node, frozenset(), "a label")
+            return ()
         if name in SCALAR_FUNCTIONS or name in {"D", "sum", "delta", "jacobian", "diag", "eye"}:
             raise self.fail(f"{name!r} is a function: write {name}(...)", node)
         if name in NUMPY_ONLY:
@@ -167,6 +212,10 @@ class _Checker:
             return ()
         if isinstance(node, ast.Name):
             return self.entry_shape(node.name, node)
+        if isinstance(node, ast.Index) and isinstance(node.base, ast.Name) \
+                and node.base.name in self.scope.labels:
+            self.label_entry(node, bound)
+            return ()
         if isinstance(node, ast.Index):
             base_shape = self.shape(node.base, bound)
             if isinstance(node.base, ast.Name) and node.base.name in (
@@ -362,7 +411,14 @@ def used_sizes(scope: Scope, nodes: list[ast.Node]) -> list[str]:
             sizes |= {d for d in scope.symbols[name].shape if isinstance(d, str)}
         if name in scope.definitions:
             sizes |= {scope.indices[p].size for p in scope.definitions[name].params}
+        if name in scope.labels:
+            sizes |= {scope.labels[name].range, *scope.labels[name].shape}
     return sorted(sizes)
+
+
+def used_labels(scope: Scope, nodes: list[ast.Node]) -> list[str]:
+    """The labels `nodes` use, through the definitions they mention, sorted."""
+    return sorted(n for n in used_names(scope, nodes) if n in scope.labels)
 
 
 def build_scope(spec: Spec) -> Scope:
@@ -381,6 +437,7 @@ def build_scope(spec: Spec) -> Scope:
         MappingProxyType({s.name: s for s in spec.symbols}),
         MappingProxyType({d.name: d for d in spec.definitions}),
         MappingProxyType(shapes),
+        labels=MappingProxyType({label.name: label for label in spec.labels}),
     )
     errors: list[SymderivError] = []
     visible: set[str] = set()

@@ -57,9 +57,10 @@ class Budget:
         """The equation's free indices, its sizes, and their listed combinations then 1..3."""
         free, names = bounded.equation_space(self.scope, lhs, rhs, where)
         values = self.decider.size_values(names)
-        combos = bounded.size_combinations(self.scope, names, values)
+        labels = bounded.equation_labels(self.scope, lhs, rhs, where)
+        combos = bounded.size_combinations(self.scope, names, values, labels)
         extra = [c for c in bounded.size_combinations(
-            self.scope, names, {n: (1, 2, 3) for n in names}) if c not in combos]
+            self.scope, names, {n: (1, 2, 3) for n in names}, labels) if c not in combos]
         return free, names, combos + extra
 
     def screens_equal(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> bool:

@@ -29,7 +29,7 @@ from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.load.model import Implementation
 from symderiv.numbers.numpy_eval import RANGE_EVENTS, NumpyError
 from symderiv.options import Expect, Kind, Options
-from symderiv.resolve.scope import Scope, used_names, used_sizes
+from symderiv.resolve.scope import Scope, used_labels, used_names, used_sizes
 
 #: Points per size combination where the definition is evaluated in mpmath because its
 #: float value is missing.
@@ -78,7 +78,8 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     names = used_names(scope, formulas)
     size_names = used_sizes(scope, formulas)
     combos = size_combinations(scope, size_names, {
-        n: options.size_values(n, scope.sizes[n].values) for n in size_names})
+        n: options.size_values(n, scope.sizes[n].values) for n in size_names},
+        used_labels(scope, formulas))
     rng = np.random.default_rng(options.seed)
     tally = _Tally()
     for sizes in combos:
