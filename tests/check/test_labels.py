@@ -154,3 +154,19 @@ def test_declaration_errors(labels: str, line: int, column: int, message: str,
     found = problems(text=text)
     assert [(p.location.line, p.location.column, p.message, p.code) for p in found] == [
         (line, column, message, code)]
+
+
+def test_a_label_entry_is_bounded_by_its_range_only() -> None:
+    """1 ≤ c[b] ≤ T is decided; c[b] ≤ T − 1 and c[b] ≤ N (another size) are not."""
+    from symderiv.resolve.normalize import decide
+    from symderiv.resolve.symbolic import SympyBuilder
+
+    builder = SympyBuilder(build_scope(load_file(SPEC, "labels.yaml")))
+    ranges = builder.ranges()
+    entry = builder.label_base("c")[builder.index_symbols["b"]]
+    T, N = sympy.Symbol("T", integer=True, positive=True), sympy.Symbol(
+        "N", integer=True, positive=True)
+    assert decide(sympy.And(sympy.Le(1, entry), sympy.Le(entry, T)), ranges) is True
+    assert decide(sympy.Le(entry, T - 1), ranges) is None
+    assert decide(sympy.Le(entry, N), ranges) is None
+    assert decide(sympy.Eq(entry, T + 1), ranges) is False
