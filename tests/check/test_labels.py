@@ -31,7 +31,7 @@ def test_the_spec_is_decided_as_written() -> None:
     """A scalar label is proved about like a free index, c[s] like an index-valued
     function of s (the case split c[s] = k or not); the slips are refuted."""
     assert {k: r.verdict.value for k, r in results().items()} == {
-        "log-softmax-form": "proved", "one-hot": "proved", "gradient": "proved",
+        "xent-derivative": "proved", "log-softmax-form": "proved", "one-hot": "proved", "gradient": "proved",
         "gradient-dropped-delta": "refuted", "at-the-class": "proved",
         "batch-gradient": "proved", "batch-gradient-missing-mean": "refuted",
         "batch-one-hot": "proved", "label-outside-the-sum": "refuted",
