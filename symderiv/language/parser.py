@@ -99,9 +99,9 @@ class _ToAst(Transformer[Token, ast.Node]):
     def method(self, meta: Meta, children: list[Any]) -> ast.Node:
         """`x.max(axis=1)`: numpy's method form, which the language writes as a call."""
         name = children[1]
-        raise FormulaError(f"method calls are not part of the language: write {name}(x, ...) "
-                           f"for x.{name}(...), e.g. max(x, axis=1, keepdims=True)",
-                           token_start(name), "syntax")
+        raise FormulaError(f"method calls (.{name}(...)) are not part of the language; "
+                           "numpy's reductions are written as calls: max(x, axis=1, "
+                           "keepdims=True)", token_start(name), "syntax")
 
     def call(self, meta: Meta, children: list[Any]) -> ast.Node:
         function = children[0]

@@ -88,8 +88,8 @@ def test_keyword_arguments_print_back() -> None:
     ("sum(x, axis=1, a)", 15, "a positional argument cannot follow a keyword argument"),
     ("sum(x, axis=1, axis=0)", 15, "keyword argument 'axis' is repeated"),
     ("a[i=1]", 2, "an index position cannot be a keyword argument ('=')"),
-    ("x - x.max(axis=1, keepdims=True)", 6, "method calls are not part of the language: "
-     "write max(x, ...) for x.max(...), e.g. max(x, axis=1, keepdims=True)"),
+    ("x - x.max(axis=1, keepdims=True)", 6, "method calls (.max(...)) are not part of the "
+     "language; numpy's reductions are written as calls: max(x, axis=1, keepdims=True)"),
 ])
 def test_keyword_syntax_errors(formula: str, column: int, message: str) -> None:
     with pytest.raises(FormulaError) as raised:
