@@ -306,6 +306,9 @@ class _Checker:
         if function == "sum":
             self.arity(node, (2, 4))
             variable = node.args[1]
+            if isinstance(variable, ast.Name) and variable.name in self.scope.labels:
+                raise self.fail(f"{variable.name!r} is a label, whose value is given: a sum "
+                                "runs over a declared index", variable, "sum")
             if not (isinstance(variable, ast.Name) and variable.name in self.scope.indices):
                 raise self.fail("the second argument of sum() must be a declared index",
                                 variable, "sum")
@@ -367,6 +370,10 @@ class _Checker:
                 and node.base.name in self.scope.symbols:
             self.shape(node, bound)
             return
+        target = node.base if isinstance(node, ast.Index) else node
+        if isinstance(target, ast.Name) and target.name in self.scope.labels:
+            raise self.fail(f"{target.name!r} is a label, an integer: D() differentiates by "
+                            "a real input", node, "call")
         raise self.fail("the second argument of D() must be an input symbol or one of its "
                         "entries", node, "call")
 
@@ -496,6 +503,10 @@ def _definition_shape(scope: Scope, definition: Definition, visible: set[str]) -
     """
     checker = _Checker(scope, definition.body, visible)
     for param in definition.params:
+        if param in scope.labels:
+            raise SymderivError(f"parameter {param!r} of {definition.name} is a label: use it "
+                                f"in the body without a parameter ({definition.name}: ...)",
+                                definition.location, "name")
         if param not in scope.indices:
             raise SymderivError(f"parameter {param!r} of {definition.name} is not a "
                                 "declared index", definition.location, "name")
