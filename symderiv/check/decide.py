@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from symderiv.errors import SymderivError
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.check import bounded, generic
@@ -115,7 +116,10 @@ class Decider:
         free, names = bounded.equation_space(scope, lhs, rhs, where)
         values = self.size_values(names)
         labels = bounded.equation_labels(scope, lhs, rhs, where)
-        combos = bounded.size_combinations(scope, names, values, labels)
+        try:
+            combos = bounded.size_combinations(scope, names, values, labels)
+        except SymderivError as error:  # too many label assignments
+            return Outcome(Verdict.ERROR, "limit", error.message)
         outcome = self._symbolic(lhs, rhs, where, free, names, values, combos, labels)
         if Strategy.NUMERIC in self.options.strategies:
             outcome = self._numeric(outcome, lhs, rhs, where, free, combos)
@@ -226,8 +230,11 @@ class Decider:
         result = bounded.screen(scope, lhs, rhs, where, free, combos, seed, prime)
         if result.candidates:
             return self._refute(lhs, rhs, result.candidates, "bounded")
-        extra_combos = [c for c in bounded.size_combinations(
-            scope, names, {n: EXTRA_SIZES for n in names}, labels) if c not in combos]
+        try:
+            extra_combos = [c for c in bounded.size_combinations(
+                scope, names, {n: EXTRA_SIZES for n in names}, labels) if c not in combos]
+        except SymderivError:  # too many label assignments at the unlisted sizes: none
+            extra_combos = []
         extra = []
         for combo in extra_combos:
             try:

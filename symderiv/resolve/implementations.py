@@ -15,7 +15,7 @@ from typing import cast
 import numpy as np
 
 from symderiv import limits
-from symderiv.resolve.scope import Scope, label_assignments, with_checks
+from symderiv.resolve.scope import Scope, label_keys, with_checks
 from symderiv.numbers.numpy_eval import (FUNCTIONS, KEYWORDS, NumpyError, NumpyEvaluator,
                                          label_key)
 from symderiv.errors import SymderivError
@@ -161,7 +161,7 @@ def _check_shapes(scope: Scope, implementation: Implementation,
         for symbol in scope.spec.symbols:
             shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
             inputs[symbol.name] = np.ones((1,) + shape)
-        labels = label_assignments(scope, sorted(scope.labels), sizes)[0]  # all 1 here
+        labels = dict.fromkeys(label_keys(scope, sorted(scope.labels), sizes), 1)
         evaluator = NumpyEvaluator(inputs, {**sizes, **labels}, implementations=singles,
                                    labels=frozenset(scope.labels))
         try:

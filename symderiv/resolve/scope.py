@@ -36,20 +36,32 @@ ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
 NUMPY_ONLY = {"max", "min", "abs", "outer"}
 
 
+def label_keys(scope: Scope, labels: list[str], sizes: dict[str, int]) -> list[str]:
+    """The keys of the labels' values at these sizes: `y`, and `c[1]` … `c[B]`."""
+    keys: list[str] = []
+    for name in labels:
+        label = scope.labels[name]
+        entries = [()] if not label.shape else [(n,) for n in range(1, sizes[label.shape[0]] + 1)]
+        keys += [label_key(name, entry) for entry in entries]
+    return keys
+
+
 def label_assignments(scope: Scope, labels: list[str], sizes: dict[str, int]
                       ) -> list[dict[str, int]]:
     """Every assignment of values to `labels` at these sizes, each as {label_key: value}:
     a scalar label takes 1..size of its range, a vector label one such value per entry."""
     import itertools
 
-    keys: list[str] = []
-    pools: list[range] = []
-    for name in labels:
-        label = scope.labels[name]
-        entries = [()] if not label.shape else [(n,) for n in range(1, sizes[label.shape[0]] + 1)]
-        for entry in entries:
-            keys.append(label_key(name, entry))
-            pools.append(range(1, sizes[label.range] + 1))
+    keys = label_keys(scope, labels, sizes)
+    pools = [range(1, sizes[scope.labels[key.split("[")[0]].range] + 1) for key in keys]
+    count = reduce(mul, (len(pool) for pool in pools), 1)
+    if count > limits.active().max_label_assignments:
+        at = ", ".join(f"{k} = {v}" for k, v in sorted(sizes.items()))
+        which = f"the label {labels[0]} has" if len(labels) == 1 else \
+            f"the labels {', '.join(labels)} have"
+        raise SymderivError(f"{which} {count} assignments at {at}, "
+                            f"more than {limits.active().max_label_assignments} "
+                            "(--limit max_label_assignments=...)", None, "limit")
     return [dict(zip(keys, values)) for values in itertools.product(*pools)]
 
 

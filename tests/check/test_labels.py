@@ -170,3 +170,26 @@ def test_a_label_entry_is_bounded_by_its_range_only() -> None:
     assert decide(sympy.Le(entry, T - 1), ranges) is None
     assert decide(sympy.Le(entry, N), ranges) is None
     assert decide(sympy.Eq(entry, T + 1), ranges) is False
+
+
+def test_too_many_label_assignments_are_each_checks_error() -> None:
+    """c of B = 5 entries over T = 2 classes has 32 assignments: over a limit of 16 the claim
+    and the implementation are `error`, named with the limit; nothing is enumerated."""
+    from symderiv import limits
+    from symderiv.load.loader import load_text
+
+    text = ("title: t\nsizes: {B: [5], T: [2]}\nindices: {b: B, k: T}\nsymbols: {X: [B, T]}\n"
+            "labels: {c: {shape: [B], range: T}}\ndefine:\n  M: sum(X[b, c[b]], b)\n"
+            "numpy:\n  M: sum(X[arange(B), c])\n"
+            "claims:\n  - id: c\n    claim: M == sum(sum(delta(k, c[b]) * X[b, k], k), b)\n")
+    message = ("the label c has 32 assignments at B = 5, T = 2, more than 16 "
+               "(--limit max_label_assignments=...)")
+    options = Options(limits=limits.Limits(max_label_assignments=16))
+    with limits.using(options.limits):
+        scope = check_numpy(build_scope(load_text("t.yaml", text)))
+        found = {r.id: (r.verdict.value, r.message) for r in check_scope(scope, options)}
+    assert found == {"c": ("error", message), "M.numpy": ("error", message)}
+    with limits.using(Options().limits):
+        scope = check_numpy(build_scope(load_text("t.yaml", text)))
+        assert {r.id: r.verdict.value for r in check_scope(scope, Options())} == {
+            "c": "proved", "M.numpy": "consistent"}

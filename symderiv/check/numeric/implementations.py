@@ -14,6 +14,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from symderiv.errors import SymderivError
 from symderiv.check.bounded import size_combinations
 from symderiv.check.numeric import wording
 from symderiv.check.numeric.error_measures import MAX_MISMATCHES, Errors
@@ -77,9 +78,12 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     formulas = [scope.definitions[name].body.node, implementation.formula.node]
     names = used_names(scope, formulas)
     size_names = used_sizes(scope, formulas)
-    combos = size_combinations(scope, size_names, {
-        n: options.size_values(n, scope.sizes[n].values) for n in size_names},
-        used_labels(scope, formulas))
+    try:
+        combos = size_combinations(scope, size_names, {
+            n: options.size_values(n, scope.sizes[n].values) for n in size_names},
+            used_labels(scope, formulas))
+    except SymderivError as error:  # too many label assignments
+        return _result(implementation, Verdict.ERROR, error.message, started)
     rng = np.random.default_rng(options.seed)
     tally = _Tally()
     for sizes in combos:

@@ -34,13 +34,13 @@ def declarations(spec: Spec, formulas: Formulas) -> str:
 
 
 def labels(spec: Spec, formulas: Formulas) -> list[str]:
-    """Each label with its values: `$y \in \{1, \dots, T\}$`, `$c \in \{1, \dots, T\}^{B}$`."""
+    r"""Each label with its values: `$y \in \{1, \dots, T\}$`, `$c \in \{1, \dots, T\}^{B}$`."""
     printer = formulas.printer
     parts = []
     for label in spec.labels:
-        values = f"\{{1, \dots, {printer.name(label.range)}\}}"
+        values = rf"\{{1, \dots, {printer.name(label.range)}\}}"
         power = f"^{{{printer.name(label.shape[0])}}}" if label.shape else ""
-        parts.append(f"${printer.name(label.name)} \in {values}{power}$")
+        parts.append(rf"${printer.name(label.name)} \in {values}{power}$")
     return parts
 
 
