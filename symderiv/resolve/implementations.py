@@ -15,7 +15,7 @@ from typing import cast
 import numpy as np
 
 from symderiv import limits
-from symderiv.resolve.scope import Scope, label_keys, with_checks
+from symderiv.resolve.scope import Scope, label_tops, with_checks
 from symderiv.numbers.numpy_eval import (FUNCTIONS, KEYWORDS, NumpyError, NumpyEvaluator,
                                          label_key)
 from symderiv.errors import SymderivError
@@ -161,14 +161,19 @@ def _check_shapes(scope: Scope, implementation: Implementation,
         for symbol in scope.spec.symbols:
             shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
             inputs[symbol.name] = np.ones((1,) + shape)
-        labels = dict.fromkeys(label_keys(scope, sorted(scope.labels), sizes), 1)
-        evaluator = NumpyEvaluator(inputs, {**sizes, **labels}, implementations=singles,
-                                   labels=frozenset(scope.labels))
-        try:
-            shape = evaluator.value(formula.node).shape
-        except NumpyError as error:
-            raise SymderivError(f"{error.message} (at {_sizes_text(sizes)})",
-                                formula.at(error.node), "shape") from error
+        # the labels at their smallest and their largest values: a label of T indexing an
+        # axis of another length is out of bounds at one of them
+        highest = label_tops(scope, sorted(scope.labels), sizes)
+        for labels in (dict.fromkeys(highest, 1), highest) if highest else ({},):
+            evaluator = NumpyEvaluator(inputs, {**sizes, **labels}, implementations=singles,
+                                       labels=frozenset(scope.labels))
+            try:
+                shape = evaluator.value(formula.node).shape
+            except NumpyError as error:
+                at = _sizes_text(sizes) + ("; every label at its largest value"
+                                           if labels is highest else "")
+                raise SymderivError(f"{error.message} (at {at})",
+                                    formula.at(error.node), "shape") from error
         wanted = expected_shape(scope, implementation.definition, sizes)
         if shape != wanted:
             raise SymderivError(

@@ -36,14 +36,15 @@ ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
 NUMPY_ONLY = {"max", "min", "abs", "outer"}
 
 
-def label_keys(scope: Scope, labels: list[str], sizes: dict[str, int]) -> list[str]:
-    """The keys of the labels' values at these sizes: `y`, and `c[1]` … `c[B]`."""
-    keys: list[str] = []
+def label_tops(scope: Scope, labels: list[str], sizes: dict[str, int]) -> dict[str, int]:
+    """Each value key of the labels at these sizes (`y`, `c[1]` … `c[B]`, see `label_key`)
+    with the largest value it takes (the size of its label's range)."""
+    tops: dict[str, int] = {}
     for name in labels:
         label = scope.labels[name]
         entries = [()] if not label.shape else [(n,) for n in range(1, sizes[label.shape[0]] + 1)]
-        keys += [label_key(name, entry) for entry in entries]
-    return keys
+        tops |= {label_key(name, entry): sizes[label.range] for entry in entries}
+    return tops
 
 
 def label_assignments(scope: Scope, labels: list[str], sizes: dict[str, int]
@@ -52,8 +53,8 @@ def label_assignments(scope: Scope, labels: list[str], sizes: dict[str, int]
     a scalar label takes 1..size of its range, a vector label one such value per entry."""
     import itertools
 
-    keys = label_keys(scope, labels, sizes)
-    pools = [range(1, sizes[scope.labels[key.split("[")[0]].range] + 1) for key in keys]
+    tops = label_tops(scope, labels, sizes)
+    keys, pools = list(tops), [range(1, top + 1) for top in tops.values()]
     count = reduce(mul, (len(pool) for pool in pools), 1)
     if count > limits.active().max_label_assignments:
         at = ", ".join(f"{k} = {v}" for k, v in sorted(sizes.items()))

@@ -193,3 +193,13 @@ def test_too_many_label_assignments_are_each_checks_error() -> None:
         scope = check_numpy(build_scope(load_text("t.yaml", text)))
         assert {r.id: r.verdict.value for r in check_scope(scope, Options())} == {
             "c": "proved", "M.numpy": "consistent"}
+
+
+def test_a_label_that_can_overrun_an_axis_is_located() -> None:
+    """y of N = 3 classes indexing an axis of T = 2: out of bounds at y's largest value."""
+    text = ("title: t\nsizes: {T: [2], N: [3]}\nindices: {t: T}\nsymbols: {a: [T]}\n"
+            "labels: {y: N}\ndefine:\n  L: sum(a[t], t) + y\nnumpy:\n  L: a[y]\n")
+    found = [(p.location.line, p.location.column, p.message, p.code)
+             for p in problems(text=text)]
+    assert found == [(9, 8, "index out of bounds for an axis of length 2 (at N = 3, T = 2; "
+                            "every label at its largest value)", "shape")]
