@@ -13,6 +13,7 @@ from functools import partial, reduce
 from operator import mul
 
 import dataclasses
+import itertools
 from typing import Any
 
 import sympy
@@ -51,8 +52,6 @@ def label_assignments(scope: Scope, labels: list[str], sizes: dict[str, int]
                       ) -> list[dict[str, int]]:
     """Every assignment of values to `labels` at these sizes, each as {label_key: value}:
     a scalar label takes 1..size of its range, a vector label one such value per entry."""
-    import itertools
-
     tops = label_tops(scope, labels, sizes)
     keys, pools = list(tops), [range(1, top + 1) for top in tops.values()]
     count = reduce(mul, (len(pool) for pool in pools), 1)
