@@ -33,7 +33,9 @@ def test_the_spec_is_decided_as_written() -> None:
     assert {k: r.verdict.value for k, r in results().items()} == {
         "xent-derivative": "proved", "log-softmax-form": "proved", "one-hot": "proved", "gradient": "proved",
         "gradient-dropped-delta": "refuted", "at-the-class": "proved",
-        "batch-gradient": "proved", "batch-gradient-missing-mean": "refuted",
+        "batch-gradient": "proved", "batch-gradient-at-the-class": "proved",
+        "batch-gradient-elsewhere": "proved", "batch-gradient-elsewhere-slip": "refuted",
+        "batch-gradient-missing-mean": "refuted",
         "batch-one-hot": "proved", "label-outside-the-sum": "refuted",
         "label-inside-the-sum": "proved", "shared-classes": "refuted", "one-sample": "proved",
         "partial-sum": "refuted",
