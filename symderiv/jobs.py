@@ -208,8 +208,10 @@ def used_declarations(scope: Scope, job: Job) -> dict[str, Any]:
             names.add(scope.indices[name].size)
         if name in scope.symbols:
             names |= {d for d in scope.symbols[name].shape if isinstance(d, str)}
+        if name in scope.labels:
+            names |= {scope.labels[name].range, *scope.labels[name].shape}
     used: dict[str, Any] = {}
-    for group in ("sizes", "indices", "symbols", "definitions"):
+    for group in ("sizes", "indices", "symbols", "labels", "definitions"):
         declared = getattr(scope, group)
         used[group] = {n: canonical(declared[n]) for n in sorted(names) if n in declared}
     used["implementations"] = sorted(

@@ -56,6 +56,11 @@ class Limits:
         default=100_000, metadata={"meaning": "bits of an exact number that sympy may compute "
                                               "from a power"})
 
+    #: a label of B entries over T classes has T^B assignments (issue 15)
+    max_label_assignments: int = dataclasses.field(
+        default=4_096, metadata={"meaning": "assignments of the labels' values a check "
+                                            "enumerates at one size combination"})
+
     def changed(self, values: dict[str, int]) -> Limits:
         """These limits with some set by name.
 

@@ -13,7 +13,8 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from symderiv.resolve.scope import Scope, free_indices, used_sizes
+from symderiv.resolve.scope import (Scope, free_indices, label_assignments, used_labels,
+                                    used_sizes)
 from symderiv.numbers.domains import ModularDomain, NewKink, Undefined
 from symderiv.check.evaluate import EvaluationError, Evaluator, Tensor, comparable
 from symderiv.language import ast
@@ -82,12 +83,24 @@ def equation_space(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
     return sorted(free), used_sizes(scope, nodes)
 
 
-def size_combinations(scope: Scope, names: list[str],
-                      values: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
-    """All combinations of the listed size values, smallest first."""
+def equation_labels(scope: Scope, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
+                    ) -> list[str]:
+    """The labels lhs == rhs under `where` uses, through its definitions too."""
+    return used_labels(scope, [lhs, rhs] + ([where] if where is not None else []))
+
+
+def size_combinations(scope: Scope, names: list[str], values: dict[str, tuple[int, ...]],
+                      labels: list[str] | None = None) -> list[dict[str, int]]:
+    """All combinations of the listed size values, smallest first; with `labels`, each
+    combination once per assignment of the labels' values (`scope.label_assignments`):
+    a label is checked for each of its values, as a free index is."""
     pools = [values.get(name, scope.sizes[name].values) for name in names]
     combos = [dict(zip(names, combo)) for combo in itertools.product(*pools)]
-    return sorted(combos, key=lambda c: (sum(c.values()), tuple(c.values())))
+    combos.sort(key=lambda c: (sum(c.values()), tuple(c.values())))
+    if not labels:
+        return combos
+    return [{**sizes, **assignment} for sizes in combos
+            for assignment in label_assignments(scope, labels, sizes)]
 
 
 def assignments(evaluator: Evaluator, free: list[str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from symderiv.errors import SymderivError
 from symderiv.resolve.scope import Scope
 from symderiv.resolve.symbolic import SympyBuilder
 from symderiv.check import bounded, generic
@@ -125,16 +126,21 @@ class Decider:
         scope = self.scope
         free, names = bounded.equation_space(scope, lhs, rhs, where)
         values = self.size_values(names)
-        combos = bounded.size_combinations(scope, names, values)
-        outcome = self._symbolic(lhs, rhs, where, free, names, values, combos)
+        labels = bounded.equation_labels(scope, lhs, rhs, where)
+        try:
+            combos = bounded.size_combinations(scope, names, values, labels)
+        except SymderivError as error:  # too many label assignments
+            return Outcome(Verdict.ERROR, "limit", error.message)
+        outcome = self._symbolic(lhs, rhs, where, free, names, values, combos, labels)
         if Strategy.NUMERIC in self.options.strategies:
             outcome = self._numeric(outcome, lhs, rhs, where, free, combos)
         return outcome
 
     def _symbolic(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                   names: list[str], values: dict[str, tuple[int, ...]],
-                  combos: list[dict[str, int]]) -> Outcome:
-        return self.guarded(lambda: self._decide(lhs, rhs, where, free, names, values, combos))
+                  combos: list[dict[str, int]], labels: list[str]) -> Outcome:
+        return self.guarded(lambda: self._decide(lhs, rhs, where, free, names, values, combos,
+                                                 labels))
 
     def decide_inequality(self, op: str, lhs: ast.Node, rhs: ast.Node,
                           where: ast.Node | None, budget: float | None = None) -> Outcome:
@@ -237,7 +243,7 @@ class Decider:
 
     def _decide(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None, free: list[str],
                 names: list[str], values: dict[str, tuple[int, ...]],
-                combos: list[dict[str, int]]) -> Outcome:
+                combos: list[dict[str, int]], labels: list[str]) -> Outcome:
         scope, seed, prime = self.scope, self.options.seed, self.options.prime
         if Strategy.GENERIC in self.options.strategies:
             try:
@@ -253,8 +259,11 @@ class Decider:
         result = bounded.screen(scope, lhs, rhs, where, free, combos, seed, prime)
         if result.candidates:
             return self._refute(lhs, rhs, result.candidates, "bounded")
-        extra_combos = [c for c in bounded.size_combinations(
-            scope, names, {n: EXTRA_SIZES for n in names}) if c not in combos]
+        try:
+            extra_combos = [c for c in bounded.size_combinations(
+                scope, names, {n: EXTRA_SIZES for n in names}, labels) if c not in combos]
+        except SymderivError:  # too many label assignments at the unlisted sizes: none
+            extra_combos = []
         extra = []
         for combo in extra_combos:
             try:
@@ -278,6 +287,9 @@ class Decider:
         note = f" ({result.undefined} assignments undefined at the random points)" \
             if result.undefined else ""
         sizes_text = _sizes_text(names, values) if names else "the given values"
+        if labels:
+            sizes_text += f" and every value of the label{'s' if len(labels) > 1 else ''} " \
+                f"{', '.join(labels)}"
         return Outcome(Verdict.VERIFIED, "bounded",
                        f"verified for {sizes_text}: {result.assignments} assignments, exact "
                        f"randomised identity test{note}",

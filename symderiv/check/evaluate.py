@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from symderiv import limits
 from symderiv.resolve.scope import ELEMENTARY, PIECEWISE, Scope
+from symderiv.numbers.numpy_eval import label_key
 from symderiv.numbers.domains import Domain, DualDomain, piecewise
 from symderiv.errors import SymderivError
 from symderiv.language import ast
@@ -107,7 +108,19 @@ class Evaluator:
         if isinstance(node, ast.BinOp) and node.op in "+-*":
             return int(ast.ARITHMETIC[node.op](self.integer(node.left, env),
                                                self.integer(node.right, env)))
+        if isinstance(node, ast.Index) and isinstance(node.base, ast.Name) \
+                and node.base.name in self.scope.labels:
+            return self.label_value(node.base.name,
+                                    tuple(self.integer(i, env) for i in node.indices))
         raise EvaluationError("not an integer expression")
+
+    def label_value(self, name: str, index: tuple[int, ...]) -> int:
+        """The value of label `name` at `index` (1-based): labels take their values like
+        sizes, one assignment per evaluator (`bounded.size_combinations`)."""
+        key = label_key(name, index)
+        if key not in self.sizes:
+            raise EvaluationError(f"label {key} has no value here (an index outside its range?)")
+        return self.sizes[key]
 
     def condition(self, node: ast.Node, env: dict[str, int]) -> bool:
         if isinstance(node, ast.BoolOp):
@@ -231,6 +244,8 @@ class Evaluator:
         if isinstance(node, ast.Index):
             index = tuple(self.integer(i, env) for i in node.indices)
             base = node.base
+            if isinstance(base, ast.Name) and base.name in self.scope.labels:
+                return domain.const(Fraction(self.label_value(base.name, index)))
             if isinstance(base, ast.Name):
                 if base.name in self.scope.symbols:
                     return self.input_value(base.name, index)

@@ -101,6 +101,33 @@ def is_zero(expr: sympy.Expr) -> bool:
     return bool(sympy.simplify(_atomise(expr)) == 0)
 
 
+def label_values(builder: SympyBuilder, expr: sympy.Expr) -> list[sympy.Expr]:
+    """The labels in `expr` outside any sum: a scalar label y, an entry c[s] of a vector
+    label. Each is an index whose value is given, so it takes part in the equality patterns
+    (c[s] = k or c[s] ≠ k) like a free index."""
+    scalars = [builder.index_symbols[name] for name, label in builder.scope.labels.items()
+               if not label.shape]
+    entries = {entry for entry in expr.atoms(sympy.Indexed)
+               if str(entry.base.label) in builder.scope.labels
+               and not any(isinstance(s, sympy.Dummy) for s in entry.free_symbols)}
+    return sorted([s for s in scalars if expr.has(s)], key=str) + sorted(entries, key=str)
+
+
+def _consistent(partition: list[list[sympy.Expr]], mapping: dict[sympy.Expr, sympy.Expr]
+                ) -> bool:
+    """False when two entries of one label sit in different groups though their indices
+    are equal in this pattern (a label is a function: equal indices, equal values)."""
+    group_of = {member: number for number, group in enumerate(partition) for member in group}
+    entries = [e for e in group_of if isinstance(e, sympy.Indexed)]
+    for position, first in enumerate(entries):
+        for second in entries[position + 1:]:
+            if first.base == second.base and group_of[first] != group_of[second] and all(
+                    sympy.expand(a.xreplace(mapping) - b.xreplace(mapping)) == 0
+                    for a, b in zip(first.indices, second.indices)):
+                return False
+    return True
+
+
 #: The most kink arguments one case splits on (2^6 regions).
 MAX_KINKS = 6
 
@@ -190,12 +217,14 @@ def index_cases(builder: SympyBuilder, difference: sympy.Expr, where: ast.Node |
     (i = j, i ≠ j, ...), normalised: each with the pattern's text ('' for a single index).
     `sizes`: the sizes written in other terms in `difference` and `ranges` (N = M + 1)."""
     symbols = sorted((builder.index_symbols[name] for name in free), key=str)
-    present = [s for s in symbols if difference.has(s)]
+    present = [s for s in symbols if difference.has(s)] + label_values(builder, difference)
     where_condition = condition(builder, where).xreplace(sizes or {}) \
         if where is not None else None
     for partition in partitions(present):
         mapping = {member: group[0] for group in partition for member in group}
         representatives = {group[0] for group in partition}
+        if not _consistent(partition, mapping):
+            continue  # c[s] ≠ c[t] where s = t: no assignment has this pattern
         if where_condition is not None:
             local = where_condition.xreplace(mapping)
             local = local.replace(

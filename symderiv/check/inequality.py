@@ -281,7 +281,9 @@ class InequalityDecider:
         scope, options = self.scope, self.options
         free, names = bounded.equation_space(scope, lhs, rhs, where)
         values = {n: options.size_values(n, scope.sizes[n].values) for n in names}
-        combos = bounded.size_combinations(scope, names, values) or [{}]
+        combos = bounded.size_combinations(scope, names, values,
+                                           bounded.equation_labels(scope, lhs, rhs, where)) \
+            or [{}]
         where_to = targets(scope, free, where, combos, options.prime)
         if not where_to:
             return Outcome(Verdict.UNDECIDED, "bounded",
@@ -336,7 +338,9 @@ class InequalityDecider:
         scope, options = self.scope, self.options
         free, names = bounded.equation_space(scope, lhs, rhs, where)
         values = {n: options.size_values(n, scope.sizes[n].values) for n in names}
-        combos = bounded.size_combinations(scope, names, values) or [{}]
+        combos = bounded.size_combinations(scope, names, values,
+                                           bounded.equation_labels(scope, lhs, rhs, where)) \
+            or [{}]
         where_to = targets(scope, free, where, combos, options.prime)
         sides = _sides(self.builder, op, lhs, rhs)
         shown = self._shown(op, sides, where_to)

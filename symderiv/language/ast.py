@@ -40,9 +40,18 @@ class Index(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Keyword(Node):
+    """`axis=1` in a call: keyword arguments exist only in numpy implementations."""
+
+    name: str
+    value: Node
+
+
+@dataclass(frozen=True, slots=True)
 class Call(Node):
     function: str
     args: tuple[Node, ...]
+    keywords: tuple[Keyword, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +96,9 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Index):
         return (node.base, *node.indices)
     if isinstance(node, Call):
-        return node.args
+        return (*node.args, *node.keywords)
+    if isinstance(node, Keyword):
+        return (node.value,)
     if isinstance(node, Transpose | Neg):
         return (node.operand,)
     if isinstance(node, BinOp | Compare):

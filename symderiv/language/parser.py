@@ -76,6 +76,10 @@ class _ToAst(Transformer[Token, ast.Node]):
 
     def index(self, meta: Meta, children: list[Any]) -> ast.Node:
         base, arguments = children
+        for argument in arguments:
+            if isinstance(argument, ast.Keyword):
+                raise FormulaError("an index position cannot be a keyword argument ('=')",
+                                   argument.start, "syntax")
         return ast.Index(*_span(meta), base, arguments)
 
     def attribute(self, meta: Meta, children: list[Any]) -> ast.Node:
@@ -88,10 +92,33 @@ class _ToAst(Transformer[Token, ast.Node]):
             )
         return ast.Transpose(*_span(meta), operand)
 
+    def keyword(self, meta: Meta, children: list[Any]) -> ast.Node:
+        name, value = children
+        return ast.Keyword(*_span(meta), str(name), value)
+
+    def method(self, meta: Meta, children: list[Any]) -> ast.Node:
+        """`x.max(axis=1)`: numpy's method form, which the language writes as a call."""
+        name = children[1]
+        raise FormulaError(f"method calls (.{name}(...)) are not part of the language; "
+                           "numpy's reductions are written as calls: max(x, axis=1, "
+                           "keepdims=True)", token_start(name), "syntax")
+
     def call(self, meta: Meta, children: list[Any]) -> ast.Node:
         function = children[0]
         arguments = children[1] if len(children) > 1 else ()
-        return ast.Call(*_span(meta), str(function), tuple(arguments))
+        positional = tuple(a for a in arguments if not isinstance(a, ast.Keyword))
+        keywords = tuple(a for a in arguments if isinstance(a, ast.Keyword))
+        for before, after in zip(arguments, arguments[1:]):
+            if isinstance(before, ast.Keyword) and not isinstance(after, ast.Keyword):
+                raise FormulaError("a positional argument cannot follow a keyword argument",
+                                   after.start, "syntax")
+        seen: set[str] = set()
+        for keyword in keywords:
+            if keyword.name in seen:
+                raise FormulaError(f"keyword argument {keyword.name!r} is repeated",
+                                   keyword.start, "syntax")
+            seen.add(keyword.name)
+        return ast.Call(*_span(meta), str(function), positional, keywords)
 
     def neg(self, meta: Meta, children: list[ast.Node]) -> ast.Node:
         return ast.Neg(*_span(meta), children[0])

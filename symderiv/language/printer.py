@@ -44,7 +44,9 @@ def unparse(node: ast.Node) -> str:
         indices = ", ".join(unparse(i) for i in node.indices)
         return f"{_wrap(node.base, _POSTFIX)}[{indices}]"
     if isinstance(node, ast.Call):
-        return f"{node.function}({', '.join(unparse(a) for a in node.args)})"
+        return f"{node.function}({', '.join(unparse(a) for a in (*node.args, *node.keywords))})"
+    if isinstance(node, ast.Keyword):
+        return f"{node.name}={unparse(node.value)}"
     if isinstance(node, ast.Transpose):
         return f"{_wrap(node.operand, _POSTFIX)}.T"
     if isinstance(node, ast.Neg):

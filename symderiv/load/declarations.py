@@ -1,5 +1,6 @@
-"""The declarations: `sizes` (their concrete values), `indices` (each over a size) and `symbols`
-(shape, domain, LaTeX), every name declared once."""
+"""The declarations: `sizes` (their concrete values), `indices` (each over a size), `symbols`
+(shape, domain, LaTeX) and `labels` (integer inputs over a size's values), every name
+declared once."""
 
 from __future__ import annotations
 
@@ -143,3 +144,39 @@ def _shape(reader: Reader, node: yaml.Node, name: str, sizes: set[str]) -> list[
             reader.error(f"dimension {getattr(item, 'value', '?')!r} is not a declared "
                          "size", item, "name")
     return shape
+
+
+def read_labels(reader: Reader, node: yaml.Node, declared: dict[str, Location],
+                sizes: set[str]) -> list[model.LabelDecl]:
+    """`y: T` (one label, a value in 1..T) or `c: {shape: [B], range: T}` (one per entry)."""
+    out = []
+    for key, value in reader.mapping(node, "labels"):
+        name = reader.name(key, "label")
+        if name is None or not declare(reader, declared, name, key):
+            continue
+        shape: list[str | int] = []
+        range_node: yaml.Node = value
+        if isinstance(value, yaml.MappingNode):
+            fields = reader.keys(reader.mapping(value, f"label {name}"), ("shape", "range"),
+                                 f"label {name}")
+            if "range" not in fields:
+                reader.error(f"label {name} needs a 'range': the size whose values 1..size "
+                             "it takes", value, "key")
+                continue
+            range_node = fields["range"]
+            if "shape" in fields:
+                shape = _shape(reader, fields["shape"], name, sizes)
+                if len(shape) > 1 or any(isinstance(d, int) for d in shape):
+                    reader.error(f"label {name} has shape {shape}; a label is one number "
+                                 "([]) or one per entry of a size ([B])", fields["shape"],
+                                 "shape")
+                    continue
+        size = reader.text(range_node, f"the range of label {name}")
+        if size is None:
+            continue
+        if size not in sizes:
+            reader.error(f"label {name} takes the values of {size!r}, which is not a declared "
+                         "size", range_node, "name")
+            continue
+        out.append(model.LabelDecl(name, tuple(str(d) for d in shape), size, reader.at(key)))
+    return out

@@ -40,6 +40,17 @@ class IndexDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelDecl:
+    """An integer-valued input that indexes (issue 15, item 2): `y: T` takes one of the
+    values 1..T (shape ()); `c: {shape: [B], range: T}` one such value per entry of B."""
+
+    name: str
+    shape: tuple[str, ...]
+    range: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class SymbolDecl:
     name: str
     shape: tuple[str | int, ...]
@@ -165,3 +176,4 @@ class Spec:
     #: checks of the file that cannot be built, each its own `error` (kept out of the fields
     #: above, so nothing downstream meets a half-read item)
     broken: tuple[Broken, ...] = ()
+    labels: tuple[LabelDecl, ...] = ()

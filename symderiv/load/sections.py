@@ -10,13 +10,13 @@ import yaml
 from symderiv.errors import Location
 from symderiv.load import model
 from symderiv.load.claims import read_claims, read_derivations
-from symderiv.load.declarations import read_indices, read_sizes, read_symbols
+from symderiv.load.declarations import read_indices, read_labels, read_sizes, read_symbols
 from symderiv.load.definitions import read_definitions, read_implementations
 from symderiv.load.examples import read_examples
 from symderiv.load.reader import Reader, SpecErrors
 
 TOP_KEYS = (
-    "title", "source", "sizes", "indices", "symbols", "define", "numpy",
+    "title", "source", "sizes", "indices", "symbols", "labels", "define", "numpy",
     "claims", "derivations", "examples",
 )
 
@@ -49,6 +49,8 @@ def read_sections(reader: Reader, root: yaml.MappingNode) -> model.Spec:
         fields, "indices", lambda n: read_indices(reader, n, declared, size_names), [])
     symbols: list[model.SymbolDecl] = _optional(
         fields, "symbols", lambda n: read_symbols(reader, n, declared, size_names), [])
+    labels: list[model.LabelDecl] = _optional(
+        fields, "labels", lambda n: read_labels(reader, n, declared, size_names), [])
     definitions: list[model.Definition] = _optional(
         fields, "define", lambda n: read_definitions(reader, n, declared), [])
     implementations: list[model.Implementation] = _optional(
@@ -69,4 +71,5 @@ def read_sections(reader: Reader, root: yaml.MappingNode) -> model.Spec:
         implementations=tuple(implementations), claims=tuple(claims),
         derivations=tuple(derivations), examples=tuple(examples),
         location=Location(reader.path, 1, 1), broken=tuple(reader.broken),
+        labels=tuple(labels),
     )

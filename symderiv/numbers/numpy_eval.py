@@ -4,8 +4,9 @@ Every value carries a leading axis of points, so one evaluation computes an impl
 at many random points at once (no Python loop per point). A value is a `Batch`: `data` has
 shape (P, *shape) where P is the number of points, or 1 for a constant (numpy broadcasting
 does the rest). Only `exp log sqrt abs relu max min sum`, the elementary functions (`tanh sigmoid
-softplus log1p expm1 sin cos`), `@`, `.T`, `outer`, `diag`, `eye`,
-arithmetic and broadcasting exist; `check_formula` rejects everything else with a location.
+softplus log1p expm1 sin cos`), `@`, `.T`, `outer`, `diag`, `eye`, the batched ones (`mean
+logaddexp where clip`, `axis=` and `keepdims=` on the reductions), arithmetic and
+broadcasting exist; `resolve.implementations` rejects everything else with a location.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from symderiv.language import ast
 #: Functions of one number beyond exp/log/sqrt, as in claims (scope.ELEMENTARY).
 ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
 ELEMENTWISE = ("exp", "log", "sqrt", "abs") + ELEMENTARY
-REDUCTIONS = ("max", "min", "sum")
+REDUCTIONS = ("max", "min", "sum", "mean")
 FUNCTIONS = {"exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "relu": (1,), "max": (1, 2),
-             "min": (1, 2), "sum": (1,), "outer": (2,), "diag": (1,), "eye": (1,),
+             "min": (1, 2), "sum": (1,), "mean": (1,), "outer": (2,), "diag": (1,),
+             "eye": (1,), "logaddexp": (2,), "where": (3,), "clip": (3,), "arange": (1,),
              **{function: (1,) for function in ELEMENTARY}}
+#: The keyword arguments each function takes (issue 15, item 5): numpy's, on reductions.
+KEYWORDS = {function: ("axis", "keepdims") for function in REDUCTIONS}
 #: Functions whose complex extension is not analytic: derivatives use central differences.
-KINKED = frozenset({"abs", "relu", "max", "min"})
+KINKED = frozenset({"abs", "relu", "max", "min", "where", "clip"})
 
 
 #: The elementary functions in mpmath (exact mode): sigmoid and softplus as their formulas.
@@ -55,6 +59,12 @@ def float_elementary(function: str, data: Any) -> Any:
         functions = {"tanh": np.tanh, "log1p": np.log1p, "expm1": np.expm1, "sin": np.sin,
                      "cos": np.cos}
         return functions[function](data)
+
+
+def label_key(name: str, index: tuple[int, ...]) -> str:
+    """Where a label's value is kept beside the sizes of one assignment: `y` for a scalar
+    label, `c[2]` for the second entry of a vector label (no declared name has brackets)."""
+    return f"{name}[{', '.join(map(str, index))}]" if index else name
 
 
 class NumpyError(ValueError):
@@ -111,6 +121,9 @@ class NumpyEvaluator:
     #: cancellation (diag(P) - outer(P, P) near P = 1 loses digits, exactly as numpy does)
     magnitude: Any = 0.0
     extreme_bits: int = 0
+    #: the names of the labels (issue 15): their values are in `sizes` (`label_key`), and a
+    #: numpy expression sees each as an integer array of its 0-based class numbers
+    labels: frozenset[str] = frozenset()
 
     @property
     def exact(self) -> bool:
@@ -154,10 +167,42 @@ class NumpyEvaluator:
         if event not in self.events:
             self.events.append(event)
 
+    def _label(self, name: str) -> Batch:
+        """A label as numpy code holds it: its 0-based class number(s), as integers."""
+        if name in self.sizes:
+            return Batch(np.array([self.sizes[name] - 1]))
+        values: list[int] = []
+        while label_key(name, (len(values) + 1,)) in self.sizes:
+            values.append(self.sizes[label_key(name, (len(values) + 1,))] - 1)
+        return Batch(np.array([values]))
+
+    def _index(self, node: ast.Index) -> Batch:
+        """`P[y]`, `P[arange(B), c]`: numpy's integer-array indexing, the index arrays (labels
+        and arange) broadcast together; the axes they do not index stay."""
+        base = self._value(node.base)
+        if len(node.indices) > len(base.shape):
+            raise NumpyError(f"{len(node.indices)} indices for an array of shape {base.shape}",
+                             node)
+        positions = [self._value(index) for index in node.indices]
+        for index, position, length in zip(node.indices, positions, base.shape):
+            if position.data.size and (position.data.min() < -length
+                                       or position.data.max() >= length):
+                raise NumpyError(f"index out of bounds for an axis of length {length}", index)
+        arrays = self._broadcast(node, positions)
+        points = max(base.data.shape[0], arrays[0].shape[0])
+        data = np.broadcast_to(base.data, (points,) + base.shape)
+        arrays = [np.broadcast_to(a, (points,) + a.shape[1:]) for a in arrays]
+        rows = np.arange(points).reshape((points,) + (1,) * (arrays[0].ndim - 1))
+        return Batch(data[(rows, *arrays)])
+
     def _value(self, node: ast.Node) -> Batch:
         if isinstance(node, ast.Number):
             return Batch(self._constant(node.value))
+        if isinstance(node, ast.Index):
+            return self._index(node)
         if isinstance(node, ast.Name):
+            if node.name in self.labels:
+                return self._label(node.name)
             if node.name in self.inputs:
                 return Batch(self.inputs[node.name])
             if node.name in self.sizes:
@@ -176,7 +221,27 @@ class NumpyEvaluator:
             return self._binop(node)
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
         raise NumpyError("not available in numpy expressions", node)
+
+    def _broadcast(self, node: ast.Node, values: list[Batch]) -> list[np.ndarray]:
+        """The values' data padded to one rank and broadcast together (numpy's rule)."""
+        rank = max(len(v.shape) for v in values)
+        try:
+            return list(np.broadcast_arrays(*[_pad(v, rank) for v in values]))
+        except ValueError as error:
+            shapes = " and ".join(str(v.shape) for v in values)
+            what = f"{node.function}()" if isinstance(node, ast.Call) else f"'{node.op}'" \
+                if isinstance(node, ast.Compare | ast.BinOp) else "this expression"
+            raise NumpyError(f"shapes {shapes} do not broadcast in {what}", node) from error
+
+    def _compare(self, node: ast.Compare) -> Batch:
+        """A comparison (the condition of where()): booleans, of the real parts."""
+        a, b = self._broadcast(node, [self._value(node.left), self._value(node.right)])
+        compare = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+                   ">": np.greater, ">=": np.greater_equal}[node.op]
+        return Batch(np.asarray(compare(np.real(a), np.real(b)), dtype=bool))
 
     def _binop(self, node: ast.BinOp) -> Batch:
         left, right = self._value(node.left), self._value(node.right)
@@ -239,6 +304,8 @@ class NumpyEvaluator:
         function = node.function
         if function == "eye":
             return self._eye(node.args[0])
+        if function == "arange":
+            return Batch(np.arange(self._length(node.args[0]))[None])
         args = [self._value(a) for a in node.args]
         data = args[0].data
         if self.exact and function in ("exp", "log", "sqrt") + ELEMENTARY:
@@ -257,11 +324,19 @@ class NumpyEvaluator:
                          else np.abs(data))
         if function == "relu":  # np.maximum(x, 0), for complex and exact values too
             return Batch(np.where(np.real(data) > 0, data, 0 * data))
-        if function in ("max", "min"):
-            return self._extreme(node, args) if len(args) == 2 else self._reduce(node, data)
-        if function == "sum":
-            self._track(data)
-            return Batch(data.reshape(data.shape[0], -1).sum(axis=1))
+        if function in ("max", "min") and len(args) == 2:
+            return self._extreme(node, args)
+        if function in REDUCTIONS:
+            return self._reduce(node, args[0])
+        if function == "logaddexp":
+            return self._logaddexp(node, args)
+        if function == "where":
+            condition, a, b = self._broadcast(node, args)
+            return Batch(np.where(condition, a, b))
+        if function == "clip":
+            x, low, high = self._broadcast(node, args)
+            x = np.where(np.real(x) < np.real(low), low, x)
+            return Batch(np.where(np.real(x) > np.real(high), high, x))
         if function == "outer":
             u = args[0].data.reshape(args[0].data.shape[0], -1)
             v = args[1].data.reshape(args[1].data.shape[0], -1)
@@ -270,13 +345,16 @@ class NumpyEvaluator:
             return self._diag(node, args[0])
         raise NumpyError(f"{function}() is not available in numpy expressions", node)
 
-    def _eye(self, argument: ast.Node) -> Batch:
+    def _length(self, argument: ast.Node) -> int:
+        """The n of eye(n) or arange(n): a size or a positive integer."""
         if isinstance(argument, ast.Name) and argument.name in self.sizes:
-            n = self.sizes[argument.name]
-        elif isinstance(argument, ast.Number):
-            n = int(argument.value)
-        else:
-            raise NumpyError("eye() takes a size or a positive integer", argument)
+            return self.sizes[argument.name]
+        if isinstance(argument, ast.Number):
+            return int(argument.value)
+        raise NumpyError("eye() and arange() take a size or a positive integer", argument)
+
+    def _eye(self, argument: ast.Node) -> Batch:
+        n = self._length(argument)
         return Batch(np.eye(n, dtype=self.dtype)[None])  # object: exact 0 and 1
 
     def _transcendental(self, function: str, data: np.ndarray) -> np.ndarray:
@@ -309,14 +387,41 @@ class NumpyEvaluator:
             raise NumpyError(f"shapes {args[0].shape} and {args[1].shape} do not "
                              f"broadcast in {node.function}()", node) from error
 
-    def _reduce(self, node: ast.Call, data: np.ndarray) -> Batch:
-        """max(a) / min(a): the largest or smallest entry."""
-        flat = data.reshape(data.shape[0], -1)
-        if flat.shape[1] == 0:
+    def _reduce(self, node: ast.Call, value: Batch) -> Batch:
+        """sum, mean, max, min: of every entry, or along `axis=` (`keepdims=True` keeps it
+        as a length-1 axis), as numpy reduces; max and min choose by the real part."""
+        axis, keepdims = reduction_options(node, len(value.shape))
+        data = value.data
+        if axis is None:  # every entry: one axis of all of them
+            data = data.reshape(data.shape[0], -1)
+            along = 1
+        else:
+            along = axis + 1
+        if data.shape[along] == 0:
             raise NumpyError(f"{node.function}() of an empty array", node)
-        chooser = np.argmax if node.function == "max" else np.argmin
-        position = chooser(np.real(flat), axis=1)
-        return Batch(np.take_along_axis(flat, position[:, None], axis=1)[:, 0])
+        if node.function in ("sum", "mean"):
+            self._track(data)
+            out = data.sum(axis=along, keepdims=True)
+            if node.function == "mean":
+                out = out / data.shape[along]
+        else:
+            chooser = np.argmax if node.function == "max" else np.argmin
+            position = np.expand_dims(chooser(np.real(data), axis=along), along)
+            out = np.take_along_axis(data, position, axis=along)
+        if keepdims:
+            return Batch(out.reshape((out.shape[0],) + tuple(
+                1 for _ in value.shape)) if axis is None else out)
+        return Batch(np.squeeze(out, axis=along))
+
+    def _logaddexp(self, node: ast.Call, args: list[Batch]) -> Batch:
+        """log(e^a + e^b) as numpy computes it: the larger plus log1p(e^(smaller − larger)),
+        each branch analytic (complex-step differentiation) and exact with mpmath."""
+        a, b = self._broadcast(node, args)
+        first = np.real(a) >= np.real(b)
+        larger, rest = np.where(first, a, b), np.where(first, b, a) - np.where(first, a, b)
+        if self.exact:
+            return Batch(larger + np.frompyfunc(lambda v: mpmath.log1p(mpmath.exp(v)), 1, 1)(rest))
+        return Batch(larger + np.log1p(np.exp(rest)))
 
     def _diag(self, node: ast.Call, argument: Batch) -> Batch:
         data, shape = argument.data, argument.shape
@@ -329,6 +434,31 @@ class NumpyEvaluator:
         if len(shape) == 2:
             return Batch(np.diagonal(data, axis1=1, axis2=2).copy())
         raise NumpyError("diag() takes a vector or a matrix", node)
+
+
+def reduction_options(node: ast.Call, rank: int) -> tuple[int | None, bool]:
+    """The `axis=` (None: every entry) and `keepdims=` of a reduction of an array of `rank`
+    axes, the axis counted from 0 (a negative one from the end, as numpy does).
+
+    Raises:
+        NumpyError: at the keyword, an axis the array does not have.
+    """
+    axis: int | None = None
+    keepdims = False
+    for keyword in node.keywords:
+        if keyword.name == "keepdims":
+            keepdims = isinstance(keyword.value, ast.Name) and keyword.value.name == "True"
+            continue
+        value = keyword.value
+        negative = isinstance(value, ast.Neg)
+        number = value.operand if isinstance(value, ast.Neg) else value
+        assert isinstance(number, ast.Number)  # resolve.implementations checked the form
+        written = -int(number.value) if negative else int(number.value)
+        if not -rank <= written < rank:
+            raise NumpyError(f"axis {written} is out of bounds for {node.function}() of an "
+                             f"array with {rank} ax{'is' if rank == 1 else 'es'}", keyword)
+        axis = written % rank
+    return axis, keepdims
 
 
 #: Events that mean the float range was exceeded, not that the formula is wrong.

@@ -9,13 +9,15 @@ unexpected is ever evaluated.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
 
 from symderiv import limits
-from symderiv.resolve.scope import Scope, with_checks
-from symderiv.numbers.numpy_eval import FUNCTIONS, NumpyError, NumpyEvaluator
+from symderiv.resolve.scope import Scope, label_tops, with_checks
+from symderiv.numbers.numpy_eval import (FUNCTIONS, KEYWORDS, NumpyError, NumpyEvaluator,
+                                         label_key)
 from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.load.model import Array, Broken, Example, Implementation, Value
@@ -44,13 +46,39 @@ def _check_nodes(scope: Scope, implementation: Implementation,
     def fail(message: str, node: ast.Node, code: str = "numpy") -> SymderivError:
         return SymderivError(message, formula.at(node), code)
 
+    conditions = {id(node.args[0]) for node in ast.walk(formula.node)
+                  if isinstance(node, ast.Call) and node.function == "where" and node.args}
+    keyword_values = {id(node.value) for node in ast.walk(formula.node)
+                      if isinstance(node, ast.Keyword)}
     for node in ast.walk(formula.node):
-        if isinstance(node, ast.Index):
+        if isinstance(node, ast.Index) and not all(
+                _label_index(scope, index) for index in node.indices):
             raise fail("indexing is not available in numpy expressions: they compute the "
-                       "whole array (write exp(a), not exp(a[i]))", node)
-        if isinstance(node, ast.Compare | ast.BoolOp):
-            raise fail("a comparison is not a numpy value", node)
+                       "whole array (write exp(a), not exp(a[i])); only labels and arange() "
+                       "index, as in P[arange(B), c]", node)
+        if isinstance(node, ast.Compare | ast.BoolOp) and not (
+                isinstance(node, ast.Compare) and id(node) in conditions):
+            raise fail("a comparison is not a numpy value (only where()'s condition is one)",
+                       node)
+        if isinstance(node, ast.Call) and node.function == "where" and node.args \
+                and not isinstance(node.args[0], ast.Compare):
+            raise fail("where()'s first argument is a comparison, such as x > 0",
+                       node.args[0], "call")
+        if isinstance(node, ast.Keyword):
+            _check_keyword(node, fail)
+            continue
+        if id(node) in keyword_values:
+            continue  # its form is the keyword's (_check_keyword)
         if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.name not in KEYWORDS.get(node.function, ()):
+                    takes = " and ".join(f"{k}=" for k in KEYWORDS.get(node.function, ()))
+                    raise fail(f"{node.function}() takes "
+                               f"{'only ' + takes if takes else 'no keyword arguments'}; "
+                               f"{keyword.name}= is not one", keyword, "call")
+                if len(node.args) != 1:
+                    raise fail(f"{keyword.name}= is for {node.function}() of one array",
+                               keyword, "call")
             if node.function not in FUNCTIONS:
                 raise fail(f"{node.function}() is not available in numpy expressions; only "
                            f"{ALLOWED} can be called", node, "call")
@@ -60,18 +88,20 @@ def _check_nodes(scope: Scope, implementation: Implementation,
                 raise fail(f"{node.function}() takes {wanted} argument"
                            f"{'s' if counts != (1,) else ''} in numpy expressions, got "
                            f"{len(node.args)}", node, "call")
-            if node.function == "eye":
+            if node.function in ("eye", "arange"):
                 argument = node.args[0]
                 if not ((isinstance(argument, ast.Name) and argument.name in scope.sizes)
                         or (isinstance(argument, ast.Number) and argument.value.denominator == 1
                             and argument.value > 0)):
-                    raise fail("eye() takes a size or a positive integer", argument, "call")
+                    raise fail(f"{node.function}() takes a size or a positive integer",
+                               argument, "call")
                 if isinstance(argument, ast.Number) and argument.value > limits.active().max_size:
-                    raise fail(f"eye({argument.text}) exceeds the size limit {limits.active().max_size} "
-                               "(--limit max_size=...)", argument, "limit")
+                    raise fail(f"{node.function}({argument.text}) exceeds the size limit "
+                               f"{limits.active().max_size} (--limit max_size=...)", argument,
+                               "limit")
         if isinstance(node, ast.Name):
             name = node.name
-            if name in scope.symbols or name in scope.sizes:
+            if name in scope.symbols or name in scope.sizes or name in scope.labels:
                 continue
             if name in scope.definitions:
                 if name not in earlier:
@@ -86,6 +116,25 @@ def _check_nodes(scope: Scope, implementation: Implementation,
             if name in FUNCTIONS:
                 raise fail(f"{name!r} is a function: write {name}(...)", node)
             raise fail(f"unknown name {name!r}", node, "name")
+
+
+def _label_index(scope: Scope, index: ast.Node) -> bool:
+    """Can `index` index in numpy: a label (its 0-based class numbers) or arange(n)?"""
+    return (isinstance(index, ast.Name) and index.name in scope.labels) or (
+        isinstance(index, ast.Call) and index.function == "arange")
+
+
+def _check_keyword(keyword: ast.Keyword,
+                   fail: Callable[[str, ast.Node, str], SymderivError]) -> None:
+    """`axis=` an integer (negative counts from the end), `keepdims=` True or False."""
+    value = keyword.value
+    if keyword.name == "keepdims":
+        if not (isinstance(value, ast.Name) and value.name in ("True", "False")):
+            raise fail("keepdims= is True or False", value, "call")
+        return
+    number = value.operand if isinstance(value, ast.Neg) else value
+    if not (isinstance(number, ast.Number) and number.value.denominator == 1):
+        raise fail("axis= is an integer, such as axis=1 or axis=-1", value, "call")
 
 
 def _size_combos(scope: Scope, names: list[str]) -> list[dict[str, int]]:
@@ -112,12 +161,19 @@ def _check_shapes(scope: Scope, implementation: Implementation,
         for symbol in scope.spec.symbols:
             shape = tuple(d if isinstance(d, int) else sizes[d] for d in symbol.shape)
             inputs[symbol.name] = np.ones((1,) + shape)
-        evaluator = NumpyEvaluator(inputs, sizes, implementations=singles)
-        try:
-            shape = evaluator.value(formula.node).shape
-        except NumpyError as error:
-            raise SymderivError(f"{error.message} (at {_sizes_text(sizes)})",
-                                formula.at(error.node), "shape") from error
+        # the labels at their smallest and their largest values: a label of T indexing an
+        # axis of another length is out of bounds at one of them
+        highest = label_tops(scope, sorted(scope.labels), sizes)
+        for labels in (dict.fromkeys(highest, 1), highest) if highest else ({},):
+            evaluator = NumpyEvaluator(inputs, {**sizes, **labels}, implementations=singles,
+                                       labels=frozenset(scope.labels))
+            try:
+                shape = evaluator.value(formula.node).shape
+            except NumpyError as error:
+                at = _sizes_text(sizes) + ("; every label at its largest value"
+                                           if labels is highest else "")
+                raise SymderivError(f"{error.message} (at {at})",
+                                    formula.at(error.node), "shape") from error
         wanted = expected_shape(scope, implementation.definition, sizes)
         if shape != wanted:
             raise SymderivError(
@@ -147,12 +203,15 @@ def example_sizes(scope: Scope, example: Example) -> dict[str, int]:
         SymderivError: an unknown or ragged input, or lengths that disagree.
     """
     sizes: dict[str, int] = {}
+    labels = [(name, array) for name, array in example.given if name in scope.labels]
     for name, array in example.given:
+        if name in scope.labels:
+            continue
         if name not in scope.symbols:
             raise SymderivError(f"example {example.id}: 'given' names inputs; {name!r} is not "
-                                "a declared symbol", example.location, "example")
+                                "a declared symbol or label", example.location, "example")
         shape = array_shape(array)
-        declared = scope.symbols[name].shape
+        declared: tuple[str | int, ...] = scope.symbols[name].shape
         if shape is None or len(shape) != len(declared):
             raise SymderivError(f"example {example.id}: {name} must be a "
                                 f"{['number', 'list', 'list of rows'][min(len(declared), 2)]} "
@@ -169,7 +228,40 @@ def example_sizes(scope: Scope, example: Example) -> dict[str, int]:
             if length == 0:
                 raise SymderivError(f"example {example.id}: {name} is empty",
                                     example.location, "example")
+    for name, array in labels:
+        sizes.update(_label_values(scope, example, name, array, sizes))
     return sizes
+
+
+def _label_values(scope: Scope, example: Example, name: str, array: Array,
+                  sizes: dict[str, int]) -> dict[str, int]:
+    """A label's given value(s), as `label_key` -> value: integers in 1..its range's size,
+    one per entry of its shape's size (which the other inputs fix, or its length does)."""
+    label = scope.labels[name]
+
+    def fail(message: str) -> SymderivError:
+        return SymderivError(f"example {example.id}: {message}", example.location, "example")
+
+    values = [array] if isinstance(array, Value) else list(array)
+    if (isinstance(array, Value)) != (not label.shape) or any(
+            not isinstance(v, Value) for v in values):
+        raise fail(f"label {name} is {'one integer' if not label.shape else 'a list of integers'}")
+    if label.shape:
+        length = sizes.setdefault(label.shape[0], len(values))
+        if length != len(values):
+            raise fail(f"label {name} gives {label.shape[0]} = {len(values)}, but another input "
+                       f"gives {label.shape[0]} = {length}")
+    if label.range not in sizes:
+        raise fail(f"the given inputs do not fix the size {label.range}, the range of label "
+                   f"{name}")
+    out = {}
+    for position, value in enumerate(values, 1):
+        assert isinstance(value, Value)
+        if value.exact.denominator != 1 or not 1 <= value.exact <= sizes[label.range]:
+            raise fail(f"label {name} takes the values 1..{label.range} = 1.."
+                       f"{sizes[label.range]}, not {value.text}")
+        out[label_key(name, (position,) if label.shape else ())] = int(value.exact)
+    return out
 
 
 def _check_example(scope: Scope, example: Example, qualified: set[str]) -> None:
@@ -184,7 +276,8 @@ def _check_example(scope: Scope, example: Example, qualified: set[str]) -> None:
             raise SymderivError(f"example {example.id}: 'expect' names definitions; {name!r} "
                                 "is not one", where, "example")
         needed = used_names(scope, [scope.definitions[name].body.node])
-        missing = sorted(n for n in needed if n in scope.symbols and n not in given)
+        missing = sorted(n for n in needed if (n in scope.symbols or n in scope.labels)
+                         and n not in given)
         if missing:
             raise SymderivError(f"example {example.id}: {name} needs the input "
                                 f"{missing[0]!r} in 'given'", example.location, "example")

@@ -16,8 +16,20 @@ Ranges = dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]
 
 
 def _bounds(expr: sympy.Expr, ranges: Ranges) -> tuple[sympy.Expr | None, sympy.Expr | None]:
-    """Lower and upper bounds of a linear integer expression over the index ranges."""
+    """Lower and upper bounds of a linear integer expression over the index ranges.
+
+    An entry c[s] of a label whose base has a range (`SympyBuilder.ranges`) is bounded by
+    it like an index of its own; any other entry with an index in it has no bound here.
+    """
     expr = sympy.expand(expr)
+    entries = [e for e in expr.atoms(sympy.Indexed) if e.base.label in ranges]
+    if entries:
+        stand_ins = {e: sympy.Dummy(integer=True) for e in entries}
+        ranges = {**ranges, **{stand_in: ranges[e.base.label]
+                               for e, stand_in in stand_ins.items()}}
+        expr = expr.xreplace(stand_ins)
+    if any(e.free_symbols & set(ranges) for e in expr.atoms(sympy.Indexed)):
+        return None, None
     low, high = expr, expr
     for symbol in expr.free_symbols:
         if symbol not in ranges:

@@ -13,6 +13,7 @@ from functools import partial, reduce
 from operator import mul
 
 import dataclasses
+import itertools
 from typing import Any
 
 import sympy
@@ -22,8 +23,10 @@ from symderiv.errors import SymderivError
 from symderiv.language import ast
 from symderiv.language.printer import unparse
 from symderiv.load.loader import SpecErrors
+from symderiv.numbers.numpy_eval import label_key
 from symderiv.load.model import (
-    Broken, Claim, Definition, Derivation, Formula, IndexDecl, SizeDecl, Spec, SymbolDecl,
+    Broken, Claim, Definition, Derivation, Formula, IndexDecl, LabelDecl, SizeDecl, Spec,
+    SymbolDecl,
 )
 
 Shape = tuple[sympy.Expr, ...]
@@ -35,6 +38,34 @@ ELEMENTARY = ("tanh", "sigmoid", "softplus", "log1p", "expm1", "sin", "cos")
 #: The piecewise functions of claims (issue 15, item 3): by arity; decided region by region.
 PIECEWISE = {"abs": 1, "relu": 1, "max": 2, "min": 2}
 NUMPY_ONLY = {"outer"}
+
+
+def label_tops(scope: Scope, labels: list[str], sizes: dict[str, int]) -> dict[str, int]:
+    """Each value key of the labels at these sizes (`y`, `c[1]` … `c[B]`, see `label_key`)
+    with the largest value it takes (the size of its label's range)."""
+    tops: dict[str, int] = {}
+    for name in labels:
+        label = scope.labels[name]
+        entries = [()] if not label.shape else [(n,) for n in range(1, sizes[label.shape[0]] + 1)]
+        tops |= {label_key(name, entry): sizes[label.range] for entry in entries}
+    return tops
+
+
+def label_assignments(scope: Scope, labels: list[str], sizes: dict[str, int]
+                      ) -> list[dict[str, int]]:
+    """Every assignment of values to `labels` at these sizes, each as {label_key: value}:
+    a scalar label takes 1..size of its range, a vector label one such value per entry."""
+    tops = label_tops(scope, labels, sizes)
+    keys, pools = list(tops), [range(1, top + 1) for top in tops.values()]
+    count = reduce(mul, (len(pool) for pool in pools), 1)
+    if count > limits.active().max_label_assignments:
+        at = ", ".join(f"{k} = {v}" for k, v in sorted(sizes.items()))
+        which = f"the label {labels[0]} has" if len(labels) == 1 else \
+            f"the labels {', '.join(labels)} have"
+        raise SymderivError(f"{which} {count} assignments at {at}, "
+                            f"more than {limits.active().max_label_assignments} "
+                            "(--limit max_label_assignments=...)", None, "limit")
+    return [dict(zip(keys, values)) for values in itertools.product(*pools)]
 
 
 def size_symbol(name: str) -> sympy.Symbol:
@@ -78,6 +109,7 @@ class Scope:
     shapes: Mapping[str, Shape] = field(default_factory=lambda: MappingProxyType({}))
     #: the shapes `value_shape` has worked out, by formula node
     value_shapes: dict[ast.Node, Shape] = field(default_factory=dict, compare=False, repr=False)
+    labels: Mapping[str, LabelDecl] = field(default_factory=lambda: MappingProxyType({}))
 
     def index_size(self, index: str) -> sympy.Symbol:
         return size_symbol(self.indices[index].size)
@@ -121,6 +153,13 @@ class _Checker:
         if isinstance(node, ast.Name):
             if node.name in self.scope.indices or node.name in self.scope.sizes:
                 return
+            label = self.scope.labels.get(node.name)
+            if label is not None:
+                if label.shape:
+                    raise self.fail(f"{node.name!r} is one label per entry of "
+                                    f"{label.shape[0]}: write {node.name}[...] for one of them",
+                                    node, "index")
+                return
             if node.name in self.scope.symbols or node.name in self.scope.definitions:
                 raise self.fail(f"{what} must be made of indices and sizes; {node.name!r} is "
                                 "not an index", node, "index")
@@ -132,8 +171,23 @@ class _Checker:
             self.integer(node.left, bound, what)
             self.integer(node.right, bound, what)
             return
-        raise self.fail(f"{what} must be integer arithmetic (+ - *) of indices, sizes and "
-                        "integers", node, "index")
+        if isinstance(node, ast.Index) and isinstance(node.base, ast.Name) \
+                and node.base.name in self.scope.labels:
+            self.label_entry(node, bound)
+            return
+        raise self.fail(f"{what} must be integer arithmetic (+ - *) of indices, sizes, "
+                        "labels and integers", node, "index")
+
+    def label_entry(self, node: ast.Index, bound: frozenset[str]) -> None:
+        """`c[s]`: one entry of a vector label, its index itself an integer expression."""
+        assert isinstance(node.base, ast.Name)
+        label = self.scope.labels[node.base.name]
+        if len(node.indices) != len(label.shape):
+            raise self.fail(
+                f"wrong number of indices: label {label.name} takes {len(label.shape)}, got "
+                f"{len(node.indices)}", node, "index")
+        for index in node.indices:
+            self.integer(index, bound, "an index")
 
     def condition(self, node: ast.Node, where: str = "a condition") -> None:
         if isinstance(node, ast.BoolOp):
@@ -159,6 +213,9 @@ class _Checker:
             return self.scope.shapes[name]
         if name in self.scope.indices or name in self.scope.sizes:
             return ()
+        if name in self.scope.labels:
+            self.integer(node, frozenset(), "a label")
+            return ()
         if name in SCALAR_FUNCTIONS or name in PIECEWISE or name in {
                 "D", "sum", "delta", "ind", "jacobian", "diag", "eye"}:
             raise self.fail(f"{name!r} is a function: write {name}(...)", node)
@@ -171,6 +228,10 @@ class _Checker:
             return ()
         if isinstance(node, ast.Name):
             return self.entry_shape(node.name, node)
+        if isinstance(node, ast.Index) and isinstance(node.base, ast.Name) \
+                and node.base.name in self.scope.labels:
+            self.label_entry(node, bound)
+            return ()
         if isinstance(node, ast.Index):
             base_shape = self.shape(node.base, bound)
             if isinstance(node.base, ast.Name) and node.base.name in (
@@ -251,6 +312,9 @@ class _Checker:
 
     def call(self, node: ast.Call, bound: frozenset[str]) -> Shape:
         function = node.function
+        if node.keywords:
+            raise self.fail(f"keyword arguments ({node.keywords[0].name}=...) exist only in "
+                            "numpy implementations", node.keywords[0], "call")
         if function in SCALAR_FUNCTIONS:
             self.arity(node, (1,))
             self.scalar(node.args[0], bound, f"{function}()")
@@ -270,6 +334,9 @@ class _Checker:
         if function == "sum":
             self.arity(node, (2, 4))
             variable = node.args[1]
+            if isinstance(variable, ast.Name) and variable.name in self.scope.labels:
+                raise self.fail(f"{variable.name!r} is a label, whose value is given: a sum "
+                                "runs over a declared index", variable, "sum")
             if not (isinstance(variable, ast.Name) and variable.name in self.scope.indices):
                 raise self.fail("the second argument of sum() must be a declared index",
                                 variable, "sum")
@@ -334,6 +401,10 @@ class _Checker:
         if isinstance(node, ast.Index) and name in self.scope.symbols:
             self.shape(node, bound)
             return
+        target = node.base if isinstance(node, ast.Index) else node
+        if isinstance(target, ast.Name) and target.name in self.scope.labels:
+            raise self.fail(f"{target.name!r} is a label, an integer: D() differentiates by "
+                            "a real input", node, "call")
         if name is not None and name in self.scope.definitions \
                 and isinstance(node, ast.Name | ast.Index):
             self.held_variable(f, node, name, bound)
@@ -411,7 +482,14 @@ def used_sizes(scope: Scope, nodes: list[ast.Node]) -> list[str]:
             sizes |= {d for d in scope.symbols[name].shape if isinstance(d, str)}
         if name in scope.definitions:
             sizes |= {scope.indices[p].size for p in scope.definitions[name].params}
+        if name in scope.labels:
+            sizes |= {scope.labels[name].range, *scope.labels[name].shape}
     return sorted(sizes)
+
+
+def used_labels(scope: Scope, nodes: list[ast.Node]) -> list[str]:
+    """The labels `nodes` use, through the definitions they mention, sorted."""
+    return sorted(n for n in used_names(scope, nodes) if n in scope.labels)
 
 
 def build_scope(spec: Spec) -> Scope:
@@ -430,6 +508,7 @@ def build_scope(spec: Spec) -> Scope:
         MappingProxyType({s.name: s for s in spec.symbols}),
         MappingProxyType({d.name: d for d in spec.definitions}),
         MappingProxyType(shapes),
+        labels=MappingProxyType({label.name: label for label in spec.labels}),
     )
     errors: list[SymderivError] = []
     visible: set[str] = set()
@@ -488,6 +567,10 @@ def _definition_shape(scope: Scope, definition: Definition, visible: set[str]) -
     """
     checker = _Checker(scope, definition.body, visible)
     for param in definition.params:
+        if param in scope.labels:
+            raise SymderivError(f"parameter {param!r} of {definition.name} is a label: use it "
+                                f"in the body without a parameter ({definition.name}: ...)",
+                                definition.location, "name")
         if param not in scope.indices:
             raise SymderivError(f"parameter {param!r} of {definition.name} is not a "
                                 "declared index", definition.location, "name")

@@ -118,12 +118,31 @@ class SympyBuilder:
 
     @cached_property
     def index_symbols(self) -> dict[str, sympy.Symbol]:
-        return {name: sympy.Symbol(name, integer=True) for name in self.scope.indices}
+        """Every index, and every scalar label (an index whose value is given: issue 15)."""
+        labels = [name for name, label in self.scope.labels.items() if not label.shape]
+        return {name: sympy.Symbol(name, integer=True) for name in [*self.scope.indices,
+                                                                    *labels]}
 
     def ranges(self) -> dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]:
-        """Every index symbol with its range 1..size."""
-        return {symbol: (sympy.Integer(1), self.scope.index_size(name))
-                for name, symbol in self.index_symbols.items()}
+        """Every index symbol (and scalar label) with its range 1..size."""
+        ranges = {symbol: (sympy.Integer(1), self.range_size(name))
+                  for name, symbol in self.index_symbols.items()}
+        for name, label in self.scope.labels.items():  # each entry of c: 1..its range
+            if label.shape:
+                ranges[self.label_base(name).label] = (sympy.Integer(1), self.range_size(name))
+        return ranges
+
+    def range_size(self, name: str) -> sympy.Expr:
+        """The size an index or a label ranges over."""
+        if name in self.scope.labels:
+            return size_symbol(self.scope.labels[name].range)
+        return self.scope.index_size(name)
+
+    def label_base(self, name: str) -> IndexedBase:
+        """A vector label: its entries are positive integers (at most its range's size)."""
+        label = self.scope.labels[name]
+        return IndexedBase(name, shape=tuple(size_symbol(d) for d in label.shape),
+                           integer=True, positive=True)
 
     def base(self, name: str) -> sympy.Expr:
         symbol = self.scope.symbols[name]
@@ -217,6 +236,8 @@ class SympyBuilder:
     def entry(self, node: ast.Index, bound: dict[str, sympy.Expr]) -> sympy.Expr:
         indices = tuple(self.integer(i, bound) for i in node.indices)
         base = node.base
+        if isinstance(base, ast.Name) and base.name in self.scope.labels:
+            return self.label_base(base.name)[indices]
         if isinstance(base, ast.Name) and base.name in self.scope.symbols:
             return self.base(base.name)[indices]
         if isinstance(base, ast.Name) and base.name in self.scope.definitions:

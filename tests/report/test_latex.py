@@ -341,3 +341,15 @@ def test_pdf_needs_latex(capsys: pytest.CaptureFixture[str]) -> None:
         main(["check", str(SMALL), "--pdf"])
     assert exit_info.value.code == 2
     assert "--pdf needs --latex OUT" in capsys.readouterr().err
+
+
+def test_labels_are_declared_with_their_values(tmp_path: Path) -> None:
+    """A scalar label's values, and a vector label's as a power of them."""
+    spec = tmp_path / "labels.yaml"
+    spec.write_text("title: l\nsizes: {T: 2, B: 2}\nindices: {b: B}\nsymbols: {X: [B, T]}\n"
+                    "labels:\n  y: T\n  c: {shape: [B], range: T}\n"
+                    "claims:\n  - id: c\n    claim: X[1, y] + X[b, c[b]] == X[b, c[b]] + X[1, y]\n",
+                    encoding="utf-8")
+    fragment = latex.spec_fragment(run([str(spec)], Options()).files[0])
+    assert r"Labels (integer inputs; the checks take each of their values): " \
+        r"$y \in \{1, \dots, T\}$, $c \in \{1, \dots, T\}^{B}$." in fragment

@@ -28,6 +28,8 @@ def blocks(path: Path, language: str) -> list[str]:
 #: The verdicts each spec of the reference gets, in order.
 REFERENCE_VERDICTS = [
     ["proved", "proved", "proved"],
+    ["proved", "refuted", "consistent", "consistent", "consistent", "consistent"],
+    ["proved", "proved", "refuted", "consistent", "consistent", "verified"],
     ["proved", "proved", "refuted", "proved", "proved", "verified"],
     ["proved", "proved", "refuted", "proved", "consistent"],
     ["proved", "proved"],

@@ -91,6 +91,13 @@ def test_an_inequality_claim_is_valid() -> None:
         assert problems(yaml.safe_load(text)) == []
 
 
+def test_labels_are_valid() -> None:
+    """`labels: {y: N}` and `{c: {shape: [N], range: N}}` load and pass the schema."""
+    text = BASE + "labels: {y: N, c: {shape: [N], range: N}, d: {range: N}}\n"
+    assert loads("t.yaml", text)
+    assert problems(yaml.safe_load(text)) == []
+
+
 @pytest.mark.parametrize("text, message", [
     ("claims: []\n", "'title' is a required property"),
     (BASE + "claim: []\n", "Additional properties are not allowed ('claim' was unexpected)"),
@@ -113,6 +120,12 @@ def test_an_inequality_claim_is_valid() -> None:
     (BASE + "examples: [{id: e, given: {a: [1, 2]}}]\n", "'expect' is a required property"),
     (BASE + "indices: [i]\n", "is not of type 'object'"),
     ("title: [t]\n", "['t'] is not of type 'string'"),
+    (BASE + "labels: {c: {shape: [N]}}\n", "is not valid under any of the given schemas"),
+    (BASE + "labels: {c: {shape: [N, N], range: N}}\n",
+     "is not valid under any of the given schemas"),
+    (BASE + "labels: {c: {range: N, domain: real}}\n",
+     "is not valid under any of the given schemas"),
+    (BASE + "labels: [y]\n", "is not of type 'object'"),
 ])
 def test_a_structurally_wrong_spec_fails_both(text: str, message: str) -> None:
     """Editors flag what the loader refuses: a missing title or field, an unknown key, a bad

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from symderiv.errors import SymderivError
 from symderiv.check import bounded
 from symderiv.check.decide import Decider
 from symderiv.check.evaluate import EvaluationError
@@ -57,9 +58,16 @@ class Budget:
         """The equation's free indices, its sizes, and their listed combinations then 1..3."""
         free, names = bounded.equation_space(self.scope, lhs, rhs, where)
         values = self.decider.size_values(names)
-        combos = bounded.size_combinations(self.scope, names, values)
-        extra = [c for c in bounded.size_combinations(
-            self.scope, names, {n: (1, 2, 3) for n in names}) if c not in combos]
+        labels = bounded.equation_labels(self.scope, lhs, rhs, where)
+        try:
+            combos = bounded.size_combinations(self.scope, names, values, labels)
+        except SymderivError:  # too many label assignments: nothing to screen
+            return free, names, []
+        try:
+            extra = [c for c in bounded.size_combinations(
+                self.scope, names, {n: (1, 2, 3) for n in names}, labels) if c not in combos]
+        except SymderivError:
+            extra = []
         return free, names, combos + extra
 
     def screens_equal(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None) -> bool:

@@ -159,6 +159,8 @@ def _inputs(scope: Scope, example: Example, sizes: dict[str, int]
     exact_inputs: ExactPoint = {}
     float_inputs: dict[str, np.ndarray] = {}
     for name, array in example.given:
+        if name in scope.labels:
+            continue  # its values are with the sizes (resolve.implementations.example_sizes)
         shape = tuple(d if isinstance(d, int) else sizes[d] for d in scope.symbols[name].shape)
         flat = _flat(array)
         for index, value in zip(index_tuples(shape), flat):

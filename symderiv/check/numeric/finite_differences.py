@@ -42,7 +42,7 @@ class FiniteDifferences:
     def _evaluate(self, implementation: Implementation, inputs: dict[str, np.ndarray],
                   dtype: type[np.inexact[Any]]) -> np.ndarray:
         return evaluate_formula(implementation.formula.node, self.sizes, inputs, dtype,
-                                self.singles)[1]
+                                self.singles, frozenset(self.scope.labels))[1]
 
     def derivative(self, name: str, variable: tuple[str, tuple[int, ...]]) -> np.ndarray:
         """d(name)/d(variable) at every point: shape (P, *shape of name).

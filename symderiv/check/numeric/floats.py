@@ -101,13 +101,15 @@ def definition_values(scope: Scope, name: str, sizes: dict[str, int],
 
 
 def evaluate_formula(formula: ast.Node, sizes: dict[str, int], inputs: dict[str, np.ndarray],
-                     dtype: type[np.inexact[Any]], singles: dict[str, ast.Node]
+                     dtype: type[np.inexact[Any]], singles: dict[str, ast.Node],
+                     labels: frozenset[str] = frozenset()
                      ) -> tuple[NumpyEvaluator, np.ndarray]:
     """A numpy formula at every point in `dtype`: the evaluator (its events and magnitudes)
-    and the value, broadcast to (P, *shape). `singles`: `single_implementations` of the scope.
+    and the value, broadcast to (P, *shape). `singles`: `single_implementations` of the scope;
+    `labels`: its labels' names (their values are in `sizes`).
     """
     cast = {name: value.astype(dtype) for name, value in inputs.items()}
-    evaluator = NumpyEvaluator(cast, sizes, dtype, singles)
+    evaluator = NumpyEvaluator(cast, sizes, dtype, singles, labels=labels)
     data = evaluator.value(formula).data
     return evaluator, np.broadcast_to(data, (point_count(inputs),) + data.shape[1:])
 
@@ -126,6 +128,7 @@ def implementation_values(scope: Scope, implementation: Implementation, sizes: d
                           ) -> ImplementationValues:
     """The implementation's value at every point, computed in `dtype`."""
     evaluator, data = evaluate_formula(implementation.formula.node, sizes, inputs,
-                                       DTYPES[dtype], single_implementations(scope))
+                                       DTYPES[dtype], single_implementations(scope),
+                                       frozenset(scope.labels))
     magnitude = np.broadcast_to(np.asarray(evaluator.magnitude, float), (point_count(inputs),))
     return ImplementationValues(data.astype(np.float64), tuple(evaluator.events), magnitude)

@@ -185,7 +185,8 @@ def _exact_values(scope: Scope, implementation: Implementation, sizes: dict[str,
     with mpmath.workdps(digits):
         numbers = {name: np.frompyfunc(lambda v: mpmath.mpf(v.numerator) / v.denominator, 1, 1)(
             array) for name, array in inputs.items()}
-        evaluator = NumpyEvaluator(numbers, sizes, object, single_implementations(scope))
+        evaluator = NumpyEvaluator(numbers, sizes, object, single_implementations(scope),
+                                   labels=frozenset(scope.labels))
         got = [mpmath.mpf(g) for g in
                np.ravel(evaluator.value(implementation.formula.node).data[0]).tolist()]
         want = [mpmath.mpf(w) for w in row_major(exact)]

@@ -14,6 +14,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from symderiv.errors import SymderivError
 from symderiv.check.bounded import size_combinations
 from symderiv.check.numeric import wording
 from symderiv.check.numeric.error_measures import MAX_MISMATCHES, Errors
@@ -29,7 +30,7 @@ from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.load.model import Implementation
 from symderiv.numbers.numpy_eval import RANGE_EVENTS, NumpyError
 from symderiv.options import Expect, Kind, Options
-from symderiv.resolve.scope import Scope, used_names, used_sizes
+from symderiv.resolve.scope import Scope, used_labels, used_names, used_sizes
 
 #: Points per size combination where the definition is evaluated in mpmath because its
 #: float value is missing.
@@ -77,8 +78,12 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
     formulas = [scope.definitions[name].body.node, implementation.formula.node]
     names = used_names(scope, formulas)
     size_names = used_sizes(scope, formulas)
-    combos = size_combinations(scope, size_names, {
-        n: options.size_values(n, scope.sizes[n].values) for n in size_names})
+    try:
+        combos = size_combinations(scope, size_names, {
+            n: options.size_values(n, scope.sizes[n].values) for n in size_names},
+            used_labels(scope, formulas))
+    except SymderivError as error:  # too many label assignments
+        return _result(implementation, Verdict.ERROR, error.message, started)
     rng = np.random.default_rng(options.seed)
     tally = _Tally()
     for sizes in combos:

@@ -27,7 +27,10 @@ class Declarations:
                 latex[normal(declaration.latex)] = declaration.name
         return cls(
             sizes=frozenset(s.name for s in spec.sizes),
-            indices={i.name: i.size for i in spec.indices},
+            # a scalar label reads like an index of its range (P_y, \delta_{ky})
+            indices={**{i.name: i.size for i in spec.indices},
+                     **{label.name: label.range for label in getattr(spec, "labels", ())
+                        if not label.shape}},
             symbols={s.name: len(s.shape) for s in spec.symbols},
             definitions={d.name: (len(d.params) if d.params else None)
                          for d in spec.definitions},

@@ -27,7 +27,21 @@ def declarations(spec: Spec, formulas: Formulas) -> str:
         sentences.append(f"{letters} {verb} over $1, \\dots, {printer.name(size)}$.")
     if spec.symbols:
         sentences.append("Inputs: " + ", ".join(inputs(spec, formulas)) + ".")
+    if spec.labels:
+        sentences.append("Labels (integer inputs; the checks take each of their values): "
+                         + ", ".join(labels(spec, formulas)) + ".")
     return " ".join(sentences) + "\n" if sentences else ""
+
+
+def labels(spec: Spec, formulas: Formulas) -> list[str]:
+    r"""Each label with its values: `$y \in \{1, \dots, T\}$`, `$c \in \{1, \dots, T\}^{B}$`."""
+    printer = formulas.printer
+    parts = []
+    for label in spec.labels:
+        values = rf"\{{1, \dots, {printer.name(label.range)}\}}"
+        power = f"^{{{printer.name(label.shape[0])}}}" if label.shape else ""
+        parts.append(rf"${printer.name(label.name)} \in {values}{power}$")
+    return parts
 
 
 def inputs(spec: Spec, formulas: Formulas) -> list[str]:
