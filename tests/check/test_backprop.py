@@ -97,8 +97,8 @@ def test_each_malformed_derivative_by_a_quantity_is_its_claims_error() -> None:
          "parameters (Dg[i]: ...) or a scalar one  [call]", "matrix"),
         ("s.yaml:18:33: error: wrong number of indices: P is a vector of length T and takes "
          "1, got 2  [index]", "count"),
-        ("s.yaml:19:41: error: an index must be integer arithmetic (+ - *) of indices, sizes "
-         "and integers  [index]", "not-integer"),
+        ("s.yaml:19:41: error: an index must be integer arithmetic (+ - *) of indices, sizes, "
+         "labels and integers  [index]", "not-integer"),
         ("s.yaml:20:41: error: D() by q is ambiguous: r depends on 'c' other than through q, "
          "and q depends on 'c'  [call]", "scalar-ambiguous"),
         ("s.yaml:22:38: error: the second argument of D() must be an input symbol, a "
