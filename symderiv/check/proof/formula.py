@@ -12,7 +12,7 @@ import sympy
 
 from symderiv.language import ast
 from symderiv.resolve.scope import Scope
-from symderiv.resolve.symbolic import Derivative
+from symderiv.resolve.symbolic import Derivative, Relu, Step
 
 
 class NotWritable(Exception):
@@ -57,6 +57,8 @@ class Writer:
             return ast.Call(0, 0, "log", (self.node(expr.args[0]),))
         if isinstance(expr, Derivative):
             return ast.Call(0, 0, "D", tuple(self.node(a) for a in expr.args))
+        if isinstance(expr, Relu):  # abs, max and min are built through it: written as relu
+            return ast.Call(0, 0, "relu", (self.node(expr.args[0]),))
         if isinstance(expr, sympy.Sum):
             return self.sum(expr)
         if isinstance(expr, sympy.Add):
@@ -65,7 +67,10 @@ class Writer:
             return self.mul(expr)
         if isinstance(expr, sympy.Pow):
             return self.power(expr)
-        raise NotWritable(type(expr).__name__)
+        if isinstance(expr, Step):
+            raise NotWritable("the derivative of relu (a step, undefined at its kink) has no "
+                              "form in the formula language")
+        raise NotWritable(f"{type(expr).__name__} has no form in the formula language")
 
     def sum(self, expr: sympy.Sum) -> ast.Node:
         body = self.node(expr.function)
