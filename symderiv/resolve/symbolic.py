@@ -13,8 +13,12 @@ import sympy
 from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
 
 from symderiv import limits
+from symderiv.resolve import index_form
+from symderiv.resolve.index_form import Unsupported
 from symderiv.resolve.scope import ELEMENTARY, Scope, size_symbol
 from symderiv.language import ast
+
+__all__ = ["Derivative", "SympyBuilder", "Unsupported", "elementary_sympy"]
 
 
 
@@ -53,10 +57,6 @@ def elementary_sympy(function: str, u: sympy.Expr) -> sympy.Expr:
     return {"sin": sympy.sin, "cos": sympy.cos}[function](u)
 
 
-class Unsupported(Exception):
-    """A construct the generic (all-sizes) engine does not handle; other layers may."""
-
-
 class Derivative(sympy.Function):  # type: ignore[misc]  # sympy is untyped: a subclass of Any
     """An unevaluated D(f, x), for folded (printing) mode only."""
 
@@ -66,6 +66,7 @@ class SympyBuilder:
         self.scope = scope
         self.folded = folded
         self._definitions: dict[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]] = {}
+        self._extra: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}
 
     @cached_property
     def index_symbols(self) -> dict[str, sympy.Symbol]:
@@ -73,8 +74,8 @@ class SympyBuilder:
 
     def ranges(self) -> dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]:
         """Every index symbol with its range 1..size."""
-        return {symbol: (sympy.Integer(1), self.scope.index_size(name))
-                for name, symbol in self.index_symbols.items()}
+        return {**{symbol: (sympy.Integer(1), self.scope.index_size(name))
+                   for name, symbol in self.index_symbols.items()}, **self._extra}
 
     def base(self, name: str) -> sympy.Expr:
         symbol = self.scope.symbols[name]
@@ -156,59 +157,27 @@ class SympyBuilder:
 
     def matrix_entry(self, node: ast.Node, indices: tuple[sympy.Expr, ...],
                      bound: dict[str, sympy.Expr], name: str | None) -> sympy.Expr:
-        """An entry of a matrix-valued expression; only jacobian(f, x)[r, c] is supported."""
+        """An entry of a matrix-valued expression, in index form (`resolve.index_form`):
+        each given index split into its axis's components, provably in range."""
         if self.folded and name is not None:
             return self.definition_base(name)[indices]
-        if not (isinstance(node, ast.Call) and node.function == "jacobian"
-                and len(indices) == 2):
-            raise Unsupported("entries of matrix expressions other than jacobian()")
-        f, x = node.args
-        assert isinstance(x, ast.Name)
-        row = self.unravel(indices[0], self.value_shape(f))
-        column = self.unravel(indices[1], self.scope.symbol_shape(self.scope.symbols[x.name]))
-        f_entry = self.indexed_value(f, row, bound)
-        variable = self.base(x.name)
-        target = variable[column] if column else variable
-        return self.differentiate(f_entry, target)
-
-    def value_shape(self, node: ast.Node) -> tuple[sympy.Expr, ...]:
-        if isinstance(node, ast.Name) and node.name in self.scope.definitions:
-            return self.scope.shapes[node.name]
-        if isinstance(node, ast.Name) and node.name in self.scope.symbols:
-            return self.scope.symbol_shape(self.scope.symbols[node.name])
-        raise Unsupported("jacobian of an expression")
-
-    def indexed_value(self, node: ast.Node, index: tuple[sympy.Expr, ...],
-                      bound: dict[str, sympy.Expr]) -> sympy.Expr:
-        assert isinstance(node, ast.Name)
-        if node.name in self.scope.symbols:
-            base = self.base(node.name)
-            return base[index] if index else base
-        params, body = self.definition(node.name)
-        if len(params) != len(index):
-            raise Unsupported("jacobian of a matrix-valued definition")
-        return body.xreplace(dict(zip(params, index)))
-
-    def unravel(self, flat: sympy.Expr, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
-        """Row-major position `flat` (1-based) -> the index tuple in `shape`, symbolically."""
-        if len(shape) == 0:
-            return ()
-        if len(shape) == 1:
-            return (flat,)
-        if len(shape) != 2:
-            raise Unsupported("more than two dimensions")
-        columns = shape[1]
-        flat = sympy.expand(flat)
+        value_axes = index_form.axes(self.scope, node)
+        if value_axes is None or len(indices) == 1 and value_axes[1] != ():
+            raise Unsupported("an entry of a value that is not a matrix or a column")
         ranges = self.ranges()
-        for symbol in flat.free_symbols:
-            if symbol in ranges and sympy.expand(ranges[symbol][1] - columns) == 0 \
-                    and flat.coeff(symbol) == 1:
-                rest = sympy.expand((flat - symbol) / columns)
-                if rest.is_polynomial() and all(
-                        c.is_integer for c in sympy.Poly(rest, *rest.free_symbols).coeffs()
-                ) if rest.free_symbols else rest.is_integer:
-                    return (rest + 1, symbol)
-        raise Unsupported(f"cannot split column {flat} into row and column")
+        column = index_form.unravel(indices[1], value_axes[1], ranges) \
+            if len(indices) == 2 else ()
+        position = (index_form.unravel(indices[0], value_axes[0], ranges), column)
+        return index_form.entry(self, node, position, bound)
+
+    def with_ranges(self, extra: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]
+                    ) -> SympyBuilder:
+        """The same builder with fresh free indices (an entry-wise claim's), whose ranges
+        every normal form then knows; the definitions built so far are shared."""
+        other = SympyBuilder(self.scope, self.folded)
+        other._definitions = self._definitions
+        other._extra = {**self._extra, **extra}
+        return other
 
     def differentiate(self, f: sympy.Expr, variable: sympy.Expr) -> sympy.Expr:
         from symderiv.resolve.normalize import normalize
