@@ -126,9 +126,12 @@ class SympyBuilder:
             return self.entry(node, bound)
         if isinstance(node, ast.Neg):
             return -self.expr(node.operand, bound)
+        if isinstance(node, ast.Transpose) or isinstance(node, ast.BinOp) and node.op == "@":
+            # a 1×1 product (x.T @ x) is a scalar: its one entry, in index form
+            if index_form.axes(self.scope, node) != ((), ()):
+                raise Unsupported("a matrix where a scalar is needed")
+            return index_form.entry(self, node, ((), ()), bound)
         if isinstance(node, ast.BinOp):
-            if node.op == "@":
-                raise Unsupported("matrix product")
             left = self.expr(node.left, bound)
             right = self.expr(node.right, bound)
             if node.op in ast.ARITHMETIC:
