@@ -63,7 +63,7 @@ def _prove(scope: Scope, implementation: Implementation) -> Outcome | None:
     definition_value = _definition_entry(builder, name, tuple(position))
     entry = f"[{', '.join(map(str, position))}]" if position else ""
     shifts = sorted(translator.extremes.items(), key=lambda item: str(item[1]))
-    free = "".join(f"; {text} as a free real {symbol}: the value does not depend on it"
+    free = "".join(f"; {text} as a free real {symbol.name}: the value does not depend on it"
                    for text, symbol in shifts)
     of = f" entry-wise ({entry} for every value of its indices)" if entry else ""
     message = (f"proved for all sizes: the formula of {implementation.qualified_name} is "

@@ -171,7 +171,8 @@ class NumpyIndex:
         if function in ("max", "min") and len(args) == 1:
             key = f"{function}({unparse(args[0])})"
             if key not in self.extremes:
-                self.extremes[key] = sympy.Symbol(f"m_{len(self.extremes) + 1}", real=True)
+                # a Dummy: never the same as a declared scalar symbol named m_1
+                self.extremes[key] = sympy.Dummy(f"m_{len(self.extremes) + 1}", real=True)
             return self.extremes[key]
         if function == "sum":
             shape = self.shape(args[0])

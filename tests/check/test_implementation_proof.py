@@ -97,3 +97,19 @@ def test_broadcasting_that_holds_only_at_the_listed_sizes_is_not_proved() -> Non
 def test_numeric_alone_proves_nothing(name: str) -> None:
     """--strategy numeric: the implementation is judged by its floats only."""
     assert results((Strategy.NUMERIC,))[name].verdict == Verdict.CONSISTENT
+
+
+def test_the_free_maximum_is_no_declared_symbol() -> None:
+    """max(a) is a value of its own, never the spec's symbol that happens to be named m_1."""
+    from symderiv.check.implementation_proof import prove_implementation
+    from symderiv.resolve.implementations import check_numpy
+
+    scope = check_numpy(scope_of("""
+        title: a symbol named like the free maximum
+        sizes: {N: [1, 2]}
+        symbols: {a: [N], m_1: []}
+        define: {f: m_1}
+        numpy: {f: max(a)}
+    """))
+    (implementation,) = scope.spec.implementations
+    assert prove_implementation(scope, implementation) is None
