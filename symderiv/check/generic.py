@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import sympy
 from sympy import KroneckerDelta
 
+from symderiv.resolve import index_form
 from symderiv.resolve.symbolic import Relu, Step, SympyBuilder, Unsupported
 from symderiv.resolve.normalize import (Ranges, canonical_sums, decide, normalize,
                                         sums_to_symbols)
@@ -216,10 +217,17 @@ def index_cases(builder: SympyBuilder, difference: sympy.Expr, where: ast.Node |
     """`difference` in each equality pattern of the free indices it has that `where` allows
     (i = j, i ≠ j, ...), normalised: each with the pattern's text ('' for a single index).
     `sizes`: the sizes written in other terms in `difference` and `ranges` (N = M + 1)."""
-    symbols = sorted((builder.index_symbols[name] for name in free), key=str)
-    present = [s for s in symbols if difference.has(s)] + label_values(builder, difference)
+    symbols = [builder.index_symbols[name] for name in free]
     where_condition = condition(builder, where).xreplace(sizes or {}) \
         if where is not None else None
+    return _cases(builder, difference, where_condition, symbols, ranges)
+
+
+def _cases(builder: SympyBuilder, difference: sympy.Expr, where_condition: sympy.Basic | None,
+           symbols: list[sympy.Symbol], ranges: Ranges) -> Iterator[tuple[str, sympy.Expr]]:
+    """`index_cases` for free index symbols and a `where` already in sympy."""
+    symbols = sorted(symbols, key=str)
+    present = [s for s in symbols if difference.has(s)] + label_values(builder, difference)
     for partition in partitions(present):
         mapping = {member: group[0] for group in partition for member in group}
         representatives = {group[0] for group in partition}
@@ -242,23 +250,98 @@ def index_cases(builder: SympyBuilder, difference: sympy.Expr, where: ast.Node |
                canonical_sums(normalize(case, ranges)))
 
 
+def sides(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, free: list[str]
+          ) -> tuple[SympyBuilder, sympy.Expr, sympy.Expr, list[sympy.Symbol], str]:
+    """Both sides in sympy with the free index symbols, and the entry they stand for.
+
+    A whole-matrix equation becomes one entry-wise equation over fresh free indices
+    (`resolve.index_form`): `jacobian(S, a) == diag(S) - S @ S.T` is its entry [r, c] for
+    every r and c; the builder returned knows their ranges.
+
+    Raises:
+        Unsupported: a side the generic layer cannot build (or axes that agree only at some
+            sizes: the bounded layer decides those).
+    """
+    scope = builder.scope
+    symbols = [builder.index_symbols[name] for name in free]
+    value_axes, right_axes = index_form.axes(scope, lhs), index_form.axes(scope, rhs)
+    if not index_form.same_axes(value_axes, right_axes):
+        raise Unsupported("the sides' axes agree only at some sizes")
+    value_axes = value_axes if value_axes is not None else right_axes
+    if value_axes is None:
+        return builder, builder.formula(lhs), builder.formula(rhs), symbols, ""
+    taken = set(scope.indices) | set(scope.sizes) | set(scope.symbols) | set(scope.definitions)
+    position, ranges = index_form.fresh_position(value_axes, taken)
+    builder = builder.with_ranges(ranges)
+    left = index_form.entry(builder, lhs, position, {})
+    right = index_form.entry(builder, rhs, position, {})
+    return (builder, left, right, symbols + list(ranges),
+            index_form.describe(position, value_axes))
+
+
 def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None,
           free: list[str]) -> Outcome | None:
     """Try to prove lhs == rhs for all sizes. None when this layer cannot decide."""
     try:
-        left = builder.formula(lhs)
-        right = builder.formula(rhs)
+        builder, left, right, symbols, entry = sides(builder, lhs, rhs, free)
     except Unsupported:
         return None
+    where_condition = condition(builder, where) if where is not None else None
+    if where_condition is not None:
+        builder = builder.with_ranges(where_ranges(where_condition, builder.ranges()))
+    message = "proved for all sizes (symbolic, sympy" + (
+        f"; entry-wise in index notation: entry {entry} for every value of its indices)"
+        if entry else ")")
+    return prove_values(builder, left, right, where_condition, symbols, entry, message)
+
+
+def where_ranges(where_condition: sympy.Basic, ranges: Ranges) -> Ranges:
+    """The ranges of the indices that `where` bounds (`i >= 2`: i runs over 2..size).
+
+    Only bounds of one index by an expression free of it, in a top-level conjunction, and
+    only where the bound provably tightens the range: the claim need only hold there, and
+    every range given is a superset of the indices' values under `where`.
+    """
+    tightened: Ranges = {}
+    for relation in sympy.And.make_args(where_condition):
+        if not isinstance(relation, sympy.Ge | sympy.Gt | sympy.Le | sympy.Lt):
+            continue
+        for index, bound, lower in ((relation.lhs, relation.rhs, isinstance(
+                relation, sympy.Ge | sympy.Gt)), (relation.rhs, relation.lhs, isinstance(
+                relation, sympy.Le | sympy.Lt))):
+            if index not in ranges or index in bound.free_symbols:
+                continue
+            strict = isinstance(relation, sympy.Gt | sympy.Lt)
+            low, high = tightened.get(index, ranges[index])
+            if lower:
+                bound = bound + 1 if strict else bound
+                if decide(sympy.Ge(bound, low), ranges) is True:
+                    low = bound
+            else:
+                bound = bound - 1 if strict else bound
+                if decide(sympy.Le(bound, high), ranges) is True:
+                    high = bound
+            tightened[index] = (low, high)
+    return tightened
+
+
+def prove_values(builder: SympyBuilder, left: sympy.Expr, right: sympy.Expr,
+                 where_condition: sympy.Basic | None, symbols: list[sympy.Symbol],
+                 entry: str = "", message: str = "proved for all sizes (symbolic, sympy)"
+                 ) -> Outcome | None:
+    """Try to prove left == right (sympy values) for every value of the free index
+    `symbols` satisfying `where_condition`, at every size; `entry`: the entry of
+    whole-matrix sides the values stand for ('[r, c]'), for the proof's labels."""
     if left.has(sympy.Derivative) or right.has(sympy.Derivative):
         return None  # sympy could not differentiate: no proof here
     ranges = builder.ranges()
     difference = canonical_sums(normalize(left - right, ranges))
-    proof = [ProofStep("left side", canonical_sums(left)),
-             ProofStep("right side", canonical_sums(right))]
+    of = f", entry {entry}" if entry else ""
+    proof = [ProofStep(f"left side{of}", canonical_sums(left)),
+             ProofStep(f"right side{of}", canonical_sums(right))]
     cases = []
     logs_split = False
-    for description, case in index_cases(builder, difference, where, free, ranges):
+    for description, case in _cases(builder, difference, where_condition, symbols, ranges):
         # every region of the kinks' signs (relu, abs, max, min), then the logs split
         zero = by_regions(case, lambda branch: _zero(branch, ranges),
                           lambda branch: canonical_sums(normalize(branch, ranges)))
@@ -279,5 +362,4 @@ def prove(builder: SympyBuilder, lhs: ast.Node, rhs: ast.Node, where: ast.Node |
         proof.append(ProofStep("in every region of the signs of the arguments of relu, abs, "
                                "max and min (each a polynomial branch)", sympy.Integer(0)))
     proof.append(ProofStep("left − right", sympy.Integer(0)))
-    return Outcome(Verdict.PROVED, "generic",
-                   "proved for all sizes (symbolic, sympy)", proof=tuple(proof))
+    return Outcome(Verdict.PROVED, "generic", message, proof=tuple(proof))

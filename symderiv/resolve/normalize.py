@@ -118,10 +118,18 @@ def _delta_solution(delta: KroneckerDelta, variable: sympy.Symbol) -> sympy.Expr
     return sympy.expand(-(difference - coefficient * variable) / coefficient)
 
 
+def _exp_of_sums(expr: sympy.Expr) -> sympy.Expr:
+    """Π_k e^{u_k} back to e^{Σ_k u_k}, as it was written: sympy's expand makes a product of a
+    bare exp(Sum) only, not of exp(Sum) in a product, so one value would take two forms."""
+    return expr.replace(
+        lambda e: isinstance(e, sympy.Product) and isinstance(e.function, sympy.exp),
+        lambda e: sympy.exp(Sum(e.function.args[0], *e.limits)))
+
+
 def _sum_out(body: sympy.Expr, variable: sympy.Symbol, low: sympy.Expr, high: sympy.Expr,
              ranges: Ranges) -> sympy.Expr:
     result: list[sympy.Expr] = []
-    for term in Add.make_args(sympy.expand(body, deep=False)):
+    for term in Add.make_args(_exp_of_sums(sympy.expand(body, deep=False))):
         outside: list[sympy.Expr] = []
         inside: list[sympy.Expr] = []
         for factor in Mul.make_args(term):

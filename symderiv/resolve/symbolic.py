@@ -13,8 +13,12 @@ import sympy
 from sympy import Dummy, IndexedBase, KroneckerDelta, Sum
 
 from symderiv import limits
+from symderiv.resolve import index_form
+from symderiv.resolve.index_form import Unsupported
 from symderiv.resolve.scope import ELEMENTARY, PIECEWISE, Scope, size_symbol
 from symderiv.language import ast
+
+__all__ = ["Derivative", "SympyBuilder", "Unsupported", "elementary_sympy"]
 
 
 
@@ -97,10 +101,6 @@ def piecewise_sympy(function: str, args: list[sympy.Expr]) -> sympy.Expr:
     return b + Relu(a - b) if function == "max" else a - Relu(a - b)
 
 
-class Unsupported(Exception):
-    """A construct the generic (all-sizes) engine does not handle; other layers may."""
-
-
 class Derivative(sympy.Function):  # type: ignore[misc]  # sympy is untyped: a subclass of Any
     """An unevaluated D(f, x), for folded (printing) mode only."""
 
@@ -115,6 +115,7 @@ class SympyBuilder:
         #: the defined quantities held as independent variables by the D() being built
         #: (`D(L, P[k])`): their entries are `held_entry` placeholders, not their bodies
         self.held: frozenset[str] = frozenset()
+        self._extra: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = {}
 
     @cached_property
     def index_symbols(self) -> dict[str, sympy.Symbol]:
@@ -130,7 +131,7 @@ class SympyBuilder:
         for name, label in self.scope.labels.items():  # each entry of c: 1..its range
             if label.shape:
                 ranges[self.label_base(name).label] = (sympy.Integer(1), self.range_size(name))
-        return ranges
+        return {**ranges, **self._extra}
 
     def range_size(self, name: str) -> sympy.Expr:
         """The size an index or a label ranges over."""
@@ -219,9 +220,12 @@ class SympyBuilder:
             return self.entry(node, bound)
         if isinstance(node, ast.Neg):
             return -self.expr(node.operand, bound)
+        if isinstance(node, ast.Transpose) or isinstance(node, ast.BinOp) and node.op == "@":
+            # a 1×1 product (x.T @ x) is a scalar: its one entry, in index form
+            if index_form.axes(self.scope, node) != ((), ()):
+                raise Unsupported("a matrix where a scalar is needed")
+            return index_form.entry(self, node, ((), ()), bound)
         if isinstance(node, ast.BinOp):
-            if node.op == "@":
-                raise Unsupported("matrix product")
             left = self.expr(node.left, bound)
             right = self.expr(node.right, bound)
             if node.op in ast.ARITHMETIC:
@@ -252,38 +256,35 @@ class SympyBuilder:
 
     def matrix_entry(self, node: ast.Node, indices: tuple[sympy.Expr, ...],
                      bound: dict[str, sympy.Expr], name: str | None) -> sympy.Expr:
-        """An entry of a matrix-valued expression; only jacobian(f, x)[r, c] is supported."""
+        """An entry of a matrix-valued expression, in index form (`resolve.index_form`):
+        each given index split into its axis's components, provably in range."""
         if self.folded and name is not None:
             return self.definition_base(name)[indices]
-        if not (isinstance(node, ast.Call) and node.function == "jacobian"
-                and len(indices) == 2):
-            raise Unsupported("entries of matrix expressions other than jacobian()")
-        f, x = node.args
-        assert isinstance(x, ast.Name)
-        row = self.unravel(indices[0], self.value_shape(f))
-        column = self.unravel(indices[1], self.scope.symbol_shape(self.scope.symbols[x.name]))
-        f_entry = self.indexed_value(f, row, bound)
-        variable = self.base(x.name)
-        target = variable[column] if column else variable
-        return self.differentiate(f_entry, target)
+        value_axes = index_form.axes(self.scope, node)
+        if value_axes is None or len(indices) == 1 and value_axes[1] != ():
+            raise Unsupported("an entry of a value that is not a matrix or a column")
+        ranges = self.ranges()
+        column = index_form.unravel(indices[1], value_axes[1], ranges) \
+            if len(indices) == 2 else ()
+        position = (index_form.unravel(indices[0], value_axes[0], ranges), column)
+        return index_form.entry(self, node, position, bound)
+
+    def with_ranges(self, extra: dict[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]]
+                    ) -> SympyBuilder:
+        """The same builder with fresh free indices (an entry-wise claim's), whose ranges
+        every normal form then knows; the definitions built so far are shared."""
+        other = SympyBuilder(self.scope, self.folded)
+        other._definitions = self._definitions
+        other._extra = {**self._extra, **extra}
+        return other
 
     def value_shape(self, node: ast.Node) -> tuple[sympy.Expr, ...]:
+        """The shape of a jacobian's f or x (a name), for the recorded proofs' entries."""
         if isinstance(node, ast.Name) and node.name in self.scope.definitions:
             return self.scope.shapes[node.name]
         if isinstance(node, ast.Name) and node.name in self.scope.symbols:
             return self.scope.symbol_shape(self.scope.symbols[node.name])
         raise Unsupported("jacobian of an expression")
-
-    def indexed_value(self, node: ast.Node, index: tuple[sympy.Expr, ...],
-                      bound: dict[str, sympy.Expr]) -> sympy.Expr:
-        assert isinstance(node, ast.Name)
-        if node.name in self.scope.symbols:
-            base = self.base(node.name)
-            return base[index] if index else base
-        params, body = self.definition(node.name)
-        if len(params) != len(index):
-            raise Unsupported("jacobian of a matrix-valued definition")
-        return body.xreplace(dict(zip(params, index)))
 
     def unravel(self, flat: sympy.Expr, shape: tuple[sympy.Expr, ...]) -> tuple[sympy.Expr, ...]:
         """Row-major position `flat` (1-based) -> the index tuple in `shape`, symbolically."""

@@ -71,19 +71,21 @@ def test_nowhere_defined_claim_is_undecided(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("dtype, verdicts", [
-    ("float64", {"f.scaled": "refuted", "f.shifted": "refuted", "f.exact": "consistent",
-                 "h.numpy": "refuted", "c.numpy": "consistent", "g.numpy": "refuted",
-                 "S.stable": "consistent", "S.scaled": "refuted", "S.clipped": "refuted",
-                 "e1.numpy": "consistent", "kx.numpy": "consistent"}),
+    ("float64", {"f.scaled": "refuted", "f.shifted": "refuted", "f.exact": "proved",
+                 "h.numpy": "refuted", "c.numpy": "proved", "g.numpy": "refuted",
+                 "S.stable": "proved", "S.scaled": "refuted", "S.clipped": "refuted",
+                 "e1.numpy": "consistent", "kx.numpy": "proved"}),
     # float32 cannot tell 1e-8 or a 1e-10 floor from rounding: within its rtol 1e-4
-    ("float32", {"f.scaled": "consistent", "f.shifted": "refuted", "f.exact": "consistent",
-                 "h.numpy": "refuted", "c.numpy": "consistent", "g.numpy": "refuted",
-                 "S.stable": "consistent", "S.scaled": "consistent", "S.clipped": "consistent",
-                 "e1.numpy": "consistent", "kx.numpy": "consistent"}),
+    ("float32", {"f.scaled": "consistent", "f.shifted": "refuted", "f.exact": "proved",
+                 "h.numpy": "refuted", "c.numpy": "proved", "g.numpy": "refuted",
+                 "S.stable": "proved", "S.scaled": "consistent", "S.clipped": "consistent",
+                 "e1.numpy": "consistent", "kx.numpy": "proved"}),
 ])
 def test_implementation_is_judged_by_its_formula(dtype: str, verdicts: dict[str, str]) -> None:
     """An implementation whose formula differs from the definition beyond rtol is refuted,
-    whatever float rounding would excuse; one equal as a formula is never refuted."""
+    whatever float rounding would excuse; one equal as a formula is never refuted, and is
+    proved (issue 16: the formula is the definition for every size); e1's 2.718281828459045
+    is not e, so e1 stays consistent."""
     checks = check_file(IMPLEMENTATIONS, IMPLEMENTATIONS.name, Options(dtype=dtype)).checks
     assert {c.id: c.verdict.value for c in checks} == verdicts
 
@@ -152,10 +154,11 @@ def test_regions_through_sqrt_and_log_are_confirmed() -> None:
 
 def test_rounding_of_an_exact_formula_is_a_warning() -> None:
     """Cancellation then scaling loses digits in float64, but the formula is right: a warning
-    with the numbers, not a refutation (found by an audit: it was refuted)."""
+    with the numbers, not a refutation (found by an audit: it was refuted); the formula is
+    kx's, proved, and the rounding is reported beside the proof."""
     checks = check_file(IMPLEMENTATIONS, IMPLEMENTATIONS.name, Options()).checks
     scaled = next(c for c in checks if c.id == "kx.numpy")
-    assert scaled.verdict == Verdict.CONSISTENT
+    assert scaled.verdict == Verdict.PROVED
     assert len(scaled.warnings) == 1
     assert scaled.warnings[0].startswith(
         "kx.numpy loses digits to rounding in float64 (its formula is exact): at x = ")

@@ -137,11 +137,13 @@ BCE = """
 
 def test_points_where_the_float_definition_fails_are_compared_exactly() -> None:
     """A naive BCE is inf where floats round p to 1: said with the point, and the points
-    compared are counted (they were dropped without a word)."""
+    compared are counted (they were dropped without a word). The formula is L's (proved,
+    issue 16): the float failure is reported beside the proof."""
     found = checks(BCE)["L.numpy"]
-    assert found.verdict == Verdict.CONSISTENT
+    assert found.verdict == Verdict.PROVED
     assert found.message.startswith(
-        "numeric evidence only: L.numpy equals L at 50 of 66 random points (seed 0,")
+        "proved for all sizes: the formula of L.numpy is L in index notation; float "
+        "behaviour: L.numpy equals L at 50 of 66 random points (seed 0,")
     assert found.warnings == (
         "L.numpy gives inf or nan in float64 at 4 of 66 random points where L is finite "
         "(first at w = [7.81311], x = [6.21018], y = 0.476727, where L = 25.389626650406); "

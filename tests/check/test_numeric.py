@@ -95,13 +95,15 @@ def test_overflow_is_reported_as_an_event() -> None:
 # -- implementation checks --------------------------------------------------------------------
 
 
-def test_right_implementations_are_consistent() -> None:
-    """naive, stable and the diag - outer Jacobian agree with their definitions."""
+def test_right_implementations_are_proved() -> None:
+    """naive, stable and the diag - outer Jacobian are their definitions as formulas, for
+    every size (issue 16), and agree with them in floats."""
     for name in ("S.naive", "S.stable", "E.numpy", "J.numpy"):
         result = results()[name]
         assert result.kind == "implementation"
-        assert result.verdict == Verdict.CONSISTENT, result.message
-        assert result.message.startswith("numeric evidence only")
+        assert result.verdict == Verdict.PROVED, result.message
+        assert result.message.startswith(f"proved for all sizes: the formula of {name} is ")
+        assert "; float behaviour: " in result.message
         fields = dict(result.details)
         assert fields["max_rel_error"] < 1e-9 or name == "J.numpy"
         assert fields["points"] > 0
@@ -133,15 +135,17 @@ def test_matrix_definitions_at_size_one() -> None:
             "  - {id: one, given: {W: [[2]], x: [3]}, expect: {h: [6], q: 9, E: [[6]]}}\n")
     found = {r.id: r.verdict for r in check_scope(build_scope(load_text("one.yaml", text)),
                                                    Options())}
-    assert found == {"true-h": Verdict.VERIFIED, "true-q": Verdict.VERIFIED,
-                     "true-E": Verdict.VERIFIED, "h.numpy": Verdict.CONSISTENT,
-                     "q.numpy": Verdict.CONSISTENT, "E.numpy": Verdict.CONSISTENT,
+    # in index form (issue 16) every one is proved for every size, 1 included
+    assert found == {"true-h": Verdict.PROVED, "true-q": Verdict.PROVED,
+                     "true-E": Verdict.PROVED, "h.numpy": Verdict.PROVED,
+                     "q.numpy": Verdict.PROVED, "E.numpy": Verdict.PROVED,
                      "one": Verdict.VERIFIED}
 
 
 def test_cancellation_is_not_a_difference() -> None:
-    """diag(P) - outer(P, P) near P = 1 loses digits in float32 but is not refuted."""
-    assert results("float32")["J.numpy"].verdict == Verdict.CONSISTENT
+    """diag(P) - outer(P, P) near P = 1 loses digits in float32 but is not refuted (its
+    formula is J's: proved)."""
+    assert results("float32")["J.numpy"].verdict == Verdict.PROVED
 
 
 # -- examples -----------------------------------------------------------------------------------

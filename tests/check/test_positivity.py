@@ -102,7 +102,8 @@ def test_every_claim_is_expected() -> None:
 def test_a_proof_by_the_log_rules_says_so() -> None:
     """The proof's steps name the rule; the exact cross-check at small sizes let it stand
     (the generic layer's evidence, as shown where no proof is recorded; the recorded chain
-    names the log rules too)."""
+    names the log rules too). Only the left side has a log to split (the right side's
+    log(Σ e^{g_s}) stays whole)."""
     recorded = results()["log-softmax"]
     assert recorded.chain
     assert any(step.label.startswith("log rules") for step in recorded.proof)
@@ -110,7 +111,7 @@ def test_a_proof_by_the_log_rules_says_so() -> None:
                   if r.id == "log-softmax")
     assert result.method == "generic"
     assert [step.label.split(",")[0] for step in result.proof] == [
-        "left side", "right side", "left side", "right side", "left − right"]
+        "left side", "right side", "left side", "left − right"]
     assert result.proof[2].label.startswith("left side, logs of positive arguments split")
 
 

@@ -111,7 +111,7 @@ def test_fragment_has_every_check_in_order(small_fragment: str) -> None:
     pattern = re.compile(r"\\subsection\{\\texttt\{(.*?)\} \\textmd")
     ids = [match.group(1) for match in map(pattern.match, headings) if match]
     assert ids == ["kronecker-{}form", "kronecker-{}form.tex", "identity-{}matrix-{}form",
-                   "dropped-{}delta",
+                   "prefix-{}sum", "dropped-{}delta",
                    r"scalar\textunderscore{}hat", "quotient-{}rule", "wrong-{}step", "S.numpy",
                    r"small\textunderscore{}logits"]
 
@@ -168,10 +168,14 @@ def test_tex_check_block(small_fragment: str) -> None:
 
 
 def test_verified_and_refuted_blocks(small_fragment: str) -> None:
-    """Verified names its sizes; refuted shows the counterexample table."""
-    verified = check_block(small_fragment, "identity-{}matrix-{}form")
+    """Verified names its sizes; a whole-matrix claim is proved entry-wise; refuted shows
+    the counterexample table."""
+    verified = check_block(small_fragment, "prefix-{}sum")
     assert r"\textbf{verified for N \ensuremath{\in} \{1, 2, 3\}}" in verified
-    assert r"\operatorname{diag}\left(S\right) - S S^{\top}" in verified
+    matrix = check_block(small_fragment, "identity-{}matrix-{}form")
+    assert r"\textbf{proved for all sizes}" in matrix
+    assert r"\operatorname{diag}\left(S\right) - S S^{\top}" in matrix
+    assert r"\text{\small left side, entry [r, c]:}" in matrix
     refuted = check_block(small_fragment, "dropped-{}delta")
     assert r"\textbf{refuted} \emph{(expected: the spec records this as a mistake)}" in refuted
     assert "$N$ & $2$ \\\\\n$i$ & $1$ \\\\\n$j$ & $2$ \\\\\n$a$ & $(0, 0)$ \\\\\n" \
@@ -204,7 +208,10 @@ def test_implementation_and_example_blocks(small_fragment: str) -> None:
     assert implementation.startswith(
         "\\texttt{S.numpy} \\textmd{\\small(implementation)}}\n"
         r"{\small numpy: \texttt{exp(a)\ /\ sum(exp(a))}}\par" + "\n"
-        r"\textcolor{okblue}{\ensuremath{\checkmark}}\ \textbf{numerically consistent}")
+        r"\textcolor{okgreen}{\ensuremath{\checkmark}}\ \textbf{proved for all sizes}")
+    # the naive softmax's overflow is reported beside the proof
+    assert r"\emph{warning:} float behaviour at inputs of scale 1000: S.numpy gives inf or nan" \
+        in implementation
     example = check_block(small_fragment, r"small\textunderscore{}logits")
     assert (r"{\small Given \texttt{a\ =\ [1,\ 2,\ 3]}, expected "
             r"\texttt{S\ =\ [0.09,\ 0.24,\ 0.67]}.}\par") in example
@@ -246,8 +253,8 @@ def test_report_document_inputs_fragments(tmp_path: Path, small_report: Report) 
     assert written.fragments == (tmp_path / "small.tex",)
     document = written.report.read_text(encoding="utf-8")
     assert r"\usepackage{xeCJK}" in document
-    assert "9 checks in 1 spec file(s): 9 as expected, 0 not (4 proved, 2 verified, " \
-        "2 refuted, 1 consistent)." in document
+    assert "10 checks in 1 spec file(s): 10 as expected, 0 not (6 proved, 2 verified, " \
+        "2 refuted)." in document
     assert "\\input{small}\n" in document
 
 

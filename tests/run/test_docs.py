@@ -33,7 +33,7 @@ REFERENCE_VERDICTS = [
     ["proved", "proved", "refuted", "proved", "proved", "verified"],
     ["proved", "proved", "refuted", "proved", "consistent"],
     ["proved", "proved"],
-    ["verified", "proved", "consistent", "consistent", "consistent", "verified", "verified",
+    ["proved", "proved", "proved", "proved", "proved", "verified", "verified",
      "verified", "refuted"],
 ]
 

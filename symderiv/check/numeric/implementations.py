@@ -7,6 +7,7 @@ becomes a refutation only when `implementation_differences` confirms it in mpmat
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 
 from symderiv.errors import SymderivError
 from symderiv.check.bounded import size_combinations
+from symderiv.check.implementation_proof import prove_implementation
 from symderiv.check.numeric import wording
 from symderiv.check.numeric.error_measures import MAX_MISMATCHES, Errors
 from symderiv.check.numeric.floats import (
@@ -29,7 +31,7 @@ from symderiv.check.numeric.points import (
 from symderiv.check.verdict import CheckResult, Counterexample, Verdict
 from symderiv.load.model import Implementation
 from symderiv.numbers.numpy_eval import RANGE_EVENTS, NumpyError
-from symderiv.options import Expect, Kind, Options
+from symderiv.options import Expect, Kind, Options, Strategy
 from symderiv.resolve.scope import Scope, used_labels, used_names, used_sizes
 
 #: Points per size combination where the definition is evaluated in mpmath because its
@@ -37,6 +39,8 @@ from symderiv.resolve.scope import Scope, used_labels, used_names, used_sizes
 MAX_EXACT_POINTS = 200
 #: Relative tolerance of an implementation against its definition, by dtype.
 IMPLEMENTATION_RTOL = {"float64": 1e-9, "float32": 1e-4}
+#: The scale of the inputs at which a proved implementation's float range is probed.
+PROBE_SCALE = 1000.0
 
 
 @dataclass(slots=True)
@@ -107,7 +111,51 @@ def implementation_check(scope: Scope, implementation: Implementation, options: 
                            counterexample=difference.counterexample,
                            warnings=tuple(tally.warnings),
                            details=tally.errors.details() + (("dtype", dtype),))
-    return _consistent(implementation, options, combos, tally, started)
+    result = _consistent(implementation, options, combos, tally, started)
+    if result.verdict is not Verdict.CONSISTENT or Strategy.GENERIC not in options.strategies:
+        return result
+    proof = prove_implementation(scope, implementation)
+    if proof is None:
+        return result
+    # the formula is the definition: what is left to judge is float behaviour, probed also
+    # where the float range may run out (large inputs), and reported beside the proof
+    probe = _probe(scope, implementation, options, combos, names, rng)
+    return dataclasses.replace(
+        result, verdict=Verdict.PROVED, method="generic",
+        message=wording.implementation_proved(proof.message, result.message),
+        proof=proof.proof, warnings=result.warnings + probe,
+        seconds=time.perf_counter() - started)
+
+
+def _probe(scope: Scope, implementation: Implementation, options: Options,
+           combos: list[dict[str, int]], names: set[str], rng: np.random.Generator
+           ) -> tuple[str, ...]:
+    """Warnings on the float behaviour at inputs of PROBE_SCALE: overflow, inf or nan
+    where the definition is finite, a float error beyond rounding."""
+    tally = _Tally()
+    found: list[str] = []
+    for sizes in combos:
+        inputs = random_inputs(scope, names, sizes, rng, (PROBE_SCALE,))
+        reference = definition_values(scope, implementation.definition, sizes, inputs)
+        try:
+            got = implementation_values(scope, implementation, sizes, inputs, options.dtype)
+        except NumpyError:
+            continue  # evaluated at every listed size already: not expected here
+        difference = _compare(scope, implementation, sizes, inputs, reference, got,
+                              options.dtype, tally)
+        if difference is not None and difference.kind is not DifferenceKind.ROUNDING \
+                and not found:
+            found.append(wording.probe_warning(PROBE_SCALE, wording.disagreement(
+                implementation, options.dtype, sizes, difference,
+                IMPLEMENTATION_RTOL[options.dtype])))
+    if tally.out_of_range:
+        found.append(wording.probe_warning(PROBE_SCALE, wording.out_of_range_warning(
+            implementation, options.dtype, tally.out_of_range, tally.largest_out_of_range)))
+    if tally.nonfinite:
+        found.append(wording.probe_warning(PROBE_SCALE, wording.nonfinite_warning(
+            implementation, options.dtype, tally.nonfinite, tally.points,
+            tally.first_nonfinite or "")))
+    return tuple(found)
 
 
 def _compare(scope: Scope, implementation: Implementation, sizes: dict[str, int],

@@ -162,3 +162,15 @@ def mismatch_text(found: Evidence, mismatches: list[Mismatch] | None = None) -> 
     return (f"at {where or 'a random point'}{entry}: lhs = {first.lhs:.10g}, rhs = "
             f"{first.rhs:.10g} (difference {abs(first.lhs - first.rhs):.3g}, "
             f"{found.worst_gap:.3g}× the allowed finite-difference and rounding error)")
+
+
+def implementation_proved(proof: str, numeric: str) -> str:
+    """A proved implementation: the proof, then what the floats showed."""
+    floats = numeric.removeprefix("numeric evidence only: ")
+    return f"{proof}; float behaviour: {floats}"
+
+
+def probe_warning(scale: float, text: str) -> str:
+    """A float problem found at large inputs, beside a proof of the formula."""
+    return f"float behaviour at inputs of scale {scale:g}: {text}"
+
