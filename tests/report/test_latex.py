@@ -175,7 +175,7 @@ def test_verified_and_refuted_blocks(small_fragment: str) -> None:
     matrix = check_block(small_fragment, "identity-{}matrix-{}form")
     assert r"\textbf{proved for all sizes}" in matrix
     assert r"\operatorname{diag}\left(S\right) - S S^{\top}" in matrix
-    assert r"\text{\small left side, entry [r, c]:}" in matrix
+    assert r"\intertext{\small left side, entry [r, c]:}" in matrix
     refuted = check_block(small_fragment, "dropped-{}delta")
     assert r"\textbf{refuted} \emph{(expected: the spec records this as a mistake)}" in refuted
     assert "$N$ & $2$ \\\\\n$i$ & $1$ \\\\\n$j$ & $2$ \\\\\n$a$ & $(0, 0)$ \\\\\n" \
