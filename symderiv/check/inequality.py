@@ -276,15 +276,21 @@ class InequalityDecider:
         self.scope, self.options, self.builder = scope, options, builder
         self.guarded = guarded  # runs a layer under the time limit, errors as verdicts
 
-    def decide(self, op: str, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
-               ) -> Outcome:
+    def _assignments(self, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
+                     ) -> tuple[list[str], dict[str, tuple[int, ...]], list[Target]]:
+        """The free indices, the listed size values and the assignments (sizes, labels,
+        indices) satisfying `where` that lhs ? rhs is judged at."""
         scope, options = self.scope, self.options
         free, names = bounded.equation_space(scope, lhs, rhs, where)
         values = {n: options.size_values(n, scope.sizes[n].values) for n in names}
         combos = bounded.size_combinations(scope, names, values,
                                            bounded.equation_labels(scope, lhs, rhs, where)) \
             or [{}]
-        where_to = targets(scope, free, where, combos, options.prime)
+        return free, values, targets(scope, free, where, combos, options.prime)
+
+    def decide(self, op: str, lhs: ast.Node, rhs: ast.Node, where: ast.Node | None
+               ) -> Outcome:
+        free, values, where_to = self._assignments(lhs, rhs, where)
         if not where_to:
             return Outcome(Verdict.UNDECIDED, "bounded",
                            "no index assignment satisfies `where` at the listed sizes")
@@ -292,7 +298,7 @@ class InequalityDecider:
                                                        where_to))
         if symbolic.verdict != Verdict.UNDECIDED or symbolic.method == "inconsistent":
             return symbolic
-        if Strategy.NUMERIC not in options.strategies:
+        if Strategy.NUMERIC not in self.options.strategies:
             return symbolic if symbolic.method != "open" else Outcome(
                 Verdict.UNDECIDED, "none", symbolic.message)
         return self.guarded(lambda: self._numeric(op, lhs, rhs, where_to, symbolic.message))
@@ -336,18 +342,13 @@ class InequalityDecider:
         """Each listed assignment as holding (the gap's sign shown at that size), failing (a
         counterexample there) or neither: for the diagnosis of a refuted inequality."""
         scope, options = self.scope, self.options
-        free, names = bounded.equation_space(scope, lhs, rhs, where)
-        values = {n: options.size_values(n, scope.sizes[n].values) for n in names}
-        combos = bounded.size_combinations(scope, names, values,
-                                           bounded.equation_labels(scope, lhs, rhs, where)) \
-            or [{}]
-        where_to = targets(scope, free, where, combos, options.prime)
+        free, values, where_to = self._assignments(lhs, rhs, where)
         sides = _sides(self.builder, op, lhs, rhs)
         shown = self._shown(op, sides, where_to)
         rest = [t for t in where_to if t not in shown]
         failing = search(scope, op, lhs, rhs, rest, options.seed, per_target=points,
                          total=10**9, stop=False).failing
-        return Settled(free, names, shown, failing,
+        return Settled(free, list(values), shown, failing,
                        [t for t in rest if t not in failing])
 
     def _shown(self, op: str, sides: Sides | None, where_to: list[Target]) -> list[Target]:

@@ -12,27 +12,12 @@ import sympy
 
 from symderiv.language import ast
 from symderiv.resolve.scope import Scope
+from symderiv.check.fold import _number, _product
 from symderiv.resolve.symbolic import Derivative, Relu, Step
 
 
 class NotWritable(Exception):
     """An expression the formula language cannot write (the proof is not printed)."""
-
-
-def _number(value: Fraction) -> ast.Node:
-    if value < 0:
-        return ast.Neg(0, 0, _number(-value))
-    if value.denominator == 1:
-        return ast.Number(0, 0, value, str(value.numerator))
-    return ast.BinOp(0, 0, "/", _number(Fraction(value.numerator)),
-                     _number(Fraction(value.denominator)))
-
-
-def _product(factors: list[ast.Node]) -> ast.Node:
-    node = factors[0]
-    for factor in factors[1:]:
-        node = ast.BinOp(0, 0, "*", node, factor)
-    return node
 
 
 class Writer:
